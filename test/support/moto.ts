@@ -1,0 +1,64 @@
+// A real moto_server (the Python AWS mock) on a free port of 127.0.0.1, for
+// tests that need IAM as well as STS.
+
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+
+/** A running moto_server. */
+export interface Moto {
+  /** http://127.0.0.1:<port> — use as AWS_ENDPOINT_URL */
+  url: string;
+  port: number;
+  /** stops the server and waits for it to exit */
+  close(): Promise<void>;
+}
+
+/** Start moto_server and wait (at most 20 s) until `GET /moto-api/` answers. */
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const failure = await Promise.race([spawnError, exited.then(() => new Error('moto_server exited')), sleep(200).then(() => undefined)]);
+    if (failure) {
+      await close();
+      const why = 'code' in failure && failure.code === 'ENOENT' ? 'moto_server not found (pip install "moto[server]")' : failure.message;
+      throw new Error(`${why}: ${stderr.trim()}`);
+    }
+    try {
+      if ((await fetch(`${url}/moto-api/`)).ok) return { url, port, close };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`moto_server did not answer on ${url}/moto-api/ within 20 s: ${stderr.trim()}`);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// A port the OS says is free right now.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
