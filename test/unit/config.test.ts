@@ -1,0 +1,288 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAwsFiles } from '../../src/adapters/aws-files.js';
+import { getProfile, profileNames, resolveChain, resolveEndpoint, resolveRegion } from '../../src/core/config.js';
+import { MfaExecError } from '../../src/core/errors.js';
+
+const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
+const ROLE = (n: string) => `arn:aws:iam::123456789012:role/${n}`;
+const MFA = 'arn:aws:iam::123456789012:mfa/alice';
+
+function files(config: string, credentials = '') {
+  return parseAwsFiles(
+    { path: '/h/.aws/config', label: '~/.aws/config', text: config },
+    { path: '/h/.aws/credentials', label: '~/.aws/credentials', text: credentials },
+  );
+}
+
+function failure(fn: () => unknown): MfaExecError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(MfaExecError);
+    return e as MfaExecError;
+  }
+  throw new Error('expected an MfaExecError');
+}
+
+describe('getProfile and profileNames', () => {
+  it('types the contract example', () => {
+    const f = files(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
+    expect(profileNames(f)).toEqual(['test', 'test_iam_user']);
+    expect(getProfile(f, 'test')).toEqual({
+      name: 'test',
+      roleArn: ROLE('CREATED_ROLE'),
+      sourceProfile: 'test_iam_user',
+      mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA',
+      region: 'ap-northeast-1',
+      hasFileKey: false,
+    });
+  });
+
+  it('reads every honoured key', () => {
+    const f = files(
+      `[profile all]\nrole_arn = ${ROLE('r')}\nsource_profile = b\nmfa_serial = ${MFA}\nregion = eu-west-1\nduration_seconds = 7200\nrole_session_name = me\nexternal_id = ext\nmfa_process = pass otp aws\ncredential_process = /bin/creds\nendpoint_url = http://127.0.0.1:1\nservices = local\nignore_configured_endpoint_urls = false\n`,
+      '[all]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
+    );
+    expect(getProfile(f, 'all')).toEqual({
+      name: 'all',
+      roleArn: ROLE('r'),
+      sourceProfile: 'b',
+      mfaSerial: MFA,
+      region: 'eu-west-1',
+      durationSeconds: 7200,
+      roleSessionName: 'me',
+      externalId: 'ext',
+      mfaProcess: 'pass otp aws',
+      credentialProcess: '/bin/creds',
+      endpointUrl: 'http://127.0.0.1:1',
+      servicesSection: 'local',
+      ignoreConfiguredEndpointUrls: false,
+      hasFileKey: true,
+    });
+  });
+
+  it('needs both key lines for hasFileKey', () => {
+    expect(getProfile(files('', '[a]\naws_access_key_id = AKIAEXAMPLE\n'), 'a').hasFileKey).toBe(false);
+  });
+
+  it('suggests the nearest name for a typo', () => {
+    const e = failure(() => getProfile(files('[profile prod]\n[profile dev]\n'), 'prdo'));
+    expect(e.kind).toBe('profile-not-found');
+    expect(e.message).toBe('profile "prdo" not found in ~/.aws/config');
+    expect(e.hint).toBe('did you mean "prod"?');
+  });
+
+  it('suggests a name the input is a prefix of', () => {
+    expect(failure(() => getProfile(files('[profile production-eu]\n'), 'production')).hint).toBe('did you mean "production-eu"?');
+  });
+
+  it('suggests nothing far away, and explains [NAME] without "profile " in config', () => {
+    const e = failure(() => getProfile(files('[profile alpha]\n[staging]\nregion = x\n'), 'staging'));
+    expect(e.hint).toBe(
+      '~/.aws/config:2 has [staging], which AWS tools ignore there: write [profile staging] in the config file, [staging] in the credentials file',
+    );
+    expect(failure(() => getProfile(files('[profile alpha]\n'), 'zzz')).hint).toBe('add [profile zzz] to ~/.aws/config');
+  });
+
+  it('does not find names of Object.prototype', () => {
+    expect(failure(() => getProfile(files('[profile a]\n'), 'constructor')).kind).toBe('profile-not-found');
+  });
+
+  it.each([
+    ['role_arn = arn:aws:iam::123:role/x', 'profile "p": role_arn "arn:aws:iam::123:role/x" is not a role ARN (arn:aws:iam::123456789012:role/NAME)'],
+    ['role_arn = arn:aws:iam::123456789012:user/x', /role_arn .* is not a role ARN/],
+    ['mfa_serial = arn:aws:iam::123:mfa/x', /mfa_serial .* is not an MFA device/],
+    ['mfa_serial = short', /mfa_serial "short" is not an MFA device/],
+    ['duration_seconds = 899', 'profile "p": duration_seconds "899" is not a whole number of seconds from 900 to 43200'],
+    ['duration_seconds = 43201', /duration_seconds/],
+    ['duration_seconds = 3600.5', /duration_seconds/],
+    ['duration_seconds = 1h', /duration_seconds/],
+    ['ignore_configured_endpoint_urls = yes', /ignore_configured_endpoint_urls "yes" is not true or false/],
+  ])('rejects %s', (line, message) => {
+    const e = failure(() => getProfile(files(`[profile p]\n${line}\n`), 'p'));
+    expect(e.kind).toBe('config');
+    if (typeof message === 'string') expect(e.message).toBe(message);
+    else expect(e.message).toMatch(message);
+    expect(e.hint).toBe('fix ' + line.split(' ')[0] + ' of [profile p] in ~/.aws/config');
+  });
+
+  it.each([
+    `arn:aws:iam::123456789012:mfa/path/alice`,
+    `arn:aws-us-gov:iam::123456789012:mfa/alice`,
+    `arn:aws:iam::123456789012:u2f/user/alice/default-ABCDEFGHIJKLMNOPQRSTUVWXYZ`,
+    'GAHT12345678',
+    'ABCD12345678901',
+  ])('accepts mfa_serial %s', (serial) => {
+    expect(getProfile(files(`[profile p]\nmfa_serial = ${serial}\n`), 'p').mfaSerial).toBe(serial);
+  });
+
+  it('accepts the duration bounds', () => {
+    expect(getProfile(files('[profile p]\nduration_seconds = 900\n'), 'p').durationSeconds).toBe(900);
+    expect(getProfile(files('[profile p]\nduration_seconds = 43200\n'), 'p').durationSeconds).toBe(43200);
+  });
+});
+
+describe('resolveChain', () => {
+  it('resolves the contract example: one role on a stored key, MFA from the role profile', () => {
+    const f = files(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
+    expect(resolveChain(f, 'test')).toEqual({
+      profile: 'test',
+      base: { profile: 'test_iam_user', kind: 'key' },
+      roles: [{ profile: 'test', roleArn: ROLE('CREATED_ROLE'), mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA' }],
+      mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA',
+      region: 'ap-northeast-1',
+    });
+  });
+
+  it('gives a profile without role_arn no roles (it gets the MFA session itself)', () => {
+    expect(resolveChain(files(`[profile user]\nmfa_serial = ${MFA}\n`), 'user')).toEqual({
+      profile: 'user',
+      base: { profile: 'user', kind: 'key' },
+      roles: [],
+      mfaSerial: MFA,
+    });
+  });
+
+  it('resolves a 4-deep chain, roles in the order they are assumed, MFA and mfa_process inherited from the base', () => {
+    const f = files(
+      [
+        `[profile d]\nrole_arn = ${ROLE('D')}\nsource_profile = c\nregion = eu-west-3\nduration_seconds = 900`,
+        `[profile c]\nrole_arn = ${ROLE('C')}\nsource_profile = b\nexternal_id = ext-c\nregion = us-east-1`,
+        `[profile b]\nrole_arn = ${ROLE('B')}\nsource_profile = a\nrole_session_name = sess-b`,
+        `[profile a]\nmfa_serial = ${MFA}\nmfa_process = echo 123456`,
+      ].join('\n') + '\n',
+    );
+    expect(resolveChain(f, 'd')).toEqual({
+      profile: 'd',
+      base: { profile: 'a', kind: 'key' },
+      roles: [
+        { profile: 'b', roleArn: ROLE('B'), roleSessionName: 'sess-b' },
+        { profile: 'c', roleArn: ROLE('C'), externalId: 'ext-c' },
+        { profile: 'd', roleArn: ROLE('D'), durationSeconds: 900 },
+      ],
+      mfaSerial: MFA,
+      mfaProcess: 'echo 123456',
+      region: 'eu-west-3',
+    });
+  });
+
+  it('takes the MFA device nearest the named profile', () => {
+    const other = 'arn:aws:iam::123456789012:mfa/other';
+    const f = files(`[profile r2]\nrole_arn = ${ROLE('2')}\nsource_profile = r1\n[profile r1]\nrole_arn = ${ROLE('1')}\nsource_profile = u\nmfa_serial = ${other}\n[profile u]\nmfa_serial = ${MFA}\n`);
+    const chain = resolveChain(f, 'r2');
+    expect(chain.mfaSerial).toBe(other);
+    expect(chain.roles.map((r) => r.mfaSerial)).toEqual([other, undefined]);
+  });
+
+  it('names a source_profile cycle', () => {
+    const f = files(`[profile x]\nrole_arn = ${ROLE('x')}\nsource_profile = a\n[profile a]\nrole_arn = ${ROLE('a')}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE('b')}\nsource_profile = a\n`);
+    const e = failure(() => resolveChain(f, 'x'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe('profile "x": source_profile cycle a → b → a');
+    expect(failure(() => resolveChain(f, 'a')).message).toBe('profile "a": source_profile cycle a → b → a');
+  });
+
+  it('treats source_profile = itself as "assume my role with my own key", as the SDK', () => {
+    const f = files(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`, '[self]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n');
+    expect(resolveChain(f, 'self')).toMatchObject({ base: { profile: 'self', kind: 'key' }, roles: [{ profile: 'self', roleArn: ROLE('self') }] });
+    const noKey = files(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`);
+    expect(failure(() => resolveChain(noKey, 'self')).message).toBe('profile "self": source_profile cycle self → self');
+  });
+
+  it('uses a source with role_arn and a key in the files as the key holder, but assumes the named profile\'s own role', () => {
+    const f = files(
+      `[profile top]\nrole_arn = ${ROLE('top')}\nsource_profile = both\n[profile both]\nrole_arn = ${ROLE('both')}\nsource_profile = nowhere\n`,
+      '[both]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
+    );
+    expect(resolveChain(f, 'top')).toMatchObject({ base: { profile: 'both', kind: 'key' }, roles: [{ profile: 'top' }] });
+    // named itself, it is a role profile, so its (missing) source matters
+    expect(failure(() => resolveChain(f, 'both')).kind).toBe('profile-not-found');
+  });
+
+  it('uses credential_process on the base', () => {
+    const f = files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = p\n[profile p]\ncredential_process = /usr/bin/get-creds --json\n`);
+    expect(resolveChain(f, 'r').base).toEqual({ profile: 'p', kind: 'credential_process', credentialProcess: '/usr/bin/get-creds --json' });
+  });
+
+  it('rejects role_arn without source_profile', () => {
+    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe('profile "r" has role_arn but no source_profile');
+  });
+
+  it('rejects credential_source, which it cannot serve', () => {
+    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\ncredential_source = Ec2InstanceMetadata\n`), 'r'));
+    expect(e.message).toBe('profile "r" uses credential_source, which mfa-exec does not support');
+  });
+
+  it('reports a missing source_profile as profile-not-found, with did-you-mean', () => {
+    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = usr\n[profile user]\n`), 'r'));
+    expect(e.kind).toBe('profile-not-found');
+    expect(e.message).toBe('profile "usr" not found in ~/.aws/config (source_profile of "r")');
+    expect(e.hint).toBe('did you mean "user"?');
+  });
+
+  it('validates every profile on the chain', () => {
+    const f = files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = m\n[profile m]\nrole_arn = ${ROLE('m')}\nsource_profile = u\nduration_seconds = 60\n[profile u]\n`);
+    expect(failure(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
+  });
+});
+
+describe('resolveRegion', () => {
+  const profile = { name: 'p', region: 'from-profile', hasFileKey: false };
+  it('prefers --region, then AWS_REGION, then AWS_DEFAULT_REGION, then the profile', () => {
+    const env = { AWS_REGION: 'from-env', AWS_DEFAULT_REGION: 'from-default' };
+    expect(resolveRegion({ flag: 'from-flag', env, profile })).toBe('from-flag');
+    expect(resolveRegion({ env, profile })).toBe('from-env');
+    expect(resolveRegion({ env: { AWS_DEFAULT_REGION: 'from-default' }, profile })).toBe('from-default');
+    expect(resolveRegion({ env: { AWS_REGION: '' }, profile })).toBe('from-profile');
+    expect(resolveRegion({ env: {} })).toBeUndefined();
+  });
+
+  it('does not take the region of a source profile', () => {
+    const f = files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\n[profile u]\nregion = eu-west-1\n`);
+    expect(resolveRegion({ env: {}, profile: getProfile(f, 'r') })).toBeUndefined();
+    expect(resolveChain(f, 'r').region).toBeUndefined();
+  });
+});
+
+describe('resolveEndpoint', () => {
+  const f = files(readFileSync(join(fixtures, 'crlf-nested.config'), 'utf8'));
+  const local = getProfile(f, 'local');
+
+  it('follows the service-specific endpoint precedence', () => {
+    const all = { AWS_ENDPOINT_URL_STS: 'http://sts-env', AWS_ENDPOINT_URL: 'http://global-env' };
+    expect(resolveEndpoint('sts', { env: all, profile: local, files: f })).toBe('http://sts-env');
+    expect(resolveEndpoint('iam', { env: all, profile: local, files: f })).toBe('http://global-env');
+    expect(resolveEndpoint('iam', { env: { AWS_ENDPOINT_URL_IAM: 'http://iam-env' }, profile: local, files: f })).toBe('http://iam-env');
+    expect(resolveEndpoint('sts', { env: {}, profile: local, files: f })).toBe('http://127.0.0.1:5000');
+    expect(resolveEndpoint('iam', { env: {}, profile: local, files: f })).toBe('http://127.0.0.1:5001');
+    const noServices = { ...local, servicesSection: undefined };
+    expect(resolveEndpoint('sts', { env: {}, profile: noServices, files: f })).toBe('http://127.0.0.1:4566');
+    expect(resolveEndpoint('sts', { env: {}, profile: getProfile(f, 'default'), files: f })).toBeUndefined();
+    expect(resolveEndpoint('sts', { env: { AWS_ENDPOINT_URL: 'http://g' }, files: f })).toBe('http://g');
+  });
+
+  it('falls back to endpoint_url when the services section has no entry for the service', () => {
+    const g = files('[profile p]\nservices = s\nendpoint_url = http://profile\n[services s]\ns3 =\n  endpoint_url = http://s3\n');
+    expect(resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).toBe('http://profile');
+  });
+
+  it('ignores every configured endpoint when told to, the variable first', () => {
+    const env = { AWS_ENDPOINT_URL_STS: 'http://sts-env', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' };
+    expect(resolveEndpoint('sts', { env, profile: local, files: f })).toBeUndefined();
+    const ignoring = { ...local, ignoreConfiguredEndpointUrls: true };
+    expect(resolveEndpoint('sts', { env: {}, profile: ignoring, files: f })).toBeUndefined();
+    expect(resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, profile: ignoring, files: f })).toBe('http://127.0.0.1:5000');
+    expect(failure(() => resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '1' }, profile: local, files: f })).kind).toBe('config');
+  });
+
+  it('fails on a services section that does not exist, as the SDK', () => {
+    const g = files('[profile p]\nservices = missing\n');
+    expect(failure(() => resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).message).toBe(
+      'profile "p": services section "missing" not found in ~/.aws/config',
+    );
+  });
+});
