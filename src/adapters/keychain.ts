@@ -1,0 +1,99 @@
+// SecretStore on the OS keychain through @napi-rs/keyring: macOS Keychain,
+// Windows Credential Manager, and on Linux the Secret Service (pinned: never
+// the kernel keyring, which does not survive a reboot). Each item is one
+// keychain entry: service = `service`, account = the item's name.
+//
+// The native module loads on first use only. Every call has a deadline: a
+// locked keyring whose unlock prompt never shows (no display, a stuck
+// prompter) would otherwise block forever. Native error text is mapped to one
+// line; it never contains a stored value (values only travel inward).
+
+import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
+import { MfaExecError } from '../core/errors.js';
+import type { SecretStore } from '../core/types.js';
+
+type Keyring = typeof import('@napi-rs/keyring');
+
+const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
+
+const KEYCHAIN =
+  process.platform === 'darwin'
+    ? 'the macOS Keychain'
+    : process.platform === 'win32'
+      ? 'the Windows Credential Manager'
+      : 'the OS keychain (Secret Service over D-Bus)';
+
+const REACH_HINT = process.platform === 'linux' ? 'start gnome-keyring or use --backend file' : 'use --backend file';
+
+/**
+ * A SecretStore on the OS keychain; every call fails with MfaExecError kind 'store' within `timeoutMs`
+ * (default 4000, so that a whole invocation stays under 5 s). Past the deadline the native call is
+ * abandoned but cannot be cancelled: Node's exit then waits for it (25 s for a prompter that never
+ * starts; as long as an unlock dialog stays open).
+ */
+export function createKeychainStore(opts: { service?: string; timeoutMs?: number } = {}): SecretStore {
+  const service = opts.service ?? 'mfa-exec';
+  const timeoutMs = opts.timeoutMs ?? 4000;
+  let keyring: Promise<Keyring> | undefined;
+  const entries = new Map<string, AsyncEntryType>();
+
+  // Runs `op` against the keyring, bounded by the deadline, with errors mapped.
+  async function call<T>(what: string, op: (k: Keyring) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const k = await (keyring ??= import('@napi-rs/keyring'));
+      // Entry construction connects to D-Bus synchronously, so the deadline counts from before it.
+      const pending = op(k);
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeadlineError()), Math.max(0, timeoutMs - (Date.now() - started)));
+      });
+      return await Promise.race([pending, deadline]);
+    } catch (e) {
+      throw toStoreError(e, what, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function entry(k: Keyring, name: string): AsyncEntryType {
+    let e = entries.get(name);
+    if (!e) {
+      e = new k.AsyncEntry(service, name, ENTRY_OPTIONS);
+      entries.set(name, e);
+    }
+    return e;
+  }
+
+  return {
+    get: (name) => call(`read "${name}" from`, (k) => entry(k, name).getPassword()),
+    set: (name, value) => call(`write "${name}" to`, (k) => entry(k, name).setPassword(value)),
+    delete: (name) => call(`delete "${name}" from`, (k) => entry(k, name).deleteCredential()),
+    // On Linux findCredentials always asks the Secret Service (never keyutils), so it matches the pin.
+    list: () => call('list the items of', async (k) => (await k.findCredentialsAsync(service)).map((c) => c.account)),
+  };
+}
+
+class DeadlineError extends Error {}
+
+// One line for the user from whatever the native layer threw.
+function toStoreError(e: unknown, what: string, timeoutMs: number): MfaExecError {
+  if (e instanceof MfaExecError) return e;
+  if (e instanceof DeadlineError) {
+    return new MfaExecError('store', `${KEYCHAIN} did not answer within ${timeoutMs / 1000} s`, {
+      hint: 'unlock the keyring (it may be waiting for an unlock prompt that cannot be shown), or use --backend file',
+    });
+  }
+  const text = e instanceof Error ? e.message : String(e);
+  if (/locked|prompt was dismissed|unlock/i.test(text)) {
+    return new MfaExecError('store', `${KEYCHAIN} is locked`, {
+      hint: 'unlock it (log in to the desktop session), or use --backend file',
+      cause: e,
+    });
+  }
+  if (/d-?bus|zbus|connect|no reply|did not receive a reply|ServiceUnknown|NameHasNoOwner|Secret Service provider|platform storage/i.test(text)) {
+    return new MfaExecError('store', `cannot reach ${KEYCHAIN}`, { hint: REACH_HINT, cause: e });
+  }
+  const reason = text.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
+  return new MfaExecError('store', `cannot ${what} ${KEYCHAIN}: ${reason}`, { hint: REACH_HINT, cause: e });
+}
