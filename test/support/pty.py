@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Run a command in a new pseudo-terminal, as if typed at an interactive terminal.
+
+usage: pty.py [--when TEXT] [--delay SECONDS] [--send BYTES] [--timeout SECONDS] -- CMD [ARGS...]
+
+The command becomes a session leader whose controlling terminal is the pty, so it
+is the terminal's foreground process group. --send BYTES (backslash escapes such
+as \\x03 are decoded) is written to the master once: after TEXT has appeared in
+the output (--when), then after --delay seconds. Prints one JSON object:
+{"output": everything read from the master, "exitCode": N|null, "signal": N|null,
+"timedOut": bool}. After --timeout seconds (default 20) the command's process
+group gets SIGKILL.
+"""
+
+import sys
+
+# This file is itself named pty.py: drop its directory from the import path so
+# that `import pty` finds the standard library module, not this script.
+del sys.path[0]
+
+import argparse  # noqa: E402
+import codecs  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import pty  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--when", default=None)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--send", default=None)
+    parser.add_argument("--timeout", type=float, default=20.0)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    opts = parser.parse_args()
+    command = opts.command[1:] if opts.command[:1] == ["--"] else opts.command
+    if not command:
+        parser.error("no command given")
+    to_send = None
+    if opts.send is not None:
+        to_send = codecs.decode(opts.send, "unicode_escape").encode("latin-1")
+
+    pid, master = pty.fork()
+    if pid == 0:
+        try:
+            os.execvp(command[0], command)
+        finally:
+            os._exit(127)
+
+    output = b""
+    started = time.monotonic()
+    triggered_at = None if opts.when else started
+    status = None
+    timed_out = False
+    while True:
+        now = time.monotonic()
+        if to_send is not None and triggered_at is not None and now - triggered_at >= opts.delay:
+            os.write(master, to_send)
+            to_send = None
+        if status is None and not timed_out and now - started > opts.timeout:
+            timed_out = True
+            os.killpg(pid, signal.SIGKILL)
+        readable, _, _ = select.select([master], [], [], 0.02)
+        if readable:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every slave end is closed
+                chunk = b""
+            if not chunk:
+                break
+            output += chunk
+            if triggered_at is None and opts.when.encode() in output:
+                triggered_at = time.monotonic()
+            continue
+        if status is not None:
+            break  # the command has exited and nothing is left to read
+        done, status_or_zero = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = status_or_zero
+    if status is None:
+        _, status = os.waitpid(pid, 0)
+    os.close(master)
+
+    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    json.dump(
+        {"output": output.decode("utf-8", "replace"), "exitCode": exit_code, "signal": signum, "timedOut": timed_out},
+        sys.stdout,
+    )
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
