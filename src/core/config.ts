@@ -2,6 +2,7 @@
 // chains resolved, region and endpoint chosen the way the AWS SDKs choose them.
 
 import { MfaExecError } from './errors.js';
+import { closest } from './suggest.js';
 
 /** The AWS config and credentials files as the SDKs read them (built by adapters/aws-files.ts). */
 export interface ParsedAwsFiles {
@@ -131,29 +132,6 @@ function notFound(files: ParsedAwsFiles, name: string, sourceOf?: string): MfaEx
     hint = `${ignored.label}:${ignored.line} has [${ignored.header}], which AWS tools ignore there: write [profile ${name}] in the config file, [${name}] in the credentials file`;
   else hint = `add [profile ${name}] to ${files.configLabel}${sourceOf === undefined ? '' : ` or fix source_profile of "${sourceOf}"`}`;
   return new MfaExecError('profile-not-found', `profile "${name}" not found in ${files.configLabel}${where}`, { hint });
-}
-
-/** The nearest name: Levenshtein distance ≤ 3 (and less than the name's length), or one `name` is a prefix of. */
-function closest(name: string, names: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of names) {
-    const d = candidate.startsWith(name) && name !== '' ? 0.5 : levenshtein(name, candidate);
-    if (d <= 3 && d < name.length && d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 /** The chain behind profile `name`; cycles, role profiles without a source, and unsupported credential_source → 'config'. */

@@ -1,0 +1,49 @@
+// Cross-process lock (proper-lockfile) around "prompt + STS + cache" for one key + MFA device,
+// so concurrent invocations share one MFA prompt and one set of STS calls.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MfaExecError } from '../core/errors.js';
+import type { Lock, Logger } from '../core/types.js';
+
+/** A holder killed with SIGKILL stops refreshing its lock; after this long it is taken over. */
+const STALE_MS = 5000;
+
+/** A Lock on files in `dir`; waiters give up after `maxWaitMs` with a clear message. */
+export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000): Lock {
+  return {
+    async withLock(name, fn) {
+      const { default: lockfile } = await import('proper-lockfile');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, `${createHash('sha256').update(name).digest('hex').slice(0, 32)}`);
+      const started = Date.now();
+      let release: (() => Promise<void>) | undefined;
+      let announced = false;
+      while (!release) {
+        try {
+          release = await lockfile.lock(path, { realpath: false, stale: STALE_MS, update: 1000, lockfilePath: `${path}.lock` });
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'ELOCKED') {
+            throw new MfaExecError('internal', `cannot create the lock file in ${dir}`, { hint: 'check that the folder is writable', cause: e });
+          }
+          if (Date.now() - started > maxWaitMs) {
+            throw new MfaExecError('mfa', `gave up after ${Math.round(maxWaitMs / 1000)}s waiting for another mfa-exec that is getting the same credentials`, {
+              hint: 'answer or stop the other prompt, then run again',
+            });
+          }
+          if (!announced) {
+            logger.debug('another mfa-exec is getting these credentials; waiting for it');
+            announced = true;
+          }
+          await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
+        }
+      }
+      try {
+        return await fn();
+      } finally {
+        await release().catch(() => undefined);
+      }
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The user's terminal (/dev/tty), used for prompts even when stdin/stdout/stderr
+// are pipes (credential_process, `| jq`). Nothing is ever echoed for hidden input.
+
+import { closeSync, openSync } from 'node:fs';
+import { ReadStream, WriteStream } from 'node:tty';
+import { MfaExecError } from '../core/errors.js';
+
+/** An open controlling terminal. */
+export interface Terminal {
+  write(text: string): void;
+  /** One line typed by the user; hidden input is not echoed. Ctrl-C → 'interrupted' error (exit 130). */
+  readLine(prompt: string, options?: { hidden?: boolean }): Promise<string>;
+  close(): void;
+}
+
+/** The controlling terminal, or undefined when the process has none. */
+export function openTerminal(): Terminal | undefined {
+  let inFd: number;
+  let outFd: number;
+  try {
+    inFd = openSync('/dev/tty', 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    outFd = openSync('/dev/tty', 'w');
+  } catch {
+    closeSync(inFd);
+    return undefined;
+  }
+  const output = new WriteStream(outFd);
+  let input: ReadStream | undefined;
+  return {
+    write: (text) => void output.write(text),
+    readLine: (prompt, options = {}) =>
+      new Promise<string>((resolve, reject) => {
+        input ??= new ReadStream(inFd);
+        const rs = input;
+        rs.setRawMode(true);
+        rs.setEncoding('utf8');
+        output.write(prompt);
+        let line = '';
+        const finish = (err?: Error) => {
+          rs.off('data', onData);
+          rs.setRawMode(false);
+          rs.pause();
+          output.write('\n');
+          if (err) reject(err);
+          else resolve(line);
+        };
+        const onData = (chunk: string) => {
+          for (const ch of chunk) {
+            if (ch === '\r' || ch === '\n') return finish();
+            if (ch === '\u0003') {
+              return finish(new MfaExecError('interrupted', 'interrupted at the prompt', { hint: 'nothing was stored or cached' }));
+            }
+            if (ch === '\u0004') {
+              if (!line) return finish(new MfaExecError('usage', 'no input at the prompt (end of input)', { hint: 'type a value and press Enter' }));
+              return finish();
+            }
+            if (ch === '\u007f' || ch === '\b') {
+              if (line) {
+                line = line.slice(0, -1);
+                if (!options.hidden) output.write('\b \b');
+              }
+              continue;
+            }
+            if (ch === '\u0015') {
+              if (!options.hidden) output.write('\b \b'.repeat(line.length));
+              line = '';
+              continue;
+            }
+            if (ch < ' ') continue;
+            line += ch;
+            if (!options.hidden) output.write(ch);
+          }
+        };
+        rs.on('data', onData);
+        rs.resume();
+      }),
+    close: () => {
+      input?.destroy();
+      if (!input) closeSync(inFd);
+      output.destroy();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// `mfa-exec clear [<profile>]`: delete cached credentials (never keys).
+
+import { resolveChain } from '../../core/config.js';
+import { MfaExecError } from '../../core/errors.js';
+import { roleItem, sessionItem } from '../../core/store-items.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { cacheItems } from './store-view.js';
+
+export const clearSpec: CommandSpec = {
+  name: 'clear',
+  usage: 'mfa-exec clear [<profile>]',
+  purpose: "Delete cached credentials: those the profile's chain uses (its role credentials and the MFA session under them), or all. Keys stay.",
+  flags: {},
+  examples: ['mfa-exec clear test', 'mfa-exec clear'],
+};
+
+/** Run `clear`. */
+export async function clearCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  if (parsed.positionals.length > 1) {
+    throw new MfaExecError('usage', 'clear takes at most one profile name', { hint: 'e.g. `mfa-exec clear test`' });
+  }
+  const store = ctx.store();
+  const profile = parsed.positionals[0];
+  let names: string[];
+  if (profile) {
+    const chain = resolveChain(ctx.files(), profile);
+    names = [roleItem(profile), sessionItem(chain.base.profile, chain.mfaSerial)];
+  } else {
+    names = (await cacheItems(store)).map((i) => i.name);
+  }
+  let n = 0;
+  for (const name of names) if (await store.delete(name)) n++;
+  ctx.stdout(`Cleared ${n} cached credential${n === 1 ? '' : 's'}${profile ? ` of profile "${profile}"` : ''}.\n`);
+  return 0;
+}

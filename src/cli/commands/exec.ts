@@ -1,0 +1,40 @@
+// `mfa-exec exec <profile> [-- cmd args...]`: run a command (default: the user's shell)
+// with temporary credentials in its environment.
+
+import { defaultShell, runChild } from '../../adapters/child.js';
+import { buildChildEnv, nestingGuard } from '../../core/child-env.js';
+import { MfaExecError } from '../../core/errors.js';
+import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { credentialsFor } from './get-credentials.js';
+
+export const execSpec: CommandSpec = {
+  name: 'exec',
+  usage: 'mfa-exec exec <profile> [options] [-- <command> [args...]]   (or: mfa-exec <profile> -- <command>)',
+  purpose: 'Run a command, or a subshell ($SHELL, else /bin/sh), with temporary credentials for the profile in its environment.',
+  flags: {
+    ...CREDENTIAL_FLAGS,
+    'ecs-server': { type: 'boolean', description: 'serve refreshing credentials to the child on 127.0.0.1 instead of static variables' },
+  },
+  examples: [
+    'mfa-exec prod -- terraform plan',
+    'mfa-exec prod -- aws sts get-caller-identity',
+    'mfa-exec prod                          # a subshell with the credentials',
+    'mfa-exec exec prod --duration 4h -- terraform apply',
+  ],
+};
+
+/** Run the command; resolves to the exit status mfa-exec should exit with. */
+export async function execCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  nestingGuard(ctx.env);
+  if (parsed.values['ecs-server']) {
+    throw new MfaExecError('usage', '--ecs-server is not available in this version', { hint: 'run without --ecs-server' });
+  }
+  const [profileArg, ...extra] = parsed.positionals;
+  const argv = parsed.rest ?? extra;
+  const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
+  const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
+  const env = buildChildEnv({ parent: ctx.env, credentials, region, profile: profile.name });
+  ctx.logger.debug(`running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`);
+  return runChild({ command: command!, args, env });
+}

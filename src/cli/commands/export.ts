@@ -1,0 +1,67 @@
+// `mfa-exec export <profile> --format env|shell|json|ini`: print the temporary credentials.
+
+import { resolveRegion } from '../../core/config.js';
+import { MfaExecError } from '../../core/errors.js';
+import type { Credentials } from '../../core/types.js';
+import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { credentialsFor } from './get-credentials.js';
+
+const FORMATS = ['env', 'shell', 'json', 'ini'] as const;
+
+export const exportSpec: CommandSpec = {
+  name: 'export',
+  usage: 'mfa-exec export <profile> [--format env|shell|json|ini] [options]',
+  purpose: 'Print the temporary credentials of a profile; `--format json` is the credential_process format.',
+  flags: {
+    ...CREDENTIAL_FLAGS,
+    format: { type: 'string', short: 'f', arg: 'FORMAT', description: 'env (KEY=value), shell (export lines), json (credential_process), ini', default: 'env' },
+  },
+  examples: [
+    'mfa-exec export prod --format json     # credential_process = mfa-exec export prod --format json',
+    'eval "$(mfa-exec export prod --format shell)"',
+    'mfa-exec export prod --format ini >> ~/.aws/credentials.tmp',
+  ],
+};
+
+/** Print the credentials in the chosen format. */
+export async function exportCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const format = (parsed.values.format as string | undefined) ?? 'env';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new MfaExecError('usage', `unknown format "${format}"`, { hint: `use one of ${FORMATS.join(', ')}` });
+  }
+  const { credentials, profile } = await credentialsFor(ctx, parsed.positionals[0], parsed.values);
+  const region = resolveRegion({ flag: parsed.values.region as string | undefined, env: ctx.env, profile });
+  ctx.stdout(formatCredentials(credentials, format as (typeof FORMATS)[number], profile.name, region));
+  return 0;
+}
+
+/** The credentials as text in `format`. */
+export function formatCredentials(c: Credentials, format: (typeof FORMATS)[number], profile: string, region: string | undefined): string {
+  const expiration = c.expiration?.toISOString();
+  if (format === 'json') {
+    return `${JSON.stringify({ Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, SessionToken: c.sessionToken, Expiration: expiration })}\n`;
+  }
+  if (format === 'ini') {
+    return [
+      `[${profile}]`,
+      `aws_access_key_id = ${c.accessKeyId}`,
+      `aws_secret_access_key = ${c.secretAccessKey}`,
+      ...(c.sessionToken ? [`aws_session_token = ${c.sessionToken}`] : []),
+      ...(region ? [`region = ${region}`] : []),
+      '',
+    ].join('\n');
+  }
+  const vars: [string, string | undefined][] = [
+    ['AWS_ACCESS_KEY_ID', c.accessKeyId],
+    ['AWS_SECRET_ACCESS_KEY', c.secretAccessKey],
+    ['AWS_SESSION_TOKEN', c.sessionToken],
+    ['AWS_SECURITY_TOKEN', c.sessionToken],
+    ['AWS_CREDENTIAL_EXPIRATION', expiration],
+    ['AWS_REGION', region],
+    ['AWS_DEFAULT_REGION', region],
+  ];
+  const present = vars.filter((v): v is [string, string] => v[1] !== undefined);
+  if (format === 'shell') return present.map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'\n`).join('');
+  return present.map(([k, v]) => `${k}=${v}\n`).join('');
+}

@@ -1,0 +1,59 @@
+// `mfa-exec import [<profile>...] [--scrub]`: move keys from the shared credentials file into
+// the store. Every key is stored and read back before the file is touched; --scrub then
+// rewrites the file atomically, removing exactly those key lines and keeping every other byte.
+
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../adapters/atomic-file.js';
+import { MfaExecError } from '../../core/errors.js';
+import { removeKeys } from '../../core/ini-edit.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { checkKey, storeKey } from './add.js';
+import { backendName } from './store-view.js';
+
+const KEY_LINES = ['aws_access_key_id', 'aws_secret_access_key'];
+
+export const importSpec: CommandSpec = {
+  name: 'import',
+  usage: 'mfa-exec import [<profile>...] [--scrub]',
+  purpose: 'Copy long-lived keys from the shared credentials file into the keychain; --scrub then removes exactly those key lines from the file.',
+  flags: { scrub: { type: 'boolean', description: 'after storing and verifying every key, remove its two lines from the credentials file (atomic rewrite)' } },
+  examples: ['mfa-exec import test_iam_user --scrub', 'mfa-exec import            # every profile with a key in ~/.aws/credentials'],
+};
+
+/** Run `import`. */
+export async function importCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const files = ctx.files();
+  const creds = files.credentialsProfiles;
+  const withKey = Object.keys(creds).filter((p) => creds[p]!.aws_access_key_id && creds[p]!.aws_secret_access_key);
+  const wanted = parsed.positionals.length ? parsed.positionals : withKey;
+  if (wanted.length === 0) {
+    throw new MfaExecError('usage', `no keys to import in ${files.credentialsLabel}`, { hint: 'add keys with `mfa-exec add <profile>`' });
+  }
+  for (const p of wanted) {
+    if (!withKey.includes(p)) {
+      throw new MfaExecError('usage', `profile "${p}" has no aws_access_key_id and aws_secret_access_key in ${files.credentialsLabel}`, {
+        hint: `profiles with keys there: ${withKey.join(', ') || 'none'}`,
+      });
+    }
+    if (creds[p]!.aws_session_token) {
+      throw new MfaExecError('usage', `profile "${p}" in ${files.credentialsLabel} holds temporary credentials (aws_session_token), not a long-lived key`, {
+        hint: 'import only IAM user access keys',
+      });
+    }
+    checkKey(creds[p]!.aws_access_key_id!, creds[p]!.aws_secret_access_key!);
+  }
+  for (const p of wanted) {
+    const key = { accessKeyId: creds[p]!.aws_access_key_id!, secretAccessKey: creds[p]!.aws_secret_access_key!, addedAt: ctx.clock.now().toISOString() };
+    await storeKey(ctx, p, key);
+    ctx.stdout(`Imported the key …${key.accessKeyId.slice(-4)} of profile "${p}" into the ${backendName(ctx)}.\n`);
+  }
+  if (parsed.values.scrub) {
+    // Read the file again now: it is rewritten from its current bytes, not from what was parsed.
+    const before = readFileSync(files.credentialsPath, 'utf8');
+    const after = wanted.reduce((text, p) => removeKeys(text, p, KEY_LINES), before);
+    if (after !== before) writeFileAtomic(files.credentialsPath, after);
+    ctx.stdout(`Removed ${wanted.length} key${wanted.length === 1 ? '' : 's'} from ${files.credentialsLabel}.\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,79 @@
+// `mfa-exec list [--json]`: every profile, whether a key is stored, and its cached sessions.
+
+import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
+import { describeExpiry } from '../../core/duration.js';
+import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { cacheItems } from './store-view.js';
+
+export const listSpec: CommandSpec = {
+  name: 'list',
+  usage: 'mfa-exec list [--json]',
+  purpose: 'List every profile, whether a key is stored for it, and its cached sessions with their expiry.',
+  flags: { json: { type: 'boolean', description: 'print a JSON array (stable field names) instead of a table' } },
+  examples: ['mfa-exec list', 'mfa-exec list --json | jq -r \'.[] | select(.hasStoredKey) | .profile\''],
+};
+
+/** One row of `list --json`, as the contract defines it. */
+export interface ListRow {
+  profile: string;
+  sourceProfile: string | null;
+  roleArn: string | null;
+  mfaSerial: string | null;
+  hasStoredKey: boolean;
+  sessions: { kind: 'session' | 'role'; expiration: string }[];
+}
+
+/** The profile's settings; an invalid profile is listed by name only (doctor explains it). */
+function profileOrUndefined(files: ParsedAwsFiles, name: string): ProfileConfig | undefined {
+  try {
+    return getProfile(files, name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run `list`. */
+export async function listCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const files = ctx.files();
+  const store = ctx.store();
+  const names = await store.list();
+  const keyed = new Set(names.map(parseItemName).flatMap((p) => (p?.kind === 'key' ? [p.profile] : [])));
+  const items = await cacheItems(store, names);
+  const configured = new Set(profileNames(files));
+  const profiles = [...new Set([...configured, ...keyed])].sort();
+  const rows: ListRow[] = profiles.map((name) => {
+    const p = configured.has(name) ? profileOrUndefined(files, name) : undefined;
+    return {
+      profile: name,
+      sourceProfile: p?.sourceProfile ?? null,
+      roleArn: p?.roleArn ?? null,
+      mfaSerial: p?.mfaSerial ?? null,
+      hasStoredKey: keyed.has(name),
+      sessions: items
+        .filter((i) => i.owner === name && i.entry?.credentials.expiration)
+        .map((i) => ({ kind: i.kind, expiration: i.entry!.credentials.expiration!.toISOString() })),
+    };
+  });
+  if (parsed.values.json) {
+    ctx.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const now = ctx.clock.now();
+  const table: string[][] = [['PROFILE', 'SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']];
+  for (const r of rows) {
+    const key = r.hasStoredKey ? decodeKey(await store.get(keyItem(r.profile))) : undefined;
+    table.push([
+      r.profile,
+      r.sourceProfile ?? '-',
+      r.roleArn?.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/') ?? '-',
+      r.mfaSerial?.replace(/^arn:aws[\w-]*:iam::\d+:mfa\//, 'mfa/') ?? '-',
+      key ? `…${key.accessKeyId.slice(-4)}` : '-',
+      r.sessions.map((s) => `${s.kind} ${describeExpiry(new Date(s.expiration), now)}`).join(', ') || '-',
+    ]);
+  }
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  ctx.stdout(table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n');
+  return 0;
+}

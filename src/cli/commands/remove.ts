@@ -1,0 +1,31 @@
+// `mfa-exec remove <profile>`: delete the stored key and every cached credential made from it.
+
+import { MfaExecError } from '../../core/errors.js';
+import { keyItem } from '../../core/store-items.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { backendName, deleteDerived } from './store-view.js';
+
+export const removeSpec: CommandSpec = {
+  name: 'remove',
+  usage: 'mfa-exec remove <profile>',
+  purpose: 'Delete the stored key of a profile and every cached credential derived from it.',
+  flags: {},
+  examples: ['mfa-exec remove test_iam_user'],
+};
+
+/** Run `remove`. */
+export async function removeCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const profile = parsed.positionals[0];
+  if (!profile || parsed.positionals.length > 1) {
+    throw new MfaExecError('usage', 'remove takes exactly one profile name', { hint: 'e.g. `mfa-exec remove test_iam_user`' });
+  }
+  const store = ctx.store();
+  const had = await store.delete(keyItem(profile));
+  const derived = await deleteDerived(store, profile);
+  if (!had && derived === 0) {
+    throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
+  }
+  ctx.stdout(`Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`);
+  return 0;
+}

@@ -1,0 +1,131 @@
+// The one composition point: builds the adapters (lazily, so each command pays only
+// for what it uses) and hands them to the commands as a Context.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
+import { runCredentialProcess } from '../adapters/credential-process.js';
+import { createFileStore } from '../adapters/file-store.js';
+import { createKeychainStore } from '../adapters/keychain.js';
+import { createFileLock } from '../adapters/lock.js';
+import { noCodeSource, processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
+import { createStsClient } from '../adapters/sts.js';
+import { openTerminal } from '../adapters/tty.js';
+import { createUsedCodes } from '../adapters/used-codes.js';
+import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
+import type { CredentialDeps } from '../core/credentials.js';
+import { MfaExecError } from '../core/errors.js';
+import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
+
+/** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
+export const PROMPT_DRIVERS = ['terminal', 'totp', 'ykman', 'process', 'osascript', 'zenity', 'kdialog'] as const;
+
+/** What every command gets: the environment and the adapters, built on first use. */
+export interface Context {
+  env: Record<string, string | undefined>;
+  home: string;
+  debug: boolean;
+  backend: 'keychain' | 'file';
+  logger: Logger;
+  clock: Clock;
+  files(): ParsedAwsFiles;
+  store(): SecretStore;
+  stdout(text: string): void;
+  /** The deps of the credential flow for `chain` (STS endpoint and region from its profile). */
+  credentialDeps(chain: Chain, profile: ProfileConfig, opts: { region?: string; mfaToken?: string; prompt?: string }): CredentialDeps;
+}
+
+/** Build the context for one invocation. */
+export function createContext(opts: { env: Record<string, string | undefined>; debug: boolean; backend?: string }): Context {
+  const { env, debug } = opts;
+  const home = env.HOME || homedir();
+  const logger: Logger = {
+    debug: (m) => {
+      if (debug) process.stderr.write(`mfa-exec: debug: ${m}\n`);
+    },
+    info: (m) => {
+      const tty = openTerminal();
+      if (tty) {
+        tty.write(`mfa-exec: ${m}\n`);
+        tty.close();
+      } else {
+        process.stderr.write(`mfa-exec: ${m}\n`);
+      }
+    },
+  };
+  const clock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  let files: ParsedAwsFiles | undefined;
+  let store: SecretStore | undefined;
+  const backend = opts.backend ?? env.MFA_EXEC_BACKEND ?? 'keychain';
+  if (backend !== 'keychain' && backend !== 'file') {
+    throw new MfaExecError('usage', `unknown backend "${backend}"`, { hint: 'use --backend keychain or --backend file' });
+  }
+  const makeStore = (): SecretStore => {
+    const dir = env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
+    logger.debug(`store: ${backend === 'file' ? `encrypted file in ${dir}` : 'OS keychain'}`);
+    return backend === 'file' ? createFileStore({ dir, getPassphrase: () => filePassphrase(env, dir) }) : createKeychainStore();
+  };
+  const getStore = (): SecretStore => (store ??= makeStore());
+  return {
+    env,
+    home,
+    debug,
+    backend,
+    logger,
+    clock,
+    files: () => (files ??= loadAwsFiles(env, home)),
+    store: getStore,
+    stdout: (text) => void process.stdout.write(text),
+    credentialDeps(chain, profile, o) {
+      const files = this.files();
+      const region = resolveRegion({ flag: o.region, env, profile });
+      const endpoint = resolveEndpoint('sts', { env, profile, files });
+      logger.debug(`STS: ${endpoint ?? 'AWS default endpoint'}${region ? `, region ${region}` : ''}`);
+      const lockDir = join(env.XDG_RUNTIME_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache')), 'mfa-exec', 'locks');
+      return {
+        store: getStore(),
+        sts: createStsClient({ region, endpoint }),
+        clock,
+        lock: createFileLock(lockDir, logger),
+        logger,
+        usedCodes: createUsedCodes(getStore(), clock),
+        mfaSource: () => chooseMfaSource(chain, o, env),
+        credentialProcess: (command, p) => runCredentialProcess(command, p, env),
+      };
+    },
+  };
+}
+
+/** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else mfa_process, else the terminal. */
+function chooseMfaSource(chain: Chain, o: { mfaToken?: string; prompt?: string }, env: Record<string, string | undefined>): MfaCodeSource {
+  if (o.mfaToken !== undefined) return staticSource(o.mfaToken);
+  const driver = o.prompt ?? env.MFA_EXEC_PROMPT;
+  if (driver !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(driver)) {
+    throw new MfaExecError('usage', `unknown prompt driver "${driver}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
+  }
+  if (driver === 'process' || (driver === undefined && chain.mfaProcess)) {
+    if (!chain.mfaProcess) {
+      throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, { hint: 'add mfa_process = COMMAND to the profile' });
+    }
+    return processSource(chain.mfaProcess, env);
+  }
+  if (driver === undefined || driver === 'terminal') return terminalSource();
+  throw new MfaExecError('usage', `the prompt driver "${driver}" is not available in this version`, { hint: 'use --prompt terminal, mfa_process, or --mfa-token' });
+}
+
+async function filePassphrase(env: Record<string, string | undefined>, dir: string): Promise<string> {
+  if (env.MFA_EXEC_FILE_PASSPHRASE) return env.MFA_EXEC_FILE_PASSPHRASE;
+  const tty = openTerminal();
+  if (!tty) {
+    throw new MfaExecError('store', `the file store in ${dir} needs its passphrase, and there is no terminal to ask on`, {
+      hint: 'set MFA_EXEC_FILE_PASSPHRASE',
+    });
+  }
+  try {
+    const pass = await tty.readLine(`Passphrase for the mfa-exec file store (${dir}): `, { hidden: true });
+    if (!pass) throw new MfaExecError('store', 'an empty passphrase is not allowed for the file store', { hint: 'type a passphrase' });
+    return pass;
+  } finally {
+    tty.close();
+  }
+}

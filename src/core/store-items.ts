@@ -1,0 +1,106 @@
+// Names and shapes of the items mfa-exec keeps in its SecretStore. One item per
+// cached credential, so the warm path of `exec` is exactly one store read.
+
+import type { Credentials, StoredKey } from './types.js';
+
+/** The long-lived key of `profile`. */
+export const keyItem = (profile: string): string => `key:${profile}`;
+/** The MFA session of the key held by `baseProfile`, per MFA device (or none); the profile is URI-encoded since names may hold ':'. */
+export const sessionItem = (baseProfile: string, mfaSerial: string | undefined): string =>
+  `session:${encodeURIComponent(baseProfile)}:${mfaSerial ?? '-'}`;
+/** The final (role) credentials of `profile`. */
+export const roleItem = (profile: string): string => `role:${profile}`;
+/** The last MFA code AWS accepted for a device (hashed). */
+export const usedCodeItem = (mfaSerial: string): string => `mfa-used:${mfaSerial}`;
+
+/** A cached credential as stored: the credentials plus what they were made from. */
+export interface CachedEntry {
+  kind: 'session' | 'role';
+  credentials: Credentials;
+  /** The profile whose long-lived key (or credential_process) is at the bottom of the chain. */
+  base: string;
+  /** Identifies the chain the credentials belong to; a changed config makes the entry a miss. */
+  fingerprint: string;
+}
+
+/** JSON text of a cached entry (expiration as ISO 8601). */
+export function encodeEntry(entry: CachedEntry): string {
+  const { credentials: c } = entry;
+  return JSON.stringify({
+    ...entry,
+    credentials: { ...c, expiration: c.expiration?.toISOString() },
+  });
+}
+
+/** The cached entry in `text`, or undefined when it is unreadable (treated as a cache miss). */
+export function decodeEntry(text: string | null): CachedEntry | undefined {
+  if (!text) return undefined;
+  try {
+    const raw = JSON.parse(text) as {
+      kind?: unknown;
+      base?: unknown;
+      fingerprint?: unknown;
+      credentials?: { accessKeyId?: unknown; secretAccessKey?: unknown; sessionToken?: unknown; expiration?: unknown };
+    };
+    const c = raw.credentials;
+    if (
+      (raw.kind !== 'session' && raw.kind !== 'role') ||
+      typeof raw.base !== 'string' ||
+      typeof raw.fingerprint !== 'string' ||
+      !c ||
+      typeof c.accessKeyId !== 'string' ||
+      typeof c.secretAccessKey !== 'string' ||
+      typeof c.expiration !== 'string'
+    ) {
+      return undefined;
+    }
+    const expiration = new Date(c.expiration);
+    if (Number.isNaN(expiration.getTime())) return undefined;
+    return {
+      kind: raw.kind,
+      base: raw.base,
+      fingerprint: raw.fingerprint,
+      credentials: {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: typeof c.sessionToken === 'string' ? c.sessionToken : undefined,
+        expiration,
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON text of a stored long-lived key. */
+export function encodeKey(key: StoredKey): string {
+  return JSON.stringify(key);
+}
+
+/** The stored key in `text`, or undefined when it is not one. */
+export function decodeKey(text: string | null): StoredKey | undefined {
+  if (!text) return undefined;
+  try {
+    const raw = JSON.parse(text) as Partial<StoredKey>;
+    if (typeof raw.accessKeyId !== 'string' || typeof raw.secretAccessKey !== 'string') return undefined;
+    return { accessKeyId: raw.accessKeyId, secretAccessKey: raw.secretAccessKey, addedAt: raw.addedAt };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which kind of item `name` is, and the profile or device it belongs to. */
+export function parseItemName(
+  name: string,
+): { kind: 'key' | 'role'; profile: string } | { kind: 'session'; base: string; mfaSerial?: string } | undefined {
+  if (name.startsWith('key:')) return { kind: 'key', profile: name.slice(4) };
+  if (name.startsWith('role:')) return { kind: 'role', profile: name.slice(5) };
+  if (name.startsWith('session:')) {
+    const rest = name.slice(8);
+    const i = rest.indexOf(':');
+    if (i < 0) return undefined;
+    const serial = rest.slice(i + 1);
+    return { kind: 'session', base: decodeURIComponent(rest.slice(0, i)), mfaSerial: serial === '-' ? undefined : serial };
+  }
+  return undefined;
+}

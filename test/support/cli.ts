@@ -1,0 +1,99 @@
+// Runs the built CLI (dist/bin.js) in a temporary HOME with its own AWS files and store,
+// the way a user would: a real process, real files, exit code, stdout and stderr.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+/** The repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+/** The built CLI. */
+export const BIN = join(ROOT, 'dist/bin.js');
+/** Tiny fixture programs (print-env, exit-with, totp-code, …). */
+export const FIXTURE_BIN = join(ROOT, 'test/support/fixtures/bin');
+
+/** One finished run of the CLI. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+}
+
+/** A temporary HOME with AWS files and a store, and a way to run the CLI in it. */
+export interface Sandbox {
+  dir: string;
+  env: Record<string, string>;
+  configPath: string;
+  credentialsPath: string;
+  writeConfig(text: string): Promise<void>;
+  writeCredentials(text: string): Promise<void>;
+  /** Run `mfa-exec args...` with no controlling terminal (a new session), optional stdin bytes. */
+  run(args: string[], opts?: { input?: string | Buffer; env?: Record<string, string | undefined> }): Promise<RunResult>;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh sandbox; `backend: 'file'` uses an encrypted file store in it, 'keychain' needs `keyringEnv`. */
+export async function makeSandbox(opts: { backend: 'file' | 'keychain'; keyringEnv?: Record<string, string>; env?: Record<string, string> } = { backend: 'file' }): Promise<Sandbox> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
+  const dir = await mkdtemp(join(tmpdir(), 'mfa-exec-test-'));
+  const home = join(dir, 'home');
+  await mkdir(join(home, '.aws'), { recursive: true });
+  const run = join(dir, 'run');
+  await mkdir(run, { mode: 0o700 });
+  const configPath = join(home, '.aws', 'config');
+  const credentialsPath = join(home, '.aws', 'credentials');
+  await writeFile(configPath, '');
+  await writeFile(credentialsPath, '');
+  const otplib = createRequire(import.meta.url).resolve('otplib');
+  const env: Record<string, string> = {
+    PATH: `${FIXTURE_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: home,
+    LANG: 'C.UTF-8',
+    SHELL: '/bin/sh',
+    AWS_CONFIG_FILE: configPath,
+    AWS_SHARED_CREDENTIALS_FILE: credentialsPath,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    XDG_RUNTIME_DIR: run,
+    XDG_CACHE_HOME: join(dir, 'cache'),
+    TEST_OTPLIB_PATH: otplib,
+    ...(opts.backend === 'file'
+      ? { MFA_EXEC_BACKEND: 'file', MFA_EXEC_FILE_DIR: join(dir, 'store'), MFA_EXEC_FILE_PASSPHRASE: 'test passphrase' }
+      : { MFA_EXEC_BACKEND: 'keychain', ...opts.keyringEnv, HOME: home }),
+    ...opts.env,
+  };
+  return {
+    dir,
+    env,
+    configPath,
+    credentialsPath,
+    writeConfig: (text) => writeFile(configPath, text),
+    writeCredentials: (text) => writeFile(credentialsPath, text),
+    run: (args, o = {}) => runCli(args, { ...env, ...o.env }, o.input),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Run the CLI with exactly `env` (undefined values removed) in a new session (no terminal). */
+export function runCli(args: string[], env: Record<string, string | undefined>, input?: string | Buffer): Promise<RunResult> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: clean, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolvePromise({ code, signal, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
+}

@@ -1,0 +1,493 @@
+import { describe, expect, it } from 'vitest';
+import type { Chain, RoleStep } from '../../src/core/config.js';
+import { resolveCredentials, type CredentialDeps } from '../../src/core/credentials.js';
+import { AwsCallError, MfaExecError } from '../../src/core/errors.js';
+import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
+import { decodeEntry, encodeEntry, encodeKey, keyItem, type CachedEntry } from '../../src/core/store-items.js';
+import type { Credentials } from '../../src/core/types.js';
+import { FakeClock, FakeSts, MemoryStore, MemoryUsedCodes, RecordingLock, RecordingLogger, ScriptedMfaSource } from '../support/fakes.js';
+
+const MFA = 'arn:aws:iam::900000000001:mfa/alice';
+const ROLE = (n: string) => `arn:aws:iam::800000000002:role/${n}`;
+// 10 s into a 30 s TOTP window.
+const NOW = Date.UTC(2024, 4, 1, 12, 0, 10);
+const KEY = { accessKeyId: 'AKIAEXAMPLEKEY0001', secretAccessKey: 'long-lived-secret-never-shown' };
+const MFA_FAILED = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
+const MIN = 60_000;
+
+function chain(profile: string, roles: Partial<RoleStep>[] = [{}], extra: Partial<Chain> = {}): Chain {
+  return {
+    profile,
+    base: { profile: 'base', kind: 'key' },
+    roles: roles.map((r, i) => ({ profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`, roleArn: ROLE(`${profile}${i}`), ...r })),
+    mfaSerial: MFA,
+    ...extra,
+  };
+}
+
+interface Setup {
+  codes?: string[];
+  interactive?: boolean;
+  maxTries?: number;
+  storedKey?: boolean;
+  used?: string[];
+  credentialProcess?: Credentials;
+}
+
+function setup(o: Setup = {}) {
+  const clock = new FakeClock(NOW);
+  const store = new MemoryStore();
+  if (o.storedKey !== false) store.items.set(keyItem('base'), encodeKey(KEY));
+  const sts = new FakeSts(clock);
+  const lock = new RecordingLock();
+  const logger = new RecordingLogger();
+  const usedCodes = new MemoryUsedCodes((o.used ?? []).map((code) => ({ serial: MFA, code })));
+  const source = new ScriptedMfaSource(o.codes ?? ['123456'], { interactive: o.interactive ?? true, maxTries: o.maxTries ?? 3 });
+  const sourcesMade = { count: 0 };
+  const processRuns: [string, string][] = [];
+  const deps: CredentialDeps = {
+    store,
+    sts,
+    clock,
+    lock,
+    logger,
+    usedCodes,
+    mfaSource: () => {
+      sourcesMade.count++;
+      return source;
+    },
+    credentialProcess: async (command, profile) => {
+      processRuns.push([command, profile]);
+      if (!o.credentialProcess) throw new Error('no credential_process in this test');
+      return o.credentialProcess;
+    },
+  };
+  const resolve = (c: Chain, opts: PlanOptions = {}) => resolveCredentials(planCredentials(c, opts), deps);
+  return { clock, store, sts, lock, logger, usedCodes, source, sourcesMade, processRuns, deps, resolve };
+}
+
+type Env = ReturnType<typeof setup>;
+
+function temp(id: string, expiresInMs: number): Credentials {
+  return { accessKeyId: id, secretAccessKey: `${id}-secret`, sessionToken: `${id}-token`, expiration: new Date(NOW + expiresInMs) };
+}
+
+/** Put a cached entry in the store as resolveCredentials would have left it. */
+function seed(env: Env, c: Chain, kind: CachedEntry['kind'], credentials: Credentials, fingerprint?: string): void {
+  const plan = planCredentials(c, {});
+  const name = kind === 'role' ? plan.resultItem : plan.sessionItem;
+  const fp = fingerprint ?? (kind === 'role' ? plan.fingerprint : plan.sessionFingerprint);
+  env.store.items.set(name, encodeEntry({ kind, credentials, base: c.base.profile, fingerprint: fp }));
+}
+
+async function failure(p: Promise<unknown>): Promise<MfaExecError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(MfaExecError);
+    return e as MfaExecError;
+  }
+  throw new Error('expected an MfaExecError');
+}
+
+/** No secret (key secret, session secrets and tokens, MFA codes) reaches the logs or `texts`. */
+function expectNoSecrets(env: Env, secrets: string[], texts: string[] = []): void {
+  const all = [env.logger.text(), ...texts].join('\n');
+  for (const s of [KEY.secretAccessKey, KEY.accessKeyId, ...secrets]) expect(all).not.toContain(s);
+  for (const call of env.sts.calls) {
+    if (call.result) {
+      expect(all).not.toContain(call.result.secretAccessKey);
+      expect(all).not.toContain(call.result.sessionToken!);
+    }
+  }
+}
+
+describe('resolveCredentials: cache', () => {
+  it('cold cache: one GetSessionToken with the device and code, one AssumeRole with the session, both cached', async () => {
+    const env = setup();
+    const plan = planCredentials(chain('dev'), {});
+    const creds = await resolveCredentials(plan, env.deps);
+
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken', 'assumeRole']);
+    const [gst] = env.sts.callsOf('getSessionToken');
+    expect(gst!.input).toMatchObject({ credentials: KEY, durationSeconds: 8 * 3600, serialNumber: MFA, tokenCode: '123456' });
+    expect(gst!.input.credentials.sessionToken).toBeUndefined();
+    const [ar] = env.sts.callsOf('assumeRole');
+    expect(ar!.input).toMatchObject({ credentials: gst!.result, roleArn: ROLE('dev0'), durationSeconds: 3600 });
+    expect(ar!.input.serialNumber).toBeUndefined();
+    expect(ar!.input.tokenCode).toBeUndefined();
+    expect(ar!.input.roleSessionName).toMatch(/^[\w+=,.@-]{2,64}$/);
+    expect(creds).toEqual(ar!.result);
+
+    const session = decodeEntry(env.store.items.get(plan.sessionItem) ?? null);
+    expect(session).toEqual({ kind: 'session', credentials: gst!.result, base: 'base', fingerprint: plan.sessionFingerprint });
+    const role = decodeEntry(env.store.items.get(plan.resultItem) ?? null);
+    expect(role).toEqual({ kind: 'role', credentials: creds, base: 'base', fingerprint: plan.fingerprint });
+    expect(env.usedCodes.marked).toEqual([{ serial: MFA, code: '123456' }]);
+    expectNoSecrets(env, ['123456']);
+  });
+
+  it('warm cache: zero STS calls, exactly one store read, no lock, no MFA source', async () => {
+    const env = setup();
+    const cached = temp('ASIACACHEDROLE', 30 * MIN);
+    seed(env, chain('dev'), 'role', cached);
+    const creds = await env.resolve(chain('dev'));
+
+    expect(creds).toEqual(cached);
+    expect(env.sts.calls).toEqual([]);
+    expect(env.store.calls).toEqual([{ op: 'get', name: 'role:dev' }]);
+    expect(env.lock.names).toEqual([]);
+    expect(env.sourcesMade.count).toBe(0);
+  });
+
+  it('a second run after a cold one makes no STS call', async () => {
+    const env = setup();
+    const first = await env.resolve(chain('dev'));
+    env.store.calls.length = 0;
+    expect(await env.resolve(chain('dev'))).toEqual(first);
+    expect(env.sts.calls).toHaveLength(2);
+    expect(env.store.calls).toHaveLength(1);
+  });
+
+  it('a second role profile of the same key and device reuses the MFA session: one AssumeRole, no GetSessionToken, no code', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'));
+    const session = env.sts.callsOf('getSessionToken')[0]!.result;
+    env.sts.calls.length = 0;
+
+    const ops = await env.resolve(chain('ops'));
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({ credentials: session, roleArn: ROLE('ops0') });
+    expect(ops).toEqual(env.sts.calls[0]!.result);
+    expect(env.source.asked).toHaveLength(1);
+  });
+
+  it('role credentials within 5 minutes of expiry are refreshed with the still-fresh session', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'));
+    env.clock.advance(55 * MIN + 1000); // the role credentials have 4m59s left
+    env.sts.calls.length = 0;
+
+    const creds = await env.resolve(chain('dev'));
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+    expect(creds).toEqual(env.sts.calls[0]!.result);
+    expect(creds.expiration!.getTime()).toBe(env.clock.now().getTime() + 3600_000);
+    expect(env.source.asked).toHaveLength(1);
+  });
+
+  it('refreshes at exactly 5 minutes left, uses at 5 minutes and 1 second left', async () => {
+    const env = setup();
+    seed(env, chain('dev'), 'session', temp('ASIACACHEDSESSION', 8 * 3600_000));
+    seed(env, chain('dev'), 'role', temp('ASIACACHEDROLE', 5 * MIN + 1000));
+    await env.resolve(chain('dev'));
+    expect(env.sts.calls).toEqual([]);
+    env.clock.advance(1000);
+    await env.resolve(chain('dev'));
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+  });
+
+  it('an MFA session within 5 minutes of expiry is replaced by a new GetSessionToken', async () => {
+    const env = setup();
+    seed(env, chain('dev'), 'session', temp('ASIAOLDSESSION', 4 * MIN));
+    await env.resolve(chain('dev'));
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken', 'assumeRole']);
+    expect(env.sts.callsOf('assumeRole')[0]!.input.credentials.accessKeyId).not.toBe('ASIAOLDSESSION');
+    expect(decodeEntry(env.store.items.get(`session:base:${MFA}`) ?? null)!.credentials.accessKeyId).toMatch(/^ASIASESSION/);
+  });
+
+  it('a cached result with another fingerprint is a miss', async () => {
+    const env = setup();
+    seed(env, chain('dev'), 'session', temp('ASIACACHEDSESSION', 8 * 3600_000));
+    seed(env, chain('dev'), 'role', temp('ASIASTALEROLE', 30 * MIN), 'made-for-another-role-arn');
+    const creds = await env.resolve(chain('dev'));
+    expect(creds.accessKeyId).not.toBe('ASIASTALEROLE');
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+    expect(decodeEntry(env.store.items.get('role:dev') ?? null)!.fingerprint).toBe(planCredentials(chain('dev'), {}).fingerprint);
+  });
+
+  it('a cached session with another fingerprint is a miss', async () => {
+    const env = setup();
+    seed(env, chain('dev'), 'session', temp('ASIACACHEDSESSION', 8 * 3600_000), 'something else');
+    await env.resolve(chain('dev'));
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken', 'assumeRole']);
+  });
+});
+
+describe('resolveCredentials: shapes of the STS calls', () => {
+  it('--no-session: one AssumeRole with the long-lived key, the device and the code; no session cached', async () => {
+    const env = setup();
+    const creds = await env.resolve(chain('dev'), { noSession: true });
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({
+      credentials: KEY,
+      serialNumber: MFA,
+      tokenCode: '123456',
+      durationSeconds: 3600,
+    });
+    expect(env.store.items.has(`session:base:${MFA}`)).toBe(false);
+    expect(decodeEntry(env.store.items.get('role:dev') ?? null)!.credentials).toEqual(creds);
+  });
+
+  it('over 1 h: AssumeRole straight from the key for the asked duration', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'), { durationSeconds: 4 * 3600 });
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({ credentials: KEY, durationSeconds: 4 * 3600, serialNumber: MFA });
+  });
+
+  it('passes external_id and role_session_name of the role', async () => {
+    const env = setup();
+    await env.resolve(chain('dev', [{ externalId: 'ext-42', roleSessionName: 'alice-dev' }]));
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({ externalId: 'ext-42', roleSessionName: 'alice-dev' });
+  });
+
+  it('a chain of 2 roles without a session: two AssumeRoles, the MFA code only on the first', async () => {
+    const env = setup();
+    const c = chain('dev', [{}, { durationSeconds: 1800 }]);
+    const creds = await env.resolve(c, { noSession: true });
+    const [first, second] = env.sts.callsOf('assumeRole');
+    expect(env.sts.calls).toHaveLength(2);
+    expect(first!.input).toMatchObject({ credentials: KEY, roleArn: ROLE('dev0'), serialNumber: MFA, tokenCode: '123456' });
+    expect(second!.input).toMatchObject({ credentials: first!.result, roleArn: ROLE('dev1'), durationSeconds: 1800 });
+    expect(second!.input.tokenCode).toBeUndefined();
+    expect(second!.input.serialNumber).toBeUndefined();
+    expect(creds).toEqual(second!.result);
+  });
+
+  it('a chain of 2 roles with a session: GetSessionToken, then two AssumeRoles without a code', async () => {
+    const env = setup();
+    await env.resolve(chain('dev', [{}, {}]));
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken', 'assumeRole', 'assumeRole']);
+    const [first, second] = env.sts.callsOf('assumeRole');
+    expect(first!.input.credentials).toEqual(env.sts.calls[0]!.result);
+    expect(second!.input.credentials).toEqual(first!.result);
+    expect([first!.input.tokenCode, second!.input.tokenCode]).toEqual([undefined, undefined]);
+    expect(env.source.asked).toHaveLength(1);
+  });
+
+  it('a profile without a role gets the MFA session itself, cached once', async () => {
+    const env = setup();
+    const c = chain('base', []);
+    const creds = await env.resolve(c, { durationSeconds: 7200 });
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken']);
+    expect(env.sts.calls[0]!.input.durationSeconds).toBe(7200);
+    expect(creds).toEqual(env.sts.calls[0]!.result);
+    expect(env.store.names('set')).toEqual([`session:base:${MFA}`]);
+    expect(await env.resolve(c)).toEqual(creds);
+    expect(env.sts.calls).toHaveLength(1);
+  });
+
+  it('a profile without mfa_serial calls STS without a code and never creates a code source', async () => {
+    const env = setup();
+    await env.resolve(chain('dev', [{}], { mfaSerial: undefined }));
+    const [gst] = env.sts.callsOf('getSessionToken');
+    expect(gst!.input.serialNumber).toBeUndefined();
+    expect(gst!.input.tokenCode).toBeUndefined();
+    expect(env.sourcesMade.count).toBe(0);
+  });
+
+  it('credential_process base with a session token: no GetSessionToken (AWS refuses it), straight AssumeRole', async () => {
+    const fromProcess = temp('ASIAFROMPROCESS', 3600_000);
+    const env = setup({ credentialProcess: fromProcess, storedKey: false });
+    const c = chain('dev', [{}], { base: { profile: 'sso', kind: 'credential_process', credentialProcess: '/bin/creds --sso' } });
+    const creds = await env.resolve(c);
+    expect(env.processRuns).toEqual([['/bin/creds --sso', 'sso']]);
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
+    expect(env.sts.calls[0]!.input.credentials).toEqual(fromProcess);
+    expect(creds).toEqual(env.sts.calls[0]!.result);
+    expect([...env.store.items.keys()]).toEqual(['role:dev']);
+  });
+});
+
+describe('resolveCredentials: errors', () => {
+  it('ExpiredToken on AssumeRole with a cached session: session deleted, new GetSessionToken, retried once', async () => {
+    const env = setup();
+    seed(env, chain('dev'), 'session', temp('ASIAREVOKEDSESSION', 8 * 3600_000));
+    env.sts.failNext('ExpiredToken', 'The security token included in the request is expired', { on: 'assumeRole' });
+    const creds = await env.resolve(chain('dev'));
+
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole', 'getSessionToken', 'assumeRole']);
+    expect(env.store.names('delete')).toEqual([`session:base:${MFA}`]);
+    const session = env.sts.calls[1]!.result!;
+    expect(env.sts.calls[2]!.input.credentials).toEqual(session);
+    expect(decodeEntry(env.store.items.get(`session:base:${MFA}`) ?? null)!.credentials).toEqual(session);
+    expect(creds).toEqual(env.sts.calls[2]!.result);
+  });
+
+  it('ExpiredToken twice: gives up after the one retry', async () => {
+    const env = setup();
+    seed(env, chain('dev'), 'session', temp('ASIAREVOKEDSESSION', 8 * 3600_000));
+    env.sts.failNext('ExpiredToken', 'expired', { on: 'assumeRole', times: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e).not.toBeInstanceOf(AwsCallError);
+    expect(e.message).toContain('as expired');
+    expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole', 'getSessionToken', 'assumeRole']);
+    expect(env.store.items.has('role:dev')).toBe(false);
+  });
+
+  it('expired credential_process credentials refused by AssumeRole: an error naming the base profile, with a hint', async () => {
+    const env = setup({ credentialProcess: temp('ASIASTALEPROCESS', 3600_000), storedKey: false });
+    env.sts.failNext('ExpiredToken', 'The security token included in the request is expired', { on: 'assumeRole' });
+    const c = chain('dev', [{}], { base: { profile: 'sso', kind: 'credential_process', credentialProcess: '/bin/creds' } });
+    const e = await failure(env.resolve(c));
+    expect(e.message).toContain('"sso"');
+    expect(e.hint).toBeTruthy();
+  });
+
+  it('InvalidClientTokenId names the base profile and hints at `mfa-exec add`', async () => {
+    const env = setup();
+    env.sts.failNext('InvalidClientTokenId', 'The security token included in the request is invalid.');
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e).not.toBeInstanceOf(AwsCallError);
+    expect(e.kind).toBe('sts');
+    expect(e.message).toContain('"base"');
+    expect(e.hint).toContain('mfa-exec add base');
+    expect(e.cause).toBeInstanceOf(AwsCallError);
+    expect(env.sts.calls).toHaveLength(1);
+    expect(env.usedCodes.marked).toEqual([]);
+  });
+
+  it('an AccessDenied that is not about MFA is not retried and names the profile', async () => {
+    const env = setup();
+    env.sts.failNext('AccessDenied', 'User: arn:aws:iam::900000000001:user/alice is not authorized to perform: sts:AssumeRole', {
+      on: 'assumeRole',
+    });
+    const e = await failure(env.resolve(chain('dev'), { noSession: true }));
+    expect(e.kind).toBe('sts');
+    expect(e.message).toContain('"dev"');
+    expect(env.sts.calls).toHaveLength(1);
+    expect(env.source.asked).toHaveLength(1);
+  });
+
+  it('a missing stored key is a no-stored-key error, before any STS call or prompt', async () => {
+    const env = setup({ storedKey: false });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('no-stored-key');
+    expect(e.message).toContain('"base"');
+    expect(e.hint).toContain('mfa-exec add base');
+    expect(env.sts.calls).toEqual([]);
+    expect(env.sourcesMade.count).toBe(0);
+  });
+});
+
+describe('resolveCredentials: MFA codes', () => {
+  it('a wrong code at an interactive source is asked again at once; the 2nd succeeds', async () => {
+    const env = setup({ codes: ['111111', '222222'] });
+    env.sts.failNext('AccessDenied', MFA_FAILED, { on: 'getSessionToken' });
+    await env.resolve(chain('dev'));
+    expect(env.sts.callsOf('getSessionToken').map((c) => c.input.tokenCode)).toEqual(['111111', '222222']);
+    expect(env.source.asked).toEqual([
+      { serial: MFA, attempt: 1 },
+      { serial: MFA, attempt: 2 },
+    ]);
+    expect(env.clock.sleeps).toEqual([]);
+    expect(env.usedCodes.marked).toEqual([{ serial: MFA, code: '222222' }]);
+    expect(env.logger.messages.some((m) => m.level === 'info' && /rejected/.test(m.message))).toBe(true);
+    expectNoSecrets(env, ['111111', '222222']);
+  });
+
+  it('three wrong codes: an mfa error, and nothing cached', async () => {
+    const env = setup({ codes: ['111111', '222222', '333333', '444444'] });
+    env.sts.failNext('AccessDenied', MFA_FAILED, { times: 3 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.exitCode).toBe(1);
+    expect(e.hint).toBeTruthy();
+    expect(env.sts.calls).toHaveLength(3);
+    expect(env.source.asked).toHaveLength(3);
+    expect(env.store.names('set')).toEqual([]);
+    expect(env.usedCodes.marked).toEqual([]);
+    expectNoSecrets(env, ['111111', '222222', '333333'], [e.message, e.hint ?? '']);
+  });
+
+  it('a wrong code on the no-session AssumeRole is asked again too', async () => {
+    const env = setup({ codes: ['111111', '222222'] });
+    env.sts.failNext('AccessDenied', MFA_FAILED, { on: 'assumeRole' });
+    await env.resolve(chain('dev'), { noSession: true });
+    expect(env.sts.callsOf('assumeRole').map((c) => c.input.tokenCode)).toEqual(['111111', '222222']);
+  });
+
+  it('a code that is not 6 digits is never sent to STS; surrounding blanks are trimmed', async () => {
+    const env = setup({ codes: ['12345', '12345a', ' 654321\n'] });
+    await env.resolve(chain('dev'));
+    expect(env.sts.callsOf('getSessionToken').map((c) => c.input.tokenCode)).toEqual(['654321']);
+    expect(env.source.asked).toHaveLength(3);
+  });
+
+  it('a malformed code from a one-try source fails without any STS call', async () => {
+    const env = setup({ codes: ['1234567'], interactive: false, maxTries: 1 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.message).not.toContain('1234567');
+    expect(env.sts.calls).toEqual([]);
+    expect(env.clock.sleeps).toEqual([]);
+  });
+
+  it('a code AWS already accepted is never resent: an interactive source is asked again at once', async () => {
+    const env = setup({ codes: ['123456', '654321'], used: ['123456'] });
+    await env.resolve(chain('dev'));
+    expect(env.sts.callsOf('getSessionToken').map((c) => c.input.tokenCode)).toEqual(['654321']);
+    expect(env.clock.sleeps).toEqual([]);
+  });
+
+  it('a code AWS already accepted: a non-interactive source is run again after the 30 s window turns', async () => {
+    const env = setup({ codes: ['123456', '654321'], used: ['123456'], interactive: false, maxTries: 2 });
+    await env.resolve(chain('dev'));
+    // 10 s into the window: 20 s to its end, plus 1 s of margin.
+    expect(env.clock.sleeps).toEqual([21_000]);
+    expect(env.sts.callsOf('getSessionToken').map((c) => c.input.tokenCode)).toEqual(['654321']);
+    expect(env.logger.messages.some((m) => m.level === 'info' && m.message.includes('21s'))).toBe(true);
+    expectNoSecrets(env, ['123456', '654321']);
+  });
+
+  it('a code AWS rejected: a non-interactive source is run again after the window turns', async () => {
+    const env = setup({ codes: ['111111', '222222'], interactive: false, maxTries: 2 });
+    env.sts.failNext('AccessDenied', MFA_FAILED);
+    await env.resolve(chain('dev'));
+    expect(env.clock.sleeps).toEqual([21_000]);
+    expect(env.sts.callsOf('getSessionToken').map((c) => c.input.tokenCode)).toEqual(['111111', '222222']);
+  });
+
+  it('--mfa-token (one try) rejected: an mfa error at once, no sleep, no second try', async () => {
+    const env = setup({ codes: ['111111'], interactive: false, maxTries: 1 });
+    env.sts.failNext('AccessDenied', MFA_FAILED);
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(env.sts.calls).toHaveLength(1);
+    expect(env.clock.sleeps).toEqual([]);
+    expect(env.source.asked).toHaveLength(1);
+  });
+
+  it('--mfa-token with a code already used: an mfa error without calling STS', async () => {
+    const env = setup({ codes: ['123456'], interactive: false, maxTries: 1, used: ['123456'] });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.message).toMatch(/already used/);
+    expect(e.message).not.toContain('123456');
+    expect(env.sts.calls).toEqual([]);
+    expect(env.clock.sleeps).toEqual([]);
+  });
+});
+
+describe('resolveCredentials: lock', () => {
+  it("takes the plan's lock on the cold path and calls STS while holding it", async () => {
+    const env = setup();
+    const heldDuringCalls: boolean[] = [];
+    env.sts.onCall = () => heldDuringCalls.push(env.lock.held);
+    const plan = planCredentials(chain('dev'), {});
+    await resolveCredentials(plan, env.deps);
+    expect(env.lock.names).toEqual([plan.lockName]);
+    expect(heldDuringCalls).toEqual([true, true]);
+  });
+
+  it('uses a result another process stored while this one waited for the lock, without STS or a prompt', async () => {
+    const env = setup();
+    const fromOther = temp('ASIAFROMOTHERPROCESS', 3600_000);
+    env.lock.beforeRun = () => seed(env, chain('dev'), 'role', fromOther);
+    const creds = await env.resolve(chain('dev'));
+    expect(creds).toEqual(fromOther);
+    expect(env.lock.names).toHaveLength(1);
+    expect(env.sts.calls).toEqual([]);
+    expect(env.sourcesMade.count).toBe(0);
+  });
+});

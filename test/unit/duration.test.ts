@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { checkRange, describeExpiry, formatSeconds, parseDuration } from '../../src/core/duration.js';
+import { MfaExecError } from '../../src/core/errors.js';
+
+describe('parseDuration', () => {
+  it.each([
+    ['3600', 3600],
+    ['1h', 3600],
+    ['90m', 5400],
+    ['1h30m', 5400],
+    ['45s', 45],
+    ['1d', 86400],
+    ['1d2h3m4s', 86400 + 7200 + 180 + 4],
+    [' 2h ', 7200],
+    ['0', 0],
+  ])('%j is %i seconds', (text, seconds) => {
+    expect(parseDuration(text, '--duration')).toBe(seconds);
+  });
+
+  it.each(['', ' ', 'h', '1x', '1.5h', '-60', '1h 30m', '30m1h', '1H', 'one hour', '1hh', '3600s5'])(
+    '%j is a usage error naming the flag',
+    (text) => {
+      let error: unknown;
+      try {
+        parseDuration(text, '--session-duration');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(MfaExecError);
+      const e = error as MfaExecError;
+      expect(e.kind).toBe('usage');
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toContain('--session-duration');
+      expect(e.hint).toMatch(/1h/);
+    },
+  );
+});
+
+describe('checkRange', () => {
+  it('returns the value inside the range, bounds included', () => {
+    expect(checkRange(900, 900, 3600, 'x')).toBe(900);
+    expect(checkRange(3600, 900, 3600, 'x')).toBe(3600);
+  });
+
+  it('refuses values outside it, and fractions, with the limits in the hint', () => {
+    for (const v of [899, 3601, 1000.5, NaN]) {
+      expect(() => checkRange(v, 900, 3600, 'role credentials')).toThrow(MfaExecError);
+    }
+    try {
+      checkRange(899, 900, 3600, 'role credentials');
+    } catch (e) {
+      expect((e as MfaExecError).kind).toBe('usage');
+      expect((e as MfaExecError).message).toContain('role credentials');
+      expect((e as MfaExecError).hint).toBe('AWS allows 15m to 1h');
+    }
+  });
+});
+
+describe('formatSeconds', () => {
+  it.each([
+    [0, '0s'],
+    [45, '45s'],
+    [60, '1m'],
+    [3600, '1h'],
+    [5400, '1h30m'],
+    [3661, '1h1m1s'],
+    [3605, '1h5s'],
+    [129600, '36h'],
+    [-90, '-1m30s'],
+  ])('%i is %s', (seconds, text) => {
+    expect(formatSeconds(seconds)).toBe(text);
+  });
+});
+
+describe('describeExpiry', () => {
+  const now = new Date('2024-05-01T12:00:00Z');
+  const at = (s: number) => new Date(now.getTime() + s * 1000);
+
+  it('rounds down to whole minutes from a minute on', () => {
+    expect(describeExpiry(at(42 * 60 + 59), now)).toBe('in 42m');
+    expect(describeExpiry(at(3 * 3600 + 5 * 60 + 30), now)).toBe('in 3h5m');
+    expect(describeExpiry(at(3600), now)).toBe('in 1h');
+  });
+
+  it('shows seconds under a minute', () => {
+    expect(describeExpiry(at(30), now)).toBe('in 30s');
+  });
+
+  it('says expired at and after the expiration', () => {
+    expect(describeExpiry(at(0), now)).toBe('expired');
+    expect(describeExpiry(at(-3600), now)).toBe('expired');
+    expect(describeExpiry(new Date(now.getTime() + 999), now)).toBe('expired');
+  });
+});

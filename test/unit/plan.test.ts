@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import type { Chain, RoleStep } from '../../src/core/config.js';
+import { MfaExecError } from '../../src/core/errors.js';
+import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
+
+const MFA = 'arn:aws:iam::111111111111:mfa/alice';
+const ROLE = (n: string) => `arn:aws:iam::222222222222:role/${n}`;
+
+/** A profile `profile` assuming `roles` (roles[0] first) with the key of `base`. */
+function chain(profile: string, roles: Partial<RoleStep>[] = [{}], extra: Partial<Chain> = {}): Chain {
+  return {
+    profile,
+    base: { profile: 'base', kind: 'key' },
+    roles: roles.map((r, i) => ({ profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`, roleArn: ROLE(`${profile}${i}`), ...r })),
+    mfaSerial: MFA,
+    ...extra,
+  };
+}
+
+function usageError(c: Chain, opts: PlanOptions): MfaExecError {
+  try {
+    planCredentials(c, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(MfaExecError);
+    expect((e as MfaExecError).kind).toBe('usage');
+    expect((e as MfaExecError).exitCode).toBe(2);
+    expect((e as MfaExecError).hint).toBeTruthy();
+    return e as MfaExecError;
+  }
+  throw new Error('expected a usage error');
+}
+
+describe('planCredentials for a role profile', () => {
+  it('defaults to an 8 h MFA session and 1 h role credentials', () => {
+    const p = planCredentials(chain('dev'), {});
+    expect(p).toMatchObject({
+      useSession: true,
+      sessionSeconds: 8 * 3600,
+      roleSeconds: 3600,
+      resultItem: 'role:dev',
+      sessionItem: `session:base:${MFA}`,
+    });
+  });
+
+  it('skips the session when more than 1 h is asked with --duration', () => {
+    const p = planCredentials(chain('dev'), { durationSeconds: 7200 });
+    expect(p.useSession).toBe(false);
+    expect(p.roleSeconds).toBe(7200);
+  });
+
+  it('keeps the session at exactly 1 h', () => {
+    expect(planCredentials(chain('dev'), { durationSeconds: 3600 }).useSession).toBe(true);
+  });
+
+  it('skips the session with --no-session', () => {
+    const p = planCredentials(chain('dev'), { noSession: true });
+    expect(p.useSession).toBe(false);
+    expect(p.roleSeconds).toBe(3600);
+  });
+
+  it("takes duration_seconds from the chain's last role, and --duration over it", () => {
+    const c = chain('dev', [{ durationSeconds: 1800 }, { durationSeconds: 2700 }]);
+    expect(planCredentials(c, {}).roleSeconds).toBe(2700);
+    expect(planCredentials(c, { durationSeconds: 900 }).roleSeconds).toBe(900);
+    const long = planCredentials(chain('dev', [{ durationSeconds: 7200 }]), {});
+    expect(long.roleSeconds).toBe(7200);
+    expect(long.useSession).toBe(false);
+  });
+
+  it('uses --session-duration for the session', () => {
+    expect(planCredentials(chain('dev'), { sessionDurationSeconds: 36 * 3600 }).sessionSeconds).toBe(36 * 3600);
+  });
+
+  it('accepts the AWS limits themselves', () => {
+    expect(planCredentials(chain('dev'), { durationSeconds: 900 }).roleSeconds).toBe(900);
+    expect(planCredentials(chain('dev'), { durationSeconds: 43200 }).roleSeconds).toBe(43200);
+    expect(planCredentials(chain('dev'), { sessionDurationSeconds: 129600 }).sessionSeconds).toBe(129600);
+  });
+
+  it('refuses durations out of the AWS range as usage errors', () => {
+    expect(usageError(chain('dev'), { durationSeconds: 899 }).message).toMatch(/out of range/);
+    usageError(chain('dev'), { durationSeconds: 43201 });
+    usageError(chain('dev'), { sessionDurationSeconds: 129601 });
+    usageError(chain('dev'), { sessionDurationSeconds: 899 });
+  });
+
+  it('refuses more than 1 h for a chain of 2 roles (AWS caps role chaining)', () => {
+    const two = chain('dev', [{}, {}]);
+    expect(usageError(two, { durationSeconds: 7200 }).message).toContain('dev');
+    usageError(chain('dev', [{}, { durationSeconds: 7200 }]), {});
+    expect(planCredentials(two, { durationSeconds: 3600 }).useSession).toBe(true);
+  });
+});
+
+describe('planCredentials for a profile without a role', () => {
+  const plain = () => chain('base', []);
+
+  it('hands out the MFA session itself', () => {
+    const p = planCredentials(plain(), {});
+    expect(p.resultItem).toBe(p.sessionItem);
+    expect(p.fingerprint).toBe(p.sessionFingerprint);
+    expect(p.useSession).toBe(true);
+    expect(p.roleSeconds).toBe(0);
+    expect(p.sessionSeconds).toBe(8 * 3600);
+  });
+
+  it('refuses --no-session', () => {
+    expect(usageError(plain(), { noSession: true }).message).toContain('"base"');
+  });
+
+  it('lets --duration set the session length, --session-duration winning when both are given', () => {
+    expect(planCredentials(plain(), { durationSeconds: 7200 }).sessionSeconds).toBe(7200);
+    expect(planCredentials(plain(), { durationSeconds: 30 * 3600 }).sessionSeconds).toBe(30 * 3600);
+    expect(planCredentials(plain(), { durationSeconds: 7200, sessionDurationSeconds: 10800 }).sessionSeconds).toBe(10800);
+    usageError(plain(), { durationSeconds: 899 });
+    usageError(plain(), { durationSeconds: 129601 });
+  });
+});
+
+describe('plan fingerprints, items and locks', () => {
+  const fp = (c: Chain) => planCredentials(c, {}).fingerprint;
+
+  it('is stable for the same chain', () => {
+    expect(fp(chain('dev'))).toBe(fp(chain('dev')));
+  });
+
+  it('differs when role_arn, external_id, role_session_name or the MFA device differ', () => {
+    const same = fp(chain('dev'));
+    expect(fp(chain('dev', [{ roleArn: ROLE('other') }]))).not.toBe(same);
+    expect(fp(chain('dev', [{ externalId: 'ext-1' }]))).not.toBe(same);
+    expect(fp(chain('dev', [{ externalId: 'ext-1' }]))).not.toBe(fp(chain('dev', [{ externalId: 'ext-2' }])));
+    expect(fp(chain('dev', [{ roleSessionName: 'me' }]))).not.toBe(same);
+    const otherDevice = planCredentials(chain('dev', [{}], { mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }), {});
+    expect(otherDevice.fingerprint).not.toBe(same);
+    expect(otherDevice.sessionFingerprint).not.toBe(planCredentials(chain('dev'), {}).sessionFingerprint);
+    expect(fp(chain('dev', [{}], { mfaSerial: undefined }))).not.toBe(same);
+  });
+
+  it('differs when a middle role of the chain changes', () => {
+    expect(fp(chain('dev', [{ roleArn: ROLE('a') }, {}]))).not.toBe(fp(chain('dev', [{ roleArn: ROLE('b') }, {}])));
+  });
+
+  it('shares the session item, session fingerprint and lock between role profiles of one key and device', () => {
+    const dev = planCredentials(chain('dev'), {});
+    const ops = planCredentials(chain('ops'), {});
+    expect(ops.sessionItem).toBe(dev.sessionItem);
+    expect(ops.sessionFingerprint).toBe(dev.sessionFingerprint);
+    expect(ops.lockName).toBe(dev.lockName);
+    expect(ops.resultItem).not.toBe(dev.resultItem);
+    expect(ops.fingerprint).not.toBe(dev.fingerprint);
+  });
+
+  it('separates the session item and lock of another device or another key', () => {
+    const dev = planCredentials(chain('dev'), {});
+    const bob = planCredentials(chain('dev', [{}], { mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }), {});
+    const otherKey = planCredentials(chain('dev', [{}], { base: { profile: 'base2', kind: 'key' } }), {});
+    for (const other of [bob, otherKey]) {
+      expect(other.sessionItem).not.toBe(dev.sessionItem);
+      expect(other.lockName).not.toBe(dev.lockName);
+    }
+  });
+});
