@@ -7,6 +7,6 @@ const me = await sts.send(new GetCallerIdentityCommand({}));
 console.log(`  child: I am ${me.Arn}`);
 for (const [k, v] of Object.entries(process.env).sort()) {
   if (!k.startsWith('AWS_') && k !== 'MFA_EXEC_PROFILE') continue;
-  const secret = /SECRET|TOKEN/.test(k) && !k.startsWith('AWS_ENDPOINT');
+  const secret = /SECRET|TOKEN|ACCESS_KEY_ID/.test(k) && !k.startsWith('AWS_ENDPOINT');
   console.log(`  child: ${k}=${secret ? `…${v.slice(-4)} (${v.length} chars)` : v}`);
 }

@@ -2,7 +2,7 @@
 // STS from the tests on 127.0.0.1, makes a temporary HOME with the AWS files of the contract's
 // example and an encrypted file store, stores a demo key, and runs a child under mfa-exec.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,11 +37,14 @@ const env: Record<string, string> = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
-const step = (title: string, args: string[], extra: Record<string, string> = {}) => {
+// Asynchronous on purpose: the local STS runs in this process and must keep answering.
+const step = async (title: string, args: string[], extra: Record<string, string> = {}) => {
   console.log(`\n$ mfa-exec ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [join(root, 'dist/bin.js'), ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) {
-    console.error(`demo: "${title}" failed with status ${r.status}`);
+  const status = await new Promise<number | null>((done) =>
+    spawn(process.execPath, [join(root, 'dist/bin.js'), ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'inherit', 'inherit'] }).on('close', done),
+  );
+  if (status !== 0) {
+    console.error(`demo: "${title}" failed with status ${status}`);
     process.exitCode = 1;
   }
 };
@@ -49,16 +52,16 @@ const step = (title: string, args: string[], extra: Record<string, string> = {})
 try {
   console.log(`Local STS on ${sts.url} (enforces MFA on ${role}).`);
   console.log(`Temporary HOME ${home}; keys go to an encrypted file store (no keychain needed for the demo).`);
-  step('add', ['add', 'test_iam_user', '--env'], { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey });
+  await step('add', ['add', 'test_iam_user', '--env'], { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey });
   const code = totpCode(totp);
   console.log(`\nThe virtual MFA device shows ${code} now (computed with otplib from the demo seed).`);
   const child = [process.execPath, join(root, 'scripts/demo-child.mjs')];
-  step('exec', ['test', '--mfa-token', code, '--', ...child]);
+  await step('exec', ['test', '--mfa-token', code, '--', ...child]);
   console.log(`\nSTS calls so far: ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole.`);
   sts.resetCalls();
-  step('exec again', ['test', '--', ...child]);
+  await step('exec again', ['test', '--', ...child]);
   console.log(`\nThe second run used the cache: ${sts.count('GetSessionToken') + sts.count('AssumeRole')} STS credential calls, no MFA code asked.`);
-  step('list', ['list']);
+  await step('list', ['list']);
 } finally {
   await sts.close();
   rmSync(dir, { recursive: true, force: true });
