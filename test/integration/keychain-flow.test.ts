@@ -1,0 +1,82 @@
+// The core flow with the default store: a real Secret Service (private gnome-keyring),
+// the built CLI and the local STS. Nothing secret may land in a file under HOME.
+
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { keyringAvailable, requireKeyringOrSkip, startPrivateKeyring, type PrivateKeyring } from '../support/keyring.js';
+
+const ACCOUNT = '210987654321';
+const KEY_ID = 'AKIAKEYCHAINFLOW0001';
+const SECRET = 'keychain/flow/secret/0000000000000000000a';
+const TOTP = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZ';
+const MFA = `arn:aws:iam::${ACCOUNT}:mfa/keychain-device`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/KeychainRole`;
+
+/** Every file below `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('core flow on the OS keychain (Secret Service)', () => {
+  let keyring: PrivateKeyring | undefined;
+  let sts: FakeSts;
+  let box: Sandbox;
+
+  beforeAll(async () => {
+    if (!keyringAvailable().ok) return;
+    keyring = await startPrivateKeyring();
+    sts = await startFakeSts({
+      users: [{ userName: 'kc_user', accountId: ACCOUNT, accessKeyId: KEY_ID, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP }],
+      roles: [{ roleArn: ROLE, requireMfa: true }],
+    });
+    box = await makeSandbox({ backend: 'keychain', keyringEnv: keyring.env });
+    box.env.AWS_ENDPOINT_URL_STS = sts.url;
+    await box.writeConfig(`[profile kc_user]\nregion = eu-central-1\n\n[profile kc]\nrole_arn = ${ROLE}\nsource_profile = kc_user\nmfa_serial = ${MFA}\nregion = eu-central-1\n`);
+  });
+  afterAll(async () => {
+    await sts?.close();
+    await box?.cleanup();
+    await keyring?.stop();
+  });
+
+  it('add, exec (one GetSessionToken + one AssumeRole), exec again (no STS call), list, remove', async (ctx) => {
+    requireKeyringOrSkip(ctx);
+    const added = await box.run(['add', 'kc_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toBe('Stored the key …0001 for profile "kc_user" in the keychain.\n');
+
+    const first = await box.run(['kc', '--mfa-token', totpCode(TOTP), '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    expect(first.stderr).toBe('');
+    expect(JSON.parse(first.stdout).Arn).toContain(':assumed-role/KeychainRole/');
+    expect(sts.count('GetSessionToken')).toBe(1);
+    expect(sts.count('AssumeRole')).toBe(1);
+
+    sts.resetCalls();
+    const second = await box.run(['kc', '--', 'print-env']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^AWS_ACCESS_KEY_ID=ASIA/m);
+    expect(sts.count()).toBe(0);
+
+    const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; hasStoredKey: boolean; sessions: { kind: string }[] }[];
+    expect(rows.find((r) => r.profile === 'kc_user')).toMatchObject({ hasStoredKey: true, sessions: [{ kind: 'session' }] });
+    expect(rows.find((r) => r.profile === 'kc')).toMatchObject({ hasStoredKey: false, sessions: [{ kind: 'role' }] });
+
+    // The key and the cached credentials live in the keyring, not in plain files under HOME.
+    for (const f of filesUnder(box.dir)) {
+      const text = readFileSync(f, 'latin1');
+      expect(text, f).not.toContain(SECRET);
+    }
+
+    const removed = await box.run(['remove', 'kc_user']);
+    expect(removed.code).toBe(0);
+    const after = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; hasStoredKey: boolean; sessions: unknown[] }[];
+    expect(after.find((r) => r.profile === 'kc_user')).toMatchObject({ hasStoredKey: false, sessions: [] });
+    expect(after.find((r) => r.profile === 'kc')).toMatchObject({ sessions: [] });
+  });
+});
