@@ -1,14 +1,18 @@
 // Bundles the CLI into dist/ with esbuild. Code splitting keeps the AWS SDK and
 // other heavy modules in chunks that load only when an STS call is needed.
+// The bundle is built in a fresh folder and swapped in with renames, so a running
+// mfa-exec (tests, benchmarks) never sees a half-written dist/.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const dist = new URL('../dist', import.meta.url).pathname;
+const next = `${dist}.next-${process.pid}`;
+const old = `${dist}.old-${process.pid}`;
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { bin: 'src/bin.ts' },
-  outdir: 'dist',
+  outdir: next,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -25,3 +29,6 @@ await build({
   define: { MFA_EXEC_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });

@@ -1,0 +1,220 @@
+// `npm run bench [-- --quick]`: the hot path and the rest, measured side by side with the
+// floor (`node -e 0`) in the same run, against the local STS on 127.0.0.1. Prints one table:
+// median, min and max of N runs after a warm-up, the ratio to the floor, and the target.
+// --quick: a few runs, targets shown but not enforced (CI runs it so the script never rots).
+
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateSecret } from 'otplib';
+import { startFakeSts, totpCode } from '../test/support/fake-sts.js';
+import { keyringAvailable, startPrivateKeyring, type PrivateKeyring } from '../test/support/keyring.js';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 15;
+const WARMUP = quick ? 1 : 2;
+const root = resolve(import.meta.dirname, '..');
+const BIN = join(root, 'dist/bin.js');
+const FIXTURES = join(root, 'test/support/fixtures/bin');
+
+interface Row {
+  name: string;
+  median: number;
+  min: number;
+  max: number;
+  unit: string;
+  /** ratio to the floor, for timed rows */
+  ratio?: number;
+  target?: string;
+  ok?: boolean;
+}
+const rows: Row[] = [];
+
+/** Run a command to completion; resolves its exit status, stdout and the wall time in ms. */
+function time(cmd: string, args: string[], env: Record<string, string>, onPid?: (pid: number) => void): Promise<{ ms: number; code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid && onPid) onPid(child.pid);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, out, err }));
+  });
+}
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
+};
+
+/** Median/min/max of `RUNS` runs after `WARMUP`; fails loudly if a run fails. */
+async function measure(name: string, cmd: string, args: string[], env: Record<string, string>, before?: () => Promise<void> | void) {
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    await before?.();
+    const r = await time(cmd, args, env);
+    if (r.code !== 0) throw new Error(`bench: "${name}" failed (status ${r.code}): ${r.err.trim().split('\n').slice(0, 8).join(' / ')}`);
+    if (i >= WARMUP) times.push(r.ms);
+  }
+  return stats(times);
+}
+
+let floor = 0;
+function addTimed(name: string, s: { median: number; min: number; max: number }, maxRatio?: number) {
+  const ratio = s.median / floor;
+  rows.push({ name, ...s, unit: 'ms', ratio, target: maxRatio ? `≤ ${maxRatio} x` : undefined, ok: maxRatio ? ratio <= maxRatio : undefined });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-bench-'));
+const account = '123456789012';
+const mfa = `arn:aws:iam::${account}:mfa/bench`;
+const role = `arn:aws:iam::${account}:role/BenchRole`;
+const seed = generateSecret();
+const user = { userName: 'bench_user', accountId: account, accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench/secret/0000000000000000000000000001', mfaSerial: mfa, totpSecret: seed };
+const sts = await startFakeSts({ users: [user], roles: [{ roleArn: role, requireMfa: true }] });
+let keyring: PrivateKeyring | undefined;
+
+try {
+  const home = join(dir, 'home');
+  mkdirSync(join(home, '.aws'), { recursive: true });
+  mkdirSync(join(dir, 'run'), { mode: 0o700 });
+  const mfaLog = join(dir, 'mfa-runs.log');
+  const config = join(home, '.aws', 'config');
+  const profiles = `[profile bench_user]\nregion = us-east-1\n\n[profile p]\nrole_arn = ${role}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = us-east-1\nmfa_process = totp-code\n`;
+  writeFileSync(config, profiles);
+  const base: Record<string, string> = {
+    PATH: `${FIXTURES}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: home,
+    AWS_CONFIG_FILE: config,
+    AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
+    AWS_ENDPOINT_URL_STS: sts.url,
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    TEST_TOTP_SECRET: seed,
+    TEST_OTPLIB_PATH: (await import('node:module')).createRequire(import.meta.url).resolve('otplib'),
+    TEST_MFA_LOG: mfaLog,
+  };
+  const fileEnv = { ...base, MFA_EXEC_BACKEND: 'file', MFA_EXEC_FILE_DIR: join(dir, 'store'), MFA_EXEC_FILE_PASSPHRASE: 'bench passphrase' };
+  const keyOpts = { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } };
+  const cli = (args: string[], env: Record<string, string>) => time(process.execPath, [BIN, ...args], env);
+  const must = async (args: string[], env: Record<string, string>) => {
+    const r = await cli(args, env);
+    if (r.code !== 0) throw new Error(`bench: mfa-exec ${args.join(' ')} failed: ${r.err.trim()}`);
+    return r;
+  };
+
+  // 1. the floor
+  const f = await measure('floor', process.execPath, ['-e', '0'], base);
+  floor = f.median;
+  rows.push({ name: '1. floor: node -e 0', ...f, unit: 'ms', ratio: 1 });
+
+  // 2./3. warm path, file store
+  await must(['add', 'bench_user', '--env'], { ...fileEnv, ...keyOpts.env });
+  await must(['export', 'p'], fileEnv);
+  addTimed('2. p -- true, cached, file store', await measure('exec file', process.execPath, [BIN, 'p', '--', 'true'], fileEnv), 1.3);
+  addTimed('3. export p --format json, cached, file store', await measure('export file', process.execPath, [BIN, 'export', 'p', '--format', 'json'], fileEnv), 1.3);
+
+  // 2./3. warm path, keychain (private gnome-keyring)
+  let keyEnv: Record<string, string> | undefined;
+  if (keyringAvailable().ok) {
+    keyring = await startPrivateKeyring();
+    keyEnv = { ...base, ...keyring.env, HOME: home, MFA_EXEC_BACKEND: 'keychain' };
+    await must(['add', 'bench_user', '--env'], { ...keyEnv, ...keyOpts.env });
+    await new Promise((r) => setTimeout(r, 31_000 - (Date.now() % 30_000))); // a fresh TOTP window: the code above was used
+    await must(['export', 'p'], keyEnv);
+    addTimed('2. p -- true, cached, keychain', await measure('exec keychain', process.execPath, [BIN, 'p', '--', 'true'], keyEnv), 1.3);
+    addTimed('3. export p --format json, cached, keychain', await measure('export keychain', process.execPath, [BIN, 'export', 'p', '--format', 'json'], keyEnv), 1.3);
+  } else {
+    rows.push({ name: '2./3. keychain rows skipped: gnome-keyring not installed', median: NaN, min: NaN, max: NaN, unit: '' });
+  }
+  const env = keyEnv ?? fileEnv;
+
+  // 4. MFA session cached, role credentials stale: one AssumeRole per run
+  sts.setCredentialLifetime(200); // under the 5-minute refresh window: every run refreshes the role
+  sts.resetCalls();
+  const s4 = await measure('assume', process.execPath, [BIN, 'p', '--', 'true'], env);
+  const assumes = sts.count('AssumeRole');
+  const sessions = sts.count('GetSessionToken');
+  sts.setCredentialLifetime(undefined);
+  addTimed(`4. p -- true, session cached, role refreshed (${assumes} AssumeRole, ${sessions} GetSessionToken)`, s4);
+
+  // 5. the AWS CLI's own role_arn + mfa_serial with its cache warm, vs mfa-exec with the aws CLI as child
+  writeFileSync(config, `${profiles}\n[profile cli]\nrole_arn = ${role}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`);
+  writeFileSync(join(home, '.aws', 'credentials'), `[bench_user]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`);
+  await new Promise((r) => setTimeout(r, 31_000 - (Date.now() % 30_000)));
+  const first = await time('python3', [join(root, 'test/support/pty.py'), '--when', 'MFA code', '--send', `${totpCode(seed)}\\r`, '--timeout', '60', '--', 'aws', '--profile', 'cli', 'sts', 'get-caller-identity'], base);
+  if (!first.out.includes('assumed-role')) throw new Error(`bench: the aws CLI did not assume the role: ${first.out.slice(0, 300)}`);
+  const awsCli = await measure('aws cli', 'aws', ['--profile', 'cli', 'sts', 'get-caller-identity'], base);
+  addTimed('5a. aws --profile cli sts get-caller-identity (AWS CLI cache warm)', awsCli);
+  const viaUs = await measure('mfa-exec aws', process.execPath, [BIN, 'p', '--', 'aws', 'sts', 'get-caller-identity'], env);
+  const r5 = viaUs.median / awsCli.median;
+  rows.push({ name: '5b. p -- aws sts get-caller-identity (mfa-exec cache warm)', ...viaUs, unit: 'ms', ratio: viaUs.median / floor, target: `≤ 1.1 x 5a (${r5.toFixed(2)} x)`, ok: r5 <= 1.1 });
+  writeFileSync(join(home, '.aws', 'credentials'), '');
+  writeFileSync(config, profiles);
+
+  // 6. a config with 5,000 profiles
+  let big = profiles;
+  for (let i = 0; i < 5000; i++) big += `\n[profile gen${i}]\nrole_arn = arn:aws:iam::${account}:role/R${i}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = eu-west-1\n`;
+  writeFileSync(config, big);
+  addTimed('6a. list with 5,000 profiles', await measure('list big', process.execPath, [BIN, 'list'], env));
+  addTimed('6b. p -- true with 5,000 profiles', await measure('exec big', process.execPath, [BIN, 'p', '--', 'true'], env), 1.5);
+  writeFileSync(config, profiles);
+
+  // 7. 16 concurrent cold exports: one MFA prompt (mfa_process run), two STS calls
+  const cold: number[] = [];
+  let prompts = 0;
+  let calls = 0;
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    await must(['clear'], env);
+    await new Promise((r) => setTimeout(r, 31_000 - (Date.now() % 30_000)));
+    writeFileSync(mfaLog, '');
+    sts.resetCalls();
+    const t0 = performance.now();
+    const all = await Promise.all(Array.from({ length: 16 }, () => cli(['export', 'p', '--format', 'json'], env)));
+    cold.push(performance.now() - t0);
+    if (all.some((r) => r.code !== 0) || new Set(all.map((r) => r.out)).size !== 1) throw new Error('bench: concurrent exports disagreed or failed');
+    prompts = Math.max(prompts, readFileSync(mfaLog, 'utf8').split('\n').filter(Boolean).length);
+    calls = Math.max(calls, sts.count('GetSessionToken') + sts.count('AssumeRole'));
+  }
+  rows.push({ name: `7. 16 concurrent cold exports: ${prompts} MFA prompt(s), ${calls} STS calls`, ...stats(cold), unit: 'ms', target: '1 prompt, 2 calls', ok: prompts === 1 && calls === 2 });
+
+  // 9. peak RSS of the resident mfa-exec while a child runs
+  let peak = 0;
+  await new Promise<void>((done) => {
+    const child = spawn(process.execPath, [BIN, 'p', '--', 'sleep', '1'], { env, stdio: 'ignore' });
+    const poll = setInterval(() => {
+      try {
+        const kb = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+        peak = Math.max(peak, kb / 1024);
+      } catch {
+        // exited
+      }
+    }, 50);
+    child.on('close', () => {
+      clearInterval(poll);
+      done();
+    });
+  });
+  rows.push({ name: '9. peak RSS of mfa-exec while a child runs', median: peak, min: peak, max: peak, unit: 'MB', target: '< 60 MB', ok: peak < 60 });
+} finally {
+  await sts.close();
+  await keyring?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// The table
+const fmt = (n: number) => (Number.isNaN(n) ? '' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const header = ['row', 'median', 'min', 'max', 'unit', 'x floor', 'target', ''];
+const lines = rows.map((r) => [r.name, fmt(r.median), fmt(r.min), fmt(r.max), r.unit, r.ratio ? r.ratio.toFixed(2) : '', r.target ?? '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
+const widths = header.map((_, c) => Math.max(header[c]!.length, ...lines.map((l) => l[c]!.length)));
+const print = (l: string[]) => console.log(`| ${l.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`);
+console.log(`\nmfa-exec bench (${RUNS} runs after ${WARMUP} warm-up${quick ? ', --quick: targets not enforced' : ''}; node ${process.version}, ${new Date().toISOString()})\n`);
+print(header);
+print(widths.map((w) => '-'.repeat(w)));
+lines.forEach(print);
+if (process.env.BENCH_APPEND) appendFileSync(process.env.BENCH_APPEND, `${JSON.stringify(rows)}\n`);
+if (!quick && rows.some((r) => r.ok === false)) process.exitCode = 1;
