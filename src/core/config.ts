@@ -72,6 +72,11 @@ const MFA_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(mfa|u2f)\/[\w+=,.@/-]+$/;
 // Hardware (including GSM-style) MFA serials, as IAM accepts them.
 const MFA_SERIAL = /^[\w+=/:,.@-]{9,256}$/;
 
+/** True for an MFA device serial as IAM accepts it: a virtual/U2F device ARN or a hardware serial. */
+export function isMfaSerial(serial: string): boolean {
+  return (serial.startsWith('arn:') ? MFA_ARN : MFA_SERIAL).test(serial);
+}
+
 /** Every profile name in the files, sorted. */
 export function profileNames(files: ParsedAwsFiles): string[] {
   return Object.keys(files.profiles).sort();
@@ -90,7 +95,7 @@ export function getProfile(files: ParsedAwsFiles, name: string): ProfileConfig {
   const roleArn = get('role_arn');
   if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) throw invalid('role_arn', 'a role ARN (arn:aws:iam::123456789012:role/NAME)');
   const mfaSerial = get('mfa_serial');
-  if (mfaSerial !== undefined && !(mfaSerial.startsWith('arn:') ? MFA_ARN : MFA_SERIAL).test(mfaSerial)) {
+  if (mfaSerial !== undefined && !isMfaSerial(mfaSerial)) {
     throw invalid('mfa_serial', 'an MFA device (arn:aws:iam::123456789012:mfa/NAME or a hardware serial)');
   }
   const duration = get('duration_seconds');

@@ -10,6 +10,8 @@ export const sessionItem = (baseProfile: string, mfaSerial: string | undefined):
   `session:${encodeURIComponent(baseProfile)}:${mfaSerial ?? '-'}`;
 /** The final (role) credentials of `profile`. */
 export const roleItem = (profile: string): string => `role:${profile}`;
+/** The TOTP seed (base32) of an MFA device, for `--prompt totp`. */
+export const totpItem = (mfaSerial: string): string => `totp:${mfaSerial}`;
 /** The last MFA code AWS accepted for a device (hashed). */
 export const usedCodeItem = (mfaSerial: string): string => `mfa-used:${mfaSerial}`;
 

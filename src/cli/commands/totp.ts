@@ -1,0 +1,75 @@
+// `mfa-exec totp add <mfa_serial> [--stdin]` / `totp remove <mfa_serial>`: keep the TOTP seed
+// of a virtual MFA device in the store, for `--prompt totp`.
+
+import { normalizeTotpSeed } from '../../adapters/mfa/totp.js';
+import { isMfaSerial } from '../../core/config.js';
+import { totpItem } from '../../core/store-items.js';
+import { openTerminal } from '../../adapters/tty.js';
+import { MfaExecError } from '../../core/errors.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { backendName } from './store-view.js';
+
+export const totpSpec: CommandSpec = {
+  name: 'totp',
+  usage: 'mfa-exec totp add <mfa_serial> [--stdin] | mfa-exec totp remove <mfa_serial>',
+  purpose:
+    'Keep the TOTP seed (base32) of a virtual MFA device in the store, so `--prompt totp` computes the codes. The second factor then lives on the same machine as the key.',
+  flags: {
+    stdin: { type: 'boolean', description: 'read the seed as one line from stdin instead of a hidden prompt' },
+  },
+  examples: [
+    'mfa-exec totp add arn:aws:iam::123456789012:mfa/alice',
+    'pass show aws/alice-totp | mfa-exec totp add arn:aws:iam::123456789012:mfa/alice --stdin',
+    'mfa-exec --prompt totp alice-admin -- aws sts get-caller-identity',
+    'mfa-exec totp remove arn:aws:iam::123456789012:mfa/alice',
+  ],
+};
+
+/** Run `totp add` or `totp remove`. */
+export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const [action, serial, ...extra] = parsed.positionals;
+  if ((action !== 'add' && action !== 'remove') || !serial || extra.length > 0) {
+    throw new MfaExecError('usage', 'totp takes `add <mfa_serial>` or `remove <mfa_serial>`', {
+      hint: 'e.g. `mfa-exec totp add arn:aws:iam::123456789012:mfa/alice`',
+    });
+  }
+  if (!isMfaSerial(serial)) {
+    throw new MfaExecError('usage', `"${serial}" is not an MFA device`, {
+      hint: 'give the mfa_serial of the profile: arn:aws:iam::123456789012:mfa/NAME or a hardware serial',
+    });
+  }
+  const store = ctx.store();
+  if (action === 'remove') {
+    if (!(await store.delete(totpItem(serial)))) {
+      throw new MfaExecError('no-stored-key', `no TOTP seed is stored for ${serial}`, { hint: 'nothing to remove' });
+    }
+    ctx.stdout(`Removed the TOTP seed of ${serial} from the ${backendName(ctx)}.\n`);
+    return 0;
+  }
+  const seed = await normalizeTotpSeed(parsed.values.stdin ? await firstLineOfStdin() : await askSeed(serial));
+  await store.set(totpItem(serial), seed);
+  ctx.stdout(`Stored the TOTP seed of ${serial} in the ${backendName(ctx)}; use it with --prompt totp.\n`);
+  process.stderr.write(
+    `mfa-exec: warning: the second factor of ${serial} now lives on this machine, next to the access key: anyone who can use the ${backendName(ctx)} has both factors (\`mfa-exec totp remove ${serial}\` undoes this)\n`,
+  );
+  return 0;
+}
+
+async function askSeed(serial: string): Promise<string> {
+  const tty = openTerminal();
+  if (!tty) throw new MfaExecError('usage', 'no terminal to ask for the TOTP seed on', { hint: 'pipe it in with --stdin' });
+  try {
+    return await tty.readLine(`TOTP seed (base32) of ${serial}: `, { hidden: true });
+  } finally {
+    tty.close();
+  }
+}
+
+async function firstLineOfStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin.setEncoding('utf8')) text += chunk as string;
+  const line = text.split('\n')[0]!.trim();
+  if (!line) throw new MfaExecError('usage', '--stdin got no TOTP seed', { hint: 'pipe the base32 seed in as one line' });
+  return line;
+}
