@@ -8,7 +8,11 @@ import { runCredentialProcess } from '../adapters/credential-process.js';
 import { createFileStore } from '../adapters/file-store.js';
 import { createKeychainStore } from '../adapters/keychain.js';
 import { createFileLock } from '../adapters/lock.js';
-import { noCodeSource, processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
+import { autoDriver } from '../adapters/mfa/auto.js';
+import { dialogSource } from '../adapters/mfa/dialog.js';
+import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
+import { totpSource } from '../adapters/mfa/totp.js';
+import { ykmanSource } from '../adapters/mfa/ykman.js';
 import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
 import { createUsedCodes } from '../adapters/used-codes.js';
@@ -89,28 +93,43 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
         lock: createFileLock(lockDir, logger),
         logger,
         usedCodes: createUsedCodes(getStore(), clock),
-        mfaSource: () => chooseMfaSource(chain, o, env),
+        mfaSource: () => chooseMfaSource(chain, o, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
       };
     },
   };
 }
 
-/** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else mfa_process, else the terminal. */
-function chooseMfaSource(chain: Chain, o: { mfaToken?: string; prompt?: string }, env: Record<string, string | undefined>): MfaCodeSource {
+/** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else automatic (mfa_process, terminal, GUI prompt). */
+function chooseMfaSource(
+  chain: Chain,
+  o: { mfaToken?: string; prompt?: string },
+  env: Record<string, string | undefined>,
+  store: () => SecretStore,
+): MfaCodeSource {
   if (o.mfaToken !== undefined) return staticSource(o.mfaToken);
-  const driver = o.prompt ?? env.MFA_EXEC_PROMPT;
-  if (driver !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(driver)) {
-    throw new MfaExecError('usage', `unknown prompt driver "${driver}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
+  const chosen = o.prompt ?? (env.MFA_EXEC_PROMPT || undefined);
+  if (chosen !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(chosen)) {
+    throw new MfaExecError('usage', `unknown prompt driver "${chosen}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
   }
-  if (driver === 'process' || (driver === undefined && chain.mfaProcess)) {
-    if (!chain.mfaProcess) {
-      throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, { hint: 'add mfa_process = COMMAND to the profile' });
-    }
-    return processSource(chain.mfaProcess, env);
+  const driver = (chosen as (typeof PROMPT_DRIVERS)[number] | undefined) ?? autoDriver({ mfaProcess: chain.mfaProcess, env });
+  switch (driver) {
+    case 'terminal':
+      return terminalSource();
+    case 'process':
+      if (!chain.mfaProcess) {
+        throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, { hint: 'add mfa_process = COMMAND to the profile' });
+      }
+      return processSource(chain.mfaProcess, env);
+    case 'totp':
+      return totpSource(store);
+    case 'ykman':
+      return ykmanSource(env);
+    case 'osascript':
+    case 'zenity':
+    case 'kdialog':
+      return dialogSource(driver, env);
   }
-  if (driver === undefined || driver === 'terminal') return terminalSource();
-  throw new MfaExecError('usage', `the prompt driver "${driver}" is not available in this version`, { hint: 'use --prompt terminal, mfa_process, or --mfa-token' });
 }
 
 async function filePassphrase(env: Record<string, string | undefined>, dir: string): Promise<string> {
