@@ -2,11 +2,11 @@
 // with temporary credentials in its environment.
 
 import { defaultShell, runChild } from '../../adapters/child.js';
-import { buildChildEnv, nestingGuard } from '../../core/child-env.js';
-import { MfaExecError } from '../../core/errors.js';
+import { startEcsServer } from '../../adapters/ecs-server.js';
+import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
 import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
 import type { Context } from '../context.js';
-import { credentialsFor } from './get-credentials.js';
+import { credentialSourceFor, credentialsFor } from './get-credentials.js';
 
 export const execSpec: CommandSpec = {
   name: 'exec',
@@ -27,14 +27,26 @@ export const execSpec: CommandSpec = {
 /** Run the command; resolves to the exit status mfa-exec should exit with. */
 export async function execCommand(ctx: Context, parsed: Parsed): Promise<number> {
   nestingGuard(ctx.env);
-  if (parsed.values['ecs-server']) {
-    throw new MfaExecError('usage', '--ecs-server is not available in this version', { hint: 'run without --ecs-server' });
-  }
   const [profileArg, ...extra] = parsed.positionals;
   const argv = parsed.rest ?? extra;
+  if (parsed.values['ecs-server']) return execWithEcsServer(ctx, parsed, profileArg, argv);
   const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
   const env = buildChildEnv({ parent: ctx.env, credentials, region, profile: profile.name });
   ctx.logger.debug(`running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`);
   return runChild({ command: command!, args, env });
+}
+
+/** `exec --ecs-server`: the child reads refreshing credentials from a local server, which stops when the child exits. */
+async function execWithEcsServer(ctx: Context, parsed: Parsed, profileArg: string | undefined, argv: string[]): Promise<number> {
+  const { profile, region, resolve } = credentialSourceFor(ctx, profileArg, parsed.values);
+  const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
+  const server = await startEcsServer({ resolve, logger: ctx.logger });
+  try {
+    const env = containerEnv({ parent: ctx.env, url: server.url, token: server.token, region, profile: profile.name });
+    ctx.logger.debug(`running ${command} with credentials for profile "${profile.name}" served on ${server.url}`);
+    return await runChild({ command: command!, args, env });
+  } finally {
+    await server.close();
+  }
 }

@@ -7,7 +7,7 @@ import { MfaExecError } from '../../core/errors.js';
 import { planCredentials } from '../../core/plan.js';
 import type { Credentials } from '../../core/types.js';
 import type { Parsed } from '../args.js';
-import type { Context } from '../context.js';
+import { PROMPT_DRIVERS, type Context } from '../context.js';
 
 /** The credentials of the profile named on the command line (else AWS_PROFILE), with the region the child gets. */
 export async function credentialsFor(
@@ -15,6 +15,16 @@ export async function credentialsFor(
   profileArg: string | undefined,
   values: Parsed['values'],
 ): Promise<{ profile: ProfileConfig; chain: Chain; credentials: Credentials; region: string | undefined }> {
+  const { resolve, ...rest } = credentialSourceFor(ctx, profileArg, values);
+  return { ...rest, credentials: await resolve() };
+}
+
+/** The profile, chain and region, and `resolve` to run the credential flow (again, e.g. to refresh) for them. */
+export function credentialSourceFor(
+  ctx: Context,
+  profileArg: string | undefined,
+  values: Parsed['values'],
+): { profile: ProfileConfig; chain: Chain; region: string | undefined; resolve: () => Promise<Credentials> } {
   const name = profileArg ?? ctx.env.AWS_PROFILE;
   if (!name) {
     throw new MfaExecError('usage', 'no profile given', { hint: 'name one, e.g. `mfa-exec exec prod -- aws s3 ls`, or set AWS_PROFILE' });
@@ -32,7 +42,10 @@ export async function credentialsFor(
   if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken.trim())) {
     throw new MfaExecError('usage', '--mfa-token must be the 6-digit code shown by the MFA device', { hint: 'e.g. --mfa-token 123456' });
   }
+  const prompt = str('prompt');
+  if (prompt !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(prompt)) {
+    throw new MfaExecError('usage', `unknown prompt driver "${prompt}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
+  }
   const deps = ctx.credentialDeps(chain, profile, { region: str('region'), mfaToken, prompt: str('prompt') });
-  const credentials = await resolveCredentials(plan, deps);
-  return { profile, chain, credentials, region: resolveRegion({ flag: str('region'), env: ctx.env, profile }) };
+  return { profile, chain, region: resolveRegion({ flag: str('region'), env: ctx.env, profile }), resolve: () => resolveCredentials(plan, deps) };
 }

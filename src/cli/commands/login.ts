@@ -1,0 +1,65 @@
+// `mfa-exec login <profile> [--stdout] [--path P]`: the AWS console, signed in with the
+// profile's role credentials (or, without a role, a GetFederationToken session).
+
+import { getFederationToken, getSigninToken, loginUrl, openInBrowser, partitionOf, consoleDestination, PARTITION_ENDPOINTS } from '../../adapters/federation.js';
+import { resolveEndpoint } from '../../core/config.js';
+import { parseDuration } from '../../core/duration.js';
+import { MfaExecError } from '../../core/errors.js';
+import { decodeKey, keyItem } from '../../core/store-items.js';
+import type { Credentials } from '../../core/types.js';
+import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { credentialSourceFor } from './get-credentials.js';
+
+export const loginSpec: CommandSpec = {
+  name: 'login',
+  usage: 'mfa-exec login <profile> [--stdout] [--path PATH] [options]',
+  purpose:
+    'Open the AWS console signed in as the profile. A profile without role_arn signs in with a GetFederationToken session of its stored key; MFA_EXEC_FEDERATION_URL replaces the sign-in federation endpoint.',
+  flags: {
+    ...CREDENTIAL_FLAGS,
+    stdout: { type: 'boolean', description: 'print the sign-in URL (a secret, valid 15 minutes) instead of opening a browser' },
+    path: { type: 'string', arg: 'PATH', description: 'console page to land on, e.g. /s3 or /ec2/home', default: 'the console home in the region' },
+  },
+  examples: ['mfa-exec login prod', 'mfa-exec login prod --path /s3', 'mfa-exec login prod --stdout | pbcopy'],
+};
+
+/** Sign in to the console: print the URL with --stdout, else open it in the default browser. */
+export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const source = credentialSourceFor(ctx, parsed.positionals[0], parsed.values);
+  const { chain, profile, region } = source;
+  const credentials = chain.roles.length > 0 ? await source.resolve() : await federationCredentials(ctx, parsed, source);
+  const partition = partitionOf([chain.roles.at(-1)?.roleArn, chain.mfaSerial], region);
+  const federation = ctx.env.MFA_EXEC_FEDERATION_URL || PARTITION_ENDPOINTS[partition].federation;
+  if (!URL.canParse(federation)) {
+    throw new MfaExecError('config', `MFA_EXEC_FEDERATION_URL is not a URL: "${federation}"`, { hint: 'set it to e.g. https://signin.aws.amazon.com/federation, or unset it' });
+  }
+  const token = await getSigninToken(federation, credentials, ctx.logger);
+  const url = loginUrl(federation, token, consoleDestination(partition, parsed.values.path as string | undefined, region));
+  if (parsed.values.stdout) {
+    ctx.stdout(`${url}\n`);
+  } else {
+    await openInBrowser(url, { env: ctx.env, logger: ctx.logger });
+    ctx.logger.info(`opened the AWS console for profile "${profile.name}" in the browser`);
+  }
+  return 0;
+}
+
+/** A profile without a role: GetFederationToken with its stored long-lived key (AWS accepts no MFA code or session credentials there). */
+async function federationCredentials(ctx: Context, parsed: Parsed, source: ReturnType<typeof credentialSourceFor>): Promise<Credentials> {
+  const { chain, profile, region } = source;
+  const base = chain.base.profile;
+  const key = chain.base.kind === 'key' ? decodeKey(await ctx.store().get(keyItem(base))) : undefined;
+  if (!key) {
+    throw new MfaExecError(chain.base.kind === 'key' ? 'no-stored-key' : 'config', `profile "${profile.name}" has no role_arn, and the console then needs a stored long-lived key for "${base}"`, {
+      hint: chain.base.kind === 'key' ? `run \`mfa-exec add ${base}\`` : 'add role_arn to the profile to sign in as a role',
+    });
+  }
+  if (chain.mfaSerial) ctx.logger.info(`profile "${profile.name}" has no role: the console session comes from GetFederationToken, which takes no MFA code`);
+  const duration = parsed.values.duration as string | undefined;
+  const seconds = duration === undefined ? 3600 : parseDuration(duration, '--duration');
+  const endpoint = resolveEndpoint('sts', { env: ctx.env, profile, files: ctx.files() });
+  const name = `mfa-exec-${base}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
+  ctx.logger.debug(`GetFederationToken as ${name} for ${seconds}s`);
+  return getFederationToken({ region, endpoint }, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, name, seconds);
+}
