@@ -39,7 +39,7 @@ export const CREDENTIAL_FLAGS: Record<string, FlagSpec> = {
   'no-session': { type: 'boolean', description: 'AssumeRole with the long-lived key and the MFA code directly, as the AWS CLI does' },
   region: { type: 'string', arg: 'REGION', description: 'region for STS and the child', default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile' },
   'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'the current MFA code (no prompt)' },
-  prompt: { type: 'string', arg: 'DRIVER', description: 'where the MFA code comes from: terminal|totp|ykman|process|osascript|zenity|kdialog (MFA_EXEC_PROMPT)', default: 'mfa_process if set, else terminal' },
+  prompt: { type: 'string', arg: 'terminal|totp|ykman|process|osascript|zenity|kdialog', description: 'where the MFA code comes from (MFA_EXEC_PROMPT)', default: 'mfa_process if set, else terminal' },
 };
 
 /** The parsed command line of one command. */

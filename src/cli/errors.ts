@@ -2,16 +2,23 @@
 // and an exit status. A stack trace only with --debug.
 
 import { isMfaExecError } from '../core/errors.js';
+import { styles, useColor } from './color.js';
 
-/** Write `e` to stderr as one line and return the exit status to use. */
-export function reportError(e: unknown, debug: boolean, write: (s: string) => void = (s) => process.stderr.write(s)): number {
+/** Write `e` to stderr as one line and return the exit status to use; the prefix is red only when `color`. */
+export function reportError(
+  e: unknown,
+  debug: boolean,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+  color: boolean = useColor(process.stderr, process.env),
+): number {
+  const prefix = styles(color).red('mfa-exec:');
   if (isMfaExecError(e)) {
-    write(`mfa-exec: ${oneLine(e.message)}${e.hint ? ` (${oneLine(e.hint)})` : ''}\n`);
+    write(`${prefix} ${oneLine(e.message)}${e.hint ? ` (${oneLine(e.hint)})` : ''}\n`);
     if (debug) write(`${formatCauses(e)}\n`);
     return e.exitCode;
   }
   const message = e instanceof Error ? e.message : String(e);
-  write(`mfa-exec: unexpected error: ${oneLine(message)} (run again with --debug and report it)\n`);
+  write(`${prefix} unexpected error: ${oneLine(message)} (run again with --debug and report it)\n`);
   if (debug) write(`${formatCauses(e)}\n`);
   return 1;
 }

@@ -9,11 +9,14 @@ import { closest } from '../core/suggest.js';
 import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Parsed } from './args.js';
 import { addCommand, addSpec } from './commands/add.js';
 import { clearCommand, clearSpec } from './commands/clear.js';
+import { completionCommand, completionSpec } from './commands/completion.js';
 import { execCommand, execSpec } from './commands/exec.js';
 import { exportCommand, exportSpec } from './commands/export.js';
 import { importCommand, importSpec } from './commands/import.js';
 import { listCommand, listSpec } from './commands/list.js';
+import { loginCommand, loginSpec } from './commands/login.js';
 import { removeCommand, removeSpec } from './commands/remove.js';
+import { totpCommand, totpSpec } from './commands/totp.js';
 import { createContext, type Context } from './context.js';
 import { reportError } from './errors.js';
 
@@ -30,6 +33,9 @@ export const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
   export: { spec: exportSpec, run: exportCommand },
   remove: { spec: removeSpec, run: removeCommand },
   clear: { spec: clearSpec, run: clearCommand },
+  login: { spec: loginSpec, run: loginCommand },
+  totp: { spec: totpSpec, run: totpCommand },
+  completion: { spec: completionSpec, run: (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS) },
 };
 
 const USAGE = `Usage: mfa-exec <profile> -- <command> [args...]
@@ -39,7 +45,7 @@ Runs commands with MFA-gated temporary AWS credentials; long-lived keys stay in 
 
 Commands:
 ${Object.values(COMMANDS)
-  .map(({ spec }) => `  ${spec.name.padEnd(8)}${spec.purpose.split('. ')[0]!.replace(/\.$/, '')}`)
+  .map(({ spec }) => `  ${spec.name.padEnd(12)}${spec.purpose.split('. ')[0]!.replace(/\.$/, '')}`)
   .join('\n')}
 
 Run \`mfa-exec <command> --help\` for a command's options and examples.

@@ -15,7 +15,7 @@ export const exportSpec: CommandSpec = {
   purpose: 'Print the temporary credentials of a profile; `--format json` is the credential_process format.',
   flags: {
     ...CREDENTIAL_FLAGS,
-    format: { type: 'string', short: 'f', arg: 'FORMAT', description: 'env (KEY=value), shell (export lines), json (credential_process), ini', default: 'env' },
+    format: { type: 'string', short: 'f', arg: 'env|shell|json|ini', description: 'env (KEY=value), shell (export lines), json (credential_process), ini', default: 'env' },
   },
   examples: [
     'mfa-exec export prod --format json     # credential_process = mfa-exec export prod --format json',

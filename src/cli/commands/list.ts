@@ -4,6 +4,7 @@ import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } fro
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
 import type { CommandSpec, Parsed } from '../args.js';
+import { styles, useColor } from '../color.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
 
@@ -74,6 +75,8 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
     ]);
   }
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  ctx.stdout(table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n');
+  const lines = table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));
+  lines[0] = styles(useColor(process.stdout, ctx.env)).bold(lines[0]!);
+  ctx.stdout(lines.join('\n') + '\n');
   return 0;
 }

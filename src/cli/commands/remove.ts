@@ -11,7 +11,7 @@ export const removeSpec: CommandSpec = {
   usage: 'mfa-exec remove <profile>',
   purpose: 'Delete the stored key of a profile and every cached credential derived from it.',
   flags: {},
-  examples: ['mfa-exec remove test_iam_user'],
+  examples: ['mfa-exec remove test_iam_user', 'mfa-exec remove test_iam_user && mfa-exec add test_iam_user   # replace a key'],
 };
 
 /** Run `remove`. */

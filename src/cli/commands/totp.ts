@@ -21,7 +21,7 @@ export const totpSpec: CommandSpec = {
   examples: [
     'mfa-exec totp add arn:aws:iam::123456789012:mfa/alice',
     'pass show aws/alice-totp | mfa-exec totp add arn:aws:iam::123456789012:mfa/alice --stdin',
-    'mfa-exec --prompt totp alice-admin -- aws sts get-caller-identity',
+    'mfa-exec alice-admin --prompt totp -- aws sts get-caller-identity',
     'mfa-exec totp remove arn:aws:iam::123456789012:mfa/alice',
   ],
 };

@@ -1,0 +1,224 @@
+// What a user meets first: --help of every command (purpose, flags with defaults, examples
+// that really parse), the short usage with no arguments, did-you-mean for typos, and the
+// `list` table with colour only on a terminal and never with NO_COLOR.
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMON_FLAGS, parseCommand } from '../../src/cli/args.js';
+import { COMMANDS } from '../../src/cli/main.js';
+import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+
+const run = promisify(execFile);
+const PTY = join(ROOT, 'test/support/pty.py');
+const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const ESC = '\x1b[';
+
+const CONFIG = `[profile test_iam_user]
+region = ap-northeast-1
+
+[profile test]
+role_arn = arn:aws:iam::123456789012:role/CREATED_ROLE
+source_profile = test_iam_user
+mfa_serial = arn:aws:iam::123456789012:mfa/CREATED_MFA
+region = ap-northeast-1
+`;
+
+let box: Sandbox;
+
+beforeAll(async () => {
+  box = await makeSandbox({ backend: 'file' });
+  await box.writeConfig(CONFIG);
+});
+
+afterAll(async () => {
+  await box?.cleanup();
+});
+
+/** The words of the `mfa-exec …` invocations in a shell example (up to a pipe, redirection, `)` or comment). */
+function invocations(example: string): string[][] {
+  return [...example.matchAll(/(?:^|[\s($])mfa-exec((?:[ \t]+[^\s|;&)<>#]+)*)/g)].map((m) =>
+    m[1]!
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => w.replace(/^(["'])(.*)\1$/, '$2')),
+  );
+}
+
+describe('--help of every command', () => {
+  for (const [name, { spec }] of Object.entries(COMMANDS)) {
+    describe(name, () => {
+      let help: string;
+      beforeAll(async () => {
+        const r = await box.run([name, '--help']);
+        expect(r.code, r.stderr).toBe(0);
+        help = r.stdout;
+      });
+
+      it('starts with its usage and states its purpose', () => {
+        expect(help.startsWith(`Usage: mfa-exec ${name}`)).toBe(true);
+        expect(spec.purpose).not.toContain('\n');
+        expect(help.split('\n')[2]).toBe(spec.purpose);
+      });
+
+      it('lists every flag, with its default where it has one', () => {
+        for (const [flag, f] of Object.entries({ ...spec.flags, ...COMMON_FLAGS })) {
+          const line = help.split('\n').find((l) => new RegExp(`(^|\\s)--${flag}(\\s|$)`).test(l));
+          expect(line, `--${flag} in \`${name} --help\``).toBeDefined();
+          if (f.default) expect(line).toContain(`[default: ${f.default}]`);
+        }
+      });
+
+      it('has two to four examples, and each mfa-exec invocation in them parses', () => {
+        const examples = help.split('Examples:\n')[1]!.split('\n').filter((l) => l.trim());
+        expect(examples.length, `examples of ${name}`).toBeGreaterThanOrEqual(2);
+        expect(examples.length, `examples of ${name}`).toBeLessThanOrEqual(4);
+        for (const example of examples) {
+          const calls = invocations(example);
+          expect(calls.length, example).toBeGreaterThan(0);
+          for (const words of calls) {
+            const [first, ...rest] = words;
+            expect(first, example).toBeDefined();
+            expect(first!.startsWith('-'), `${example}: mfa-exec takes the command (or a profile) first`).toBe(false);
+            const command = COMMANDS[first!] ? COMMANDS[first!]! : COMMANDS.exec!;
+            expect(() => parseCommand(command.spec, COMMANDS[first!] ? rest : words), example).not.toThrow();
+          }
+        }
+      });
+
+      it('is also `mfa-exec help <command>`', async () => {
+        const r = await box.run(['help', name]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toBe(help);
+      });
+    });
+  }
+
+  it('exec and export show the real uses: terraform, aws, a subshell, credential_process', () => {
+    const exec = COMMANDS.exec!.spec.examples.join('\n');
+    expect(exec).toContain('terraform');
+    expect(exec).toMatch(/-- aws /);
+    expect(exec).toMatch(/subshell/);
+    expect(COMMANDS.export!.spec.examples.join('\n')).toContain('credential_process');
+  });
+});
+
+describe('the top level', () => {
+  it('with no arguments prints a short usage on stderr and exits 2', async () => {
+    const r = await box.run([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Usage: mfa-exec /);
+    expect(r.stderr.split('\n').length).toBeLessThanOrEqual(30);
+  });
+
+  it('--help prints the usage on stdout with every command, and exits 0', async () => {
+    const r = await box.run(['--help']);
+    expect(r.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await box.run(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('a mistyped command gets a did-you-mean and exits 2', async () => {
+    const r = await box.run(['exprt']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mfa-exec: unknown command "exprt" \(did you mean "export"\?\) \(.+\)\n$/);
+  });
+
+  it('a mistyped flag gets a did-you-mean and exits 2', async () => {
+    const r = await box.run(['list', '--jsn']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('(did you mean --json?)');
+  });
+
+  it('a mistyped profile gets a did-you-mean', async () => {
+    const r = await box.run(['exec', 'tset', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^mfa-exec: profile "tset" not found.*did you mean "test"\?/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('list output', () => {
+  /** `mfa-exec args` in a pseudo-terminal: everything it wrote there. */
+  async function inPty(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const { stdout } = await run('python3', [PTY, '--timeout', '30', '--', process.execPath, BIN, ...args], { env: { ...box.env, ...env } });
+    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    expect(r.timedOut).toBe(false);
+    return r.output;
+  }
+
+  beforeAll(async () => {
+    const r = await box.run(['add', 'test_iam_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('is an aligned table: profile, source, role, MFA device, stored key by its last 4 characters', async () => {
+    const r = await box.run(['list']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^PROFILE +SOURCE +ROLE +MFA DEVICE +KEY +SESSIONS$/);
+    const row = (p: string) => lines.find((l) => l.startsWith(`${p} `))!;
+    expect(row('test')).toMatch(/^test +test_iam_user +role\/CREATED_ROLE +mfa\/CREATED_MFA +- +-$/);
+    expect(row('test_iam_user')).toMatch(/^test_iam_user +- +- +- +…MPLE +-$/);
+    // Aligned: each column starts at the same offset in every line.
+    for (const header of ['SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']) {
+      const at = lines[0]!.indexOf(header);
+      for (const line of lines.slice(1)) expect(line[at - 1], `${header} in "${line}"`).toBe(' ');
+      for (const line of lines.slice(1)) expect(line[at], `${header} in "${line}"`).not.toBe(' ');
+    }
+    expect(r.stdout).not.toContain(SECRET);
+    expect(r.stdout).not.toContain(KEY_ID);
+  });
+
+  it('--json is an array with the contract field names, absent values null', async () => {
+    const r = await box.run(['list', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      {
+        profile: 'test',
+        sourceProfile: 'test_iam_user',
+        roleArn: 'arn:aws:iam::123456789012:role/CREATED_ROLE',
+        mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA',
+        hasStoredKey: false,
+        sessions: [],
+      },
+      { profile: 'test_iam_user', sourceProfile: null, roleArn: null, mfaSerial: null, hasStoredKey: true, sessions: [] },
+    ]);
+    expect(r.stdout).not.toContain(ESC);
+  });
+
+  it('has no colour codes when piped', async () => {
+    const r = await box.run(['list']);
+    expect(r.stdout).not.toContain(ESC);
+  });
+
+  it('has a bold header on a terminal', async () => {
+    const out = await inPty(['list']);
+    expect(out).toContain(`${ESC}1mPROFILE`);
+    expect(out).toContain('…MPLE');
+  });
+
+  it('has no colour on a terminal with NO_COLOR set', async () => {
+    const out = await inPty(['list'], { NO_COLOR: '1' });
+    expect(out).toContain('PROFILE');
+    expect(out).not.toContain(ESC);
+  });
+
+  it('errors: a red prefix on a terminal, exactly `mfa-exec: what (how to fix)` otherwise', async () => {
+    const tty = await inPty(['list', '--jsn']);
+    expect(tty).toContain(`${ESC}31mmfa-exec:${ESC}0m unknown option --jsn`);
+    expect(await inPty(['list', '--jsn'], { NO_COLOR: '1' })).toMatch(/^mfa-exec: unknown option --jsn for list \(did you mean --json\?\) \(see `mfa-exec list --help`\)\r?\n$/);
+    const piped = await box.run(['list', '--jsn']);
+    expect(piped.stderr).toBe('mfa-exec: unknown option --jsn for list (did you mean --json?) (see `mfa-exec list --help`)\n');
+  });
+});

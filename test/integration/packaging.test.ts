@@ -1,0 +1,104 @@
+// The package as users get it: a clean clone of the committed HEAD, `npm ci`, `npm pack`,
+// then `npm install -g` of the tarball into an empty prefix with no compiler available,
+// and the installed `mfa-exec` run from there. Uses the npm registry for dependencies.
+
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+const run = promisify(execFile);
+const MINUTES = 60_000;
+
+let dir: string;
+let files: string[];
+let prefix: string;
+let installed: string;
+let version: string;
+/** PATH with node and the system tools, nothing from the repository. */
+const PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
+
+/** npm with a quiet, non-interactive configuration and `extra` in the environment. */
+function npm(args: string[], cwd: string, extra: Record<string, string> = {}) {
+  return run('npm', args, {
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...extra },
+  });
+}
+
+/** The installed mfa-exec in an empty HOME, with the file store. */
+function installedCli(args: string[]) {
+  const home = join(dir, 'home');
+  return run(join(prefix, 'bin', 'mfa-exec'), args, {
+    env: { PATH, HOME: home, MFA_EXEC_FILE_DIR: join(home, 'store'), MFA_EXEC_FILE_PASSPHRASE: 'packaging test passphrase' },
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mfa-exec-pack-'));
+  const clone = join(dir, 'clone');
+  await run('git', ['clone', '--quiet', ROOT, clone]);
+  version = (JSON.parse(await readFile(join(clone, 'package.json'), 'utf8')) as { version: string }).version;
+  await npm(['ci', '--no-audit', '--prefer-offline'], clone);
+  const packed = await npm(['pack', '--json', '--pack-destination', dir], clone);
+  const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  files = info!.files.map((f) => f.path).sort();
+
+  // No compiler: any native build during the install would fail.
+  const noCompiler = join(dir, 'no-compiler');
+  await writeFile(noCompiler, '#!/bin/sh\necho "no compiler on this machine" >&2\nexit 1\n');
+  await chmod(noCompiler, 0o755);
+  prefix = join(dir, 'prefix');
+  await mkdir(prefix);
+  await mkdir(join(dir, 'home'));
+  await npm(['install', '--global', '--prefix', prefix, join(dir, info!.filename)], dir, {
+    CC: noCompiler,
+    CXX: noCompiler,
+    npm_config_node_gyp: noCompiler,
+  });
+  installed = join(prefix, 'lib', 'node_modules', 'mfa-exec');
+}, 6 * MINUTES);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm pack from a clean clone', () => {
+  it('ships only the bundle, the docs and package.json', () => {
+    const allowed = /^(dist\/.+|README(\.[a-z]{2})?\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
+    expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/bin.js', 'LICENSE', 'README.md']));
+    expect(files.some((f) => /^(src|test|scripts)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'))).toBe(false);
+  });
+
+  it('says which Node versions it supports', async () => {
+    const pkg = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { engines?: { node?: string } };
+    expect(pkg.engines?.node).toBe('>=20');
+  });
+});
+
+describe('the installed package', () => {
+  it('runs --version and --help', async () => {
+    expect((await installedCli(['--version'])).stdout).toBe(`${version}\n`);
+    const help = await installedCli(['--help']);
+    expect(help.stdout).toMatch(/^Usage: mfa-exec /);
+    expect(help.stdout).toContain('Commands:');
+  });
+
+  it('runs a command that needs no keychain: list with the file store in an empty HOME', async () => {
+    const json = await installedCli(['list', '--backend', 'file', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    const table = await installedCli(['list', '--backend', 'file']);
+    expect(table.stdout).toMatch(/^PROFILE +SOURCE/);
+    expect(table.stderr).toBe('');
+  });
+
+  it('comes with the prebuilt keychain binding for this platform', async () => {
+    const { stdout } = await run(process.execPath, ['-e', "process.stdout.write(typeof require('@napi-rs/keyring').Entry)"], { cwd: installed, env: { PATH } });
+    expect(stdout).toBe('function');
+  });
+});
