@@ -16,6 +16,9 @@ import { importCommand, importSpec } from './commands/import.js';
 import { listCommand, listSpec } from './commands/list.js';
 import { loginCommand, loginSpec } from './commands/login.js';
 import { removeCommand, removeSpec } from './commands/remove.js';
+import { doctorCommand, doctorSpec } from './commands/doctor.js';
+import { rotateCommand, rotateSpec } from './commands/rotate.js';
+import { setupCommand, setupSpec } from './commands/setup.js';
 import { totpCommand, totpSpec } from './commands/totp.js';
 import { createContext, type Context } from './context.js';
 import { reportError } from './errors.js';
@@ -33,6 +36,9 @@ export const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
   export: { spec: exportSpec, run: exportCommand },
   remove: { spec: removeSpec, run: removeCommand },
   clear: { spec: clearSpec, run: clearCommand },
+  setup: { spec: setupSpec, run: setupCommand },
+  doctor: { spec: doctorSpec, run: doctorCommand },
+  rotate: { spec: rotateSpec, run: rotateCommand },
   login: { spec: loginSpec, run: loginCommand },
   totp: { spec: totpSpec, run: totpCommand },
   completion: { spec: completionSpec, run: (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS) },

@@ -87,3 +87,39 @@ export interface UsedCodes {
   /** Remember that AWS accepted `code` for `mfaSerial`. */
   markUsed(mfaSerial: string, code: string): Promise<void>;
 }
+
+/** An IAM user's access key as IAM lists it (never the secret). */
+export interface IamAccessKey {
+  accessKeyId: string;
+  status: string;
+  createDate?: Date;
+}
+
+/** The IAM (and sts:GetCallerIdentity) calls of setup, doctor and rotate, made with one set of credentials. Missing entities read as undefined. */
+export interface IamClient {
+  /** Who the credentials belong to. */
+  getCallerIdentity(): Promise<{ account: string; arn: string }>;
+  /** The role's ARN and trust policy (decoded JSON text), or undefined when there is no such role. */
+  getRole(roleName: string): Promise<{ arn: string; trustPolicy: string } | undefined>;
+  createRole(roleName: string, trustPolicy: string): Promise<{ arn: string }>;
+  listAttachedRolePolicies(roleName: string): Promise<string[]>;
+  attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
+  /** The user's ARN, or undefined when there is no such user. */
+  getUser(userName: string): Promise<{ arn: string } | undefined>;
+  createUser(userName: string): Promise<{ arn: string }>;
+  /** The inline policy's document (decoded JSON text), or undefined when the user has none of that name. */
+  getUserPolicy(userName: string, policyName: string): Promise<string | undefined>;
+  putUserPolicy(userName: string, policyName: string, document: string): Promise<void>;
+  listUserPolicies(userName: string): Promise<string[]>;
+  listAttachedUserPolicies(userName: string): Promise<string[]>;
+  listGroupsForUser(userName: string): Promise<string[]>;
+  /** Serial numbers of the MFA devices assigned to the user. */
+  listMfaDevices(userName: string): Promise<string[]>;
+  /** A new virtual MFA device: its serial (ARN) and base32 seed. */
+  createVirtualMfaDevice(deviceName: string): Promise<{ serial: string; seedBase32: string }>;
+  deleteVirtualMfaDevice(serial: string): Promise<void>;
+  enableMfaDevice(userName: string, serial: string, code1: string, code2: string): Promise<void>;
+  listAccessKeys(userName: string): Promise<IamAccessKey[]>;
+  createAccessKey(userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }>;
+  deleteAccessKey(userName: string, accessKeyId: string): Promise<void>;
+}

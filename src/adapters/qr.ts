@@ -1,0 +1,29 @@
+// Showing a new virtual MFA device to an authenticator app on the terminal: a QR code of
+// its otpauth:// URI (qrcode-terminal, loaded only here) and the URI itself, to paste or type.
+
+import type { Terminal } from './tty.js';
+
+/** Write the enrollment of device `serial` (a QR of its otpauth:// URI, which holds the seed) to the terminal only. */
+export async function showEnrollment(tty: Terminal, serial: string, uri: string): Promise<void> {
+  const mod = (await import('qrcode-terminal')) as unknown as { default?: QrTerminal } & QrTerminal;
+  const qr = mod.default ?? mod;
+  const code = await new Promise<string>((resolve) => qr.generate(uri, { small: true }, resolve));
+  tty.write(
+    [
+      '',
+      `New virtual MFA device ${serial}.`,
+      'Scan this QR code with your authenticator app (Google Authenticator, 1Password, …),',
+      'or paste the otpauth URI below (the secret= part is the key to type by hand):',
+      '',
+      code,
+      `  ${uri}`,
+      '',
+      'This is shown on the terminal only, once. Then enter two consecutive codes from the app.',
+      '',
+    ].join('\n'),
+  );
+}
+
+interface QrTerminal {
+  generate(text: string, options: { small: boolean }, callback: (qr: string) => void): void;
+}

@@ -1,0 +1,280 @@
+// `mfa-exec setup`: the whole IAM set-up of the pattern mfa-exec exists for, with admin
+// credentials. Reads what exists first, then creates only what is missing, so a run that
+// stopped midway is finished by running it again. Every created resource is reported.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '../../adapters/atomic-file.js';
+import { consecutiveTotpCodes, createIamClient } from '../../adapters/iam.js';
+import { showEnrollment } from '../../adapters/qr.js';
+import { openTerminal, type Terminal } from '../../adapters/tty.js';
+import { getProfile, resolveEndpoint, resolveRegion, type ProfileConfig } from '../../core/config.js';
+import { trustProblem } from '../../core/doctor.js';
+import { AwsCallError, MfaExecError } from '../../core/errors.js';
+import { upsertSection } from '../../core/ini-edit.js';
+import {
+  accountOf,
+  assumeOnlyPolicy,
+  describeSetup,
+  mfaSerialOf,
+  otpauthUri,
+  profileSections,
+  roleArnOf,
+  samePolicy,
+  trustPolicy,
+  userPolicyName,
+  validateSetupRequest,
+  type AccountRef,
+  type SetupRequest,
+} from '../../core/setup-plan.js';
+import { decodeKey, keyItem, totpItem } from '../../core/store-items.js';
+import type { Credentials, IamClient } from '../../core/types.js';
+import type { CommandSpec, Parsed } from '../args.js';
+import type { Context } from '../context.js';
+import { storeKey } from './add.js';
+import { credentialsFor } from './get-credentials.js';
+import { backendName } from './store-view.js';
+
+/** Flags, usage and help of `setup`. */
+export const setupSpec: CommandSpec = {
+  name: 'setup',
+  usage: 'mfa-exec setup --user U --role R [--profile P] [--policy-arn ARN]... [--admin-profile A] [--region X] [--store-totp] [--dry-run]',
+  purpose:
+    'Create the IAM set-up mfa-exec is made for: role R that trusts the account and requires MFA, user U allowed only sts:AssumeRole on it, a virtual MFA device, the access key straight into the store, and the profiles U and P in the config file. Run it again to finish a set-up that stopped midway.',
+  flags: {
+    user: { type: 'string', arg: 'U', description: 'the IAM user to create (also the name of its profile)' },
+    role: { type: 'string', arg: 'R', description: 'the IAM role to create' },
+    profile: { type: 'string', arg: 'P', description: 'the role profile to write', default: 'the role name' },
+    'policy-arn': { type: 'string', multiple: true, arg: 'ARN', description: 'a managed policy to attach to the role (repeatable)' },
+    'admin-profile': { type: 'string', arg: 'A', description: 'profile with IAM admin credentials (its key in the AWS files or the store, or its role)', default: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY' },
+    region: { type: 'string', arg: 'REGION', description: 'region written to both profiles', default: 'AWS_REGION, AWS_DEFAULT_REGION, the admin profile, us-east-1' },
+    'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'MFA code for an admin profile that assumes a role' },
+    'store-totp': { type: 'boolean', description: 'keep the new device\'s TOTP seed in the store and compute the codes (the second factor then lives on this machine)' },
+    'dry-run': { type: 'boolean', description: 'print the plan and the exact policy documents; call no AWS API, write nothing' },
+  },
+  examples: [
+    'mfa-exec setup --user test_iam_user --role CREATED_ROLE --profile test --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess --admin-profile admin',
+    'mfa-exec setup --user ci --role deploy --policy-arn arn:aws:iam::aws:policy/PowerUserAccess --dry-run',
+  ],
+};
+
+/** Run `setup`. */
+export async function setupCommand(ctx: Context, parsed: Parsed): Promise<number> {
+  const v = parsed.values;
+  const str = (k: string) => v[k] as string | undefined;
+  if (parsed.positionals.length) {
+    throw new MfaExecError('usage', `setup takes no positional arguments (got "${parsed.positionals[0]}")`, { hint: 'name the user and role with --user and --role' });
+  }
+  const user = str('user');
+  const role = str('role');
+  if (!user || !role) {
+    throw new MfaExecError('usage', 'setup needs --user and --role', { hint: 'e.g. `mfa-exec setup --user test_iam_user --role CREATED_ROLE`' });
+  }
+  const files = ctx.files();
+  const adminName = str('admin-profile');
+  const admin = adminName === undefined ? undefined : getProfile(files, adminName);
+  const req: SetupRequest = {
+    user,
+    role,
+    profile: str('profile') ?? role,
+    policyArns: [...new Set((v['policy-arn'] as string[] | undefined) ?? [])],
+    region: resolveRegion({ flag: str('region'), env: ctx.env, profile: admin }) ?? 'us-east-1',
+    storeTotp: v['store-totp'] === true,
+  };
+  validateSetupRequest(req);
+  if (v['dry-run']) {
+    ctx.stdout(describeSetup(req, { storeName: backendName(ctx), configLabel: files.configLabel }));
+    return 0;
+  }
+
+  const credentials = await adminCredentials(ctx, admin, v);
+  const iam = createIamClient({
+    region: req.region,
+    iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile: admin, files }),
+    stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile: admin, files }),
+    credentials,
+  });
+  const report = (line: string) => ctx.stdout(`${line}\n`);
+  try {
+    await run(ctx, iam, req, report);
+  } catch (e) {
+    if (!(e instanceof AwsCallError)) throw e;
+    throw new MfaExecError('sts', `setup stopped: ${e.code}: ${e.awsMessage}`, {
+      hint:
+        e.code === 'AccessDenied'
+          ? 'the admin credentials need IAM rights (e.g. IAMFullAccess); then run the same command again, it finishes what is missing'
+          : 'fix the cause and run the same command again: it keeps what exists and finishes the rest',
+      cause: e,
+    });
+  }
+  return 0;
+}
+
+async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (line: string) => void): Promise<void> {
+  const ref = accountOf((await iam.getCallerIdentity()).arn);
+  const roleArn = roleArnOf(ref, req.role);
+  const store = ctx.store();
+
+  // Read everything first: what cannot be finished fails here, before anything is created.
+  const role = await iam.getRole(req.role);
+  const userFound = await iam.getUser(req.user);
+  const devices = userFound ? await iam.listMfaDevices(req.user) : [];
+  const keys = userFound ? await iam.listAccessKeys(req.user) : [];
+  const stored = decodeKey(await store.get(keyItem(req.user)));
+  const keyDone = stored !== undefined && keys.some((k) => k.accessKeyId === stored.accessKeyId);
+  if (!keyDone && keys.length >= 2) {
+    throw new MfaExecError('usage', `user ${req.user} already has 2 access keys (IAM's limit) and neither is stored for profile ${req.user}`, {
+      hint: `delete one with \`aws iam delete-access-key --user-name ${req.user} --access-key-id ${keys[0]!.accessKeyId}\`, or store it with \`mfa-exec add ${req.user}\``,
+    });
+  }
+  let tty: Terminal | undefined;
+  if (devices.length === 0 && !req.storeTotp) {
+    tty = openTerminal();
+    if (!tty) {
+      throw new MfaExecError('mfa', 'enabling the MFA device needs two codes from an authenticator app, and there is no terminal to ask on', {
+        hint: 'run setup at a terminal, or add --store-totp to keep the seed in the store and compute the codes',
+      });
+    }
+  }
+
+  try {
+    if (role) {
+      report(`found role ${role.arn}`);
+      if (trustProblem(role.trustPolicy)) ctx.logger.info(`warning: role ${req.role} already existed and ${trustProblem(role.trustPolicy)}; it was not changed (see \`mfa-exec doctor ${req.profile}\`)`);
+    } else {
+      report(`created role ${(await iam.createRole(req.role, trustPolicy(ref))).arn} (trusts account ${ref.account}, MFA required)`);
+    }
+    const attached = role ? await iam.listAttachedRolePolicies(req.role) : [];
+    for (const arn of req.policyArns.filter((a) => !attached.includes(a))) {
+      await iam.attachRolePolicy(req.role, arn);
+      report(`attached ${arn} to role ${req.role}`);
+    }
+
+    report(userFound ? `found user ${userFound.arn}` : `created user ${(await iam.createUser(req.user)).arn}`);
+    const policyName = userPolicyName(req.role);
+    const policy = assumeOnlyPolicy(roleArn);
+    const current = userFound ? await iam.getUserPolicy(req.user, policyName) : undefined;
+    if (current === undefined || !samePolicy(current, policy)) {
+      await iam.putUserPolicy(req.user, policyName, policy);
+      report(`put inline policy ${policyName} on user ${req.user} (sts:AssumeRole on ${roleArn} only)`);
+    }
+
+    let serial = devices.find((d) => d === mfaSerialOf(ref, req.user)) ?? devices[0];
+    if (serial) report(`found MFA device ${serial} of user ${req.user}`);
+    else {
+      serial = await enableNewDevice(ctx, iam, req, ref, tty);
+      report(`created MFA device ${serial}, enabled for user ${req.user}`);
+    }
+
+    if (keyDone) report(`found access key …${stored!.accessKeyId.slice(-4)} of user ${req.user}, stored for profile ${req.user}`);
+    else report(await createAndStoreKey(ctx, iam, req.user));
+
+    report(writeProfiles(ctx, req, roleArn, serial));
+    report(`done: try \`mfa-exec ${req.profile} -- aws sts get-caller-identity\``);
+  } finally {
+    tty?.close();
+  }
+}
+
+/** Credentials of --admin-profile (role chain through the usual flow, else its key in the files or the store), else the environment's. */
+async function adminCredentials(ctx: Context, admin: ProfileConfig | undefined, values: Parsed['values']): Promise<Credentials> {
+  if (admin?.roleArn !== undefined) return (await credentialsFor(ctx, admin.name, values)).credentials;
+  if (admin) {
+    const raw = ctx.files().profiles[admin.name]!;
+    if (raw.aws_access_key_id && raw.aws_secret_access_key) {
+      return { accessKeyId: raw.aws_access_key_id, secretAccessKey: raw.aws_secret_access_key, sessionToken: raw.aws_session_token };
+    }
+    const key = decodeKey(await ctx.store().get(keyItem(admin.name)));
+    if (key) return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    throw new MfaExecError('no-stored-key', `admin profile "${admin.name}" has no key in the AWS files or the store`, {
+      hint: `store one with \`mfa-exec add ${admin.name}\`, or give role_arn to the profile`,
+    });
+  }
+  const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token } = ctx.env;
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
+  throw new MfaExecError('usage', 'setup needs credentials that may administer IAM', {
+    hint: 'give --admin-profile A, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment',
+  });
+}
+
+/** Create the virtual device (replacing one left unassigned by an interrupted run), then enable it with two consecutive codes. */
+async function enableNewDevice(ctx: Context, iam: IamClient, req: SetupRequest, ref: AccountRef, tty: Terminal | undefined): Promise<string> {
+  let device: { serial: string; seedBase32: string };
+  try {
+    device = await iam.createVirtualMfaDevice(req.user);
+  } catch (e) {
+    if (!(e instanceof AwsCallError && e.code === 'EntityAlreadyExists')) throw e;
+    // Its seed cannot be read back: delete the unassigned device and make a new one.
+    await iam.deleteVirtualMfaDevice(mfaSerialOf(ref, req.user));
+    ctx.logger.info(`deleted the unassigned MFA device ${mfaSerialOf(ref, req.user)} left by an earlier run`);
+    device = await iam.createVirtualMfaDevice(req.user);
+  }
+  if (req.storeTotp) {
+    const store = ctx.store();
+    const item = totpItem(device.serial);
+    await store.set(item, device.seedBase32);
+    if ((await store.get(item)) !== device.seedBase32) {
+      throw new MfaExecError('store', `the TOTP seed of ${device.serial} did not read back from the store`, { hint: 'check the store, then run setup again' });
+    }
+    ctx.stdout(`stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine (use --prompt totp)\n`);
+    const [code1, code2] = await consecutiveTotpCodes(device.seedBase32, ctx.clock.now());
+    await iam.enableMfaDevice(req.user, device.serial, code1, code2);
+    return device.serial;
+  }
+  await showEnrollment(tty!, device.serial, otpauthUri(device.seedBase32, req.user, ref.account));
+  for (let attempt = 1; ; attempt++) {
+    const code1 = await askCode(tty!, 'First code: ');
+    const code2 = await askCode(tty!, 'Next code (wait for the app to show a new one): ');
+    try {
+      await iam.enableMfaDevice(req.user, device.serial, code1, code2);
+      return device.serial;
+    } catch (e) {
+      if (!(e instanceof AwsCallError && e.code === 'InvalidAuthenticationCode') || attempt >= 3) throw e;
+      tty!.write('AWS did not accept those codes: enter two consecutive codes again.\n');
+    }
+  }
+}
+
+async function askCode(tty: Terminal, prompt: string): Promise<string> {
+  for (;;) {
+    const code = (await tty.readLine(prompt, { hidden: true })).trim();
+    if (/^\d{6}$/.test(code)) return code;
+    tty.write('An MFA code is 6 digits.\n');
+  }
+}
+
+/** CreateAccessKey, then straight into the store; a key that cannot be stored is deleted again. */
+async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Promise<string> {
+  const key = await iam.createAccessKey(user);
+  const shown = `…${key.accessKeyId.slice(-4)}`;
+  try {
+    await storeKey(ctx, user, { ...key, addedAt: ctx.clock.now().toISOString() });
+  } catch (e) {
+    const undone = await iam.deleteAccessKey(user, key.accessKeyId).then(
+      () => 'it was deleted again',
+      () => `delete it with \`aws iam delete-access-key --user-name ${user} --access-key-id ${key.accessKeyId}\``,
+    );
+    throw new MfaExecError('store', `the new access key ${shown} of user ${user} could not be stored (${(e as Error).message}): ${undone}`, {
+      hint: 'fix the store (or use --backend file) and run setup again',
+      cause: e,
+    });
+  }
+  return `created access key ${shown} for user ${user}, stored in the ${backendName(ctx)} for profile ${user}`;
+}
+
+/** Upsert [profile U] and [profile P] into the config file, keeping every other byte; atomic. */
+function writeProfiles(ctx: Context, req: SetupRequest, roleArn: string, serial: string): string {
+  const files = ctx.files();
+  let before = '';
+  try {
+    before = readFileSync(files.configPath, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const after = profileSections(req, roleArn, serial).reduce((text, s) => upsertSection(text, s.section, s.values), before);
+  const names = `[profile ${req.user}] and [profile ${req.profile}]`;
+  if (after === before) return `found ${names} in ${files.configLabel}`;
+  mkdirSync(dirname(files.configPath), { recursive: true, mode: 0o700 });
+  writeFileAtomic(files.configPath, after);
+  return `wrote ${names} to ${files.configLabel}`;
+}

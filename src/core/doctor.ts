@@ -1,0 +1,234 @@
+// The checks of `mfa-exec doctor`: facts gathered by the command in, one result with a
+// fix per check out. Pure: reading the store, the files and AWS happens in the command.
+
+/** How one check went; `skipped` is not a failure (e.g. IAM may not be read with this key). */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
+
+/** One line of the doctor's report. */
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  message: string;
+  /** How to fix it (for warn and fail). */
+  fix?: string;
+}
+
+/** A value read from AWS, or why it could not be: `denied` (not allowed to read) or another error. */
+export type Probe<T> = { value: T } | { denied: true } | { error: string };
+
+/** Keys older than this many days get a warning suggesting `rotate`. */
+export const KEY_MAX_AGE_DAYS = 90;
+/** Clock skew beyond this many seconds fails (TOTP windows are 30 s; SigV4 allows 5 min). */
+export const MAX_SKEW_SECONDS = 30;
+
+const DAY_MS = 86_400_000;
+
+/** The config files and the profile's chain parse. */
+export function checkConfig(profile: string, error: { message: string; hint?: string } | undefined, chainText: string | undefined): CheckResult {
+  if (error) return { check: 'config', status: 'fail', message: error.message, ...(error.hint ? { fix: error.hint } : {}) };
+  return { check: 'config', status: 'ok', message: `profile "${profile}" resolves: ${chainText ?? profile}` };
+}
+
+/** The base profile's key is in the store. */
+export function checkStoredKey(base: string, stored: boolean, storeName: string): CheckResult {
+  return stored
+    ? { check: 'stored key', status: 'ok', message: `the key of "${base}" is in the ${storeName}` }
+    : {
+        check: 'stored key',
+        status: 'fail',
+        message: `no key is stored for "${base}"`,
+        fix: `run \`mfa-exec add ${base}\`, or \`mfa-exec import ${base} --scrub\` to move it from the credentials file`,
+      };
+}
+
+/** The key is not also left in plain text in the shared credentials file. */
+export function checkKeyNotInFile(base: string, inFile: boolean, credentialsLabel: string): CheckResult {
+  return inFile
+    ? {
+        check: 'credentials file',
+        status: 'fail',
+        message: `a key for "${base}" is still in ${credentialsLabel} in plain text`,
+        fix: `run \`mfa-exec import ${base} --scrub\``,
+      }
+    : { check: 'credentials file', status: 'ok', message: `no key for "${base}" in ${credentialsLabel}` };
+}
+
+/** The key's age: from IAM's CreateDate when readable, else from when it was stored. */
+export function checkKeyAge(profile: string, addedAt: string | undefined, iamCreateDate: Date | undefined, now: Date): CheckResult {
+  const added = addedAt === undefined ? undefined : new Date(addedAt);
+  const since = iamCreateDate ?? (added && !Number.isNaN(added.getTime()) ? added : undefined);
+  if (!since) return { check: 'key age', status: 'skipped', message: 'the key has no creation or storage date' };
+  const days = Math.floor((now.getTime() - since.getTime()) / DAY_MS);
+  const what = iamCreateDate ? 'created' : 'stored';
+  if (days > KEY_MAX_AGE_DAYS) {
+    return { check: 'key age', status: 'warn', message: `the key was ${what} ${days} days ago (over ${KEY_MAX_AGE_DAYS})`, fix: `run \`mfa-exec rotate ${profile}\`` };
+  }
+  return { check: 'key age', status: 'ok', message: `the key was ${what} ${days} day${days === 1 ? '' : 's'} ago` };
+}
+
+/** The stored key works: GetCallerIdentity names the IAM user. */
+export function checkCaller(base: string, probe: Probe<{ arn: string }>): CheckResult {
+  if ('value' in probe) {
+    const isUser = /:user\//.test(probe.value.arn);
+    return isUser
+      ? { check: 'key works', status: 'ok', message: `the key belongs to ${probe.value.arn}` }
+      : { check: 'key works', status: 'warn', message: `the key belongs to ${probe.value.arn}, not an IAM user`, fix: `store an IAM user's access key with \`mfa-exec add ${base}\`` };
+  }
+  return {
+    check: 'key works',
+    status: 'fail',
+    message: 'denied' in probe ? 'AWS refused the stored key' : probe.error,
+    fix: 'denied' in probe || /InvalidClientTokenId|SignatureDoesNotMatch/.test(probe.error) ? `store a working key with \`mfa-exec add ${base}\`` : 'check the network and the STS endpoint setting',
+  };
+}
+
+/** The local clock against the STS server's `Date` header. */
+export function checkClock(now: Date, server: { date: Date } | { error: string }): CheckResult {
+  if ('error' in server) return { check: 'clock', status: 'skipped', message: server.error };
+  // The Date header has whole seconds: allow for that.
+  const skew = Math.round((now.getTime() - server.date.getTime()) / 1000);
+  const text = skew === 0 ? 'in step with STS' : `${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} STS`;
+  if (Math.abs(skew) > MAX_SKEW_SECONDS) {
+    return { check: 'clock', status: 'fail', message: `the local clock is ${text}: MFA codes and request signatures fail`, fix: 'synchronise the clock (e.g. enable NTP: `timedatectl set-ntp true`)' };
+  }
+  return { check: 'clock', status: 'ok', message: `the local clock is ${text}` };
+}
+
+/** The chain has an MFA device, and it is assigned to the key's user. */
+export function checkMfaDevice(serial: string | undefined, hasRole: boolean, userName: string | undefined, devices: Probe<string[]> | undefined): CheckResult {
+  if (serial === undefined) {
+    return hasRole
+      ? { check: 'mfa device', status: 'warn', message: 'the profile has no mfa_serial: a role that requires MFA cannot be assumed', fix: 'add mfa_serial = <the device ARN> to the profile' }
+      : { check: 'mfa device', status: 'skipped', message: 'the profile uses no MFA device' };
+  }
+  if (userName === undefined || devices === undefined) return { check: 'mfa device', status: 'skipped', message: 'the key\'s user is not known' };
+  if ('denied' in devices) return { check: 'mfa device', status: 'skipped', message: 'skipped: not allowed to read the user\'s MFA devices' };
+  if ('error' in devices) return { check: 'mfa device', status: 'skipped', message: devices.error };
+  if (devices.value.includes(serial)) return { check: 'mfa device', status: 'ok', message: `${serial} is assigned to user ${userName}` };
+  return {
+    check: 'mfa device',
+    status: 'fail',
+    message: `${serial} is not an MFA device of user ${userName}${devices.value.length ? ` (its devices: ${devices.value.join(', ')})` : ' (it has none)'}`,
+    fix: devices.value.length === 1 ? `set mfa_serial = ${devices.value[0]}` : 'assign the device to the user, or fix mfa_serial in the profile',
+  };
+}
+
+/** The role's trust policy requires MFA for every Allow of sts:AssumeRole. */
+export function checkTrustPolicy(roleArn: string, trust: Probe<string | undefined>): CheckResult {
+  const check = `role trust ${roleArn.slice(roleArn.indexOf(':role/') + 1)}`;
+  if ('denied' in trust) return { check, status: 'skipped', message: 'skipped: not allowed to read the role' };
+  if ('error' in trust) return { check, status: 'skipped', message: trust.error };
+  if (trust.value === undefined) return { check, status: 'fail', message: `the role ${roleArn} does not exist`, fix: 'create it (`mfa-exec setup`) or fix role_arn' };
+  const problem = trustProblem(trust.value);
+  if (problem) {
+    return {
+      check,
+      status: 'fail',
+      message: problem,
+      fix: `add "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}} to its Allow statement (\`aws iam update-assume-role-policy --role-name ${roleArn.split('/').pop()}\`)`,
+    };
+  }
+  return { check, status: 'ok', message: 'the trust policy requires MFA' };
+}
+
+/** Why a trust policy does not require MFA, or undefined when it does. */
+export function trustProblem(document: string): string | undefined {
+  const statements = statementsOf(document);
+  if (!statements) return 'the trust policy is not valid JSON';
+  const allows = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => matchesAction(a, 'sts:assumerole')));
+  if (allows.length === 0) return 'the trust policy allows no sts:AssumeRole';
+  const open = allows.filter((s) => !requiresMfa(s.Condition));
+  return open.length ? 'the trust policy allows sts:AssumeRole without MFA (no Bool aws:MultiFactorAuthPresent = true condition)' : undefined;
+}
+
+/** What the key's user may do beyond sts:AssumeRole. */
+export interface UserPermissions {
+  /** Inline policies: name and document. */
+  inline: { name: string; document: string }[];
+  attached: string[];
+  groups: string[];
+}
+
+/** The user can do nothing but sts:AssumeRole. */
+export function checkUserPermissions(userName: string | undefined, perms: Probe<UserPermissions> | undefined): CheckResult {
+  const check = 'user permissions';
+  if (userName === undefined || perms === undefined) return { check, status: 'skipped', message: 'the key\'s user is not known' };
+  if ('denied' in perms) return { check, status: 'skipped', message: 'skipped: not allowed to read the user\'s policies' };
+  if ('error' in perms) return { check, status: 'skipped', message: perms.error };
+  const extra = perms.value.inline.filter((p) => !isAssumeOnly(p.document)).map((p) => p.name);
+  const { attached, groups } = perms.value;
+  if (extra.length || attached.length) {
+    const what = [...extra.map((n) => `inline policy ${n}`), ...attached.map((a) => `attached policy ${a}`)].join(', ');
+    const fixes = [
+      ...extra.map((n) => `aws iam delete-user-policy --user-name ${userName} --policy-name ${n}`),
+      ...attached.map((a) => `aws iam detach-user-policy --user-name ${userName} --policy-arn ${a}`),
+    ];
+    return { check, status: 'fail', message: `user ${userName} may do more than sts:AssumeRole: ${what}`, fix: `remove them: ${fixes.join('; ')}` };
+  }
+  if (groups.length) {
+    return {
+      check,
+      status: 'warn',
+      message: `user ${userName} is in group${groups.length === 1 ? '' : 's'} ${groups.join(', ')}, whose policies apply too`,
+      fix: `remove the user from them: ${groups.map((g) => `aws iam remove-user-from-group --user-name ${userName} --group-name ${g}`).join('; ')}`,
+    };
+  }
+  return { check, status: 'ok', message: `user ${userName} may only call sts:AssumeRole` };
+}
+
+/** True when every Allow of `document` is sts:AssumeRole and nothing else. */
+export function isAssumeOnly(document: string): boolean {
+  const statements = statementsOf(document);
+  if (!statements) return false;
+  return statements.every((s) => s.Effect !== 'Allow' || (s.NotAction === undefined && actionsOf(s).length > 0 && actionsOf(s).every((a) => a.toLowerCase() === 'sts:assumerole')));
+}
+
+/** 1 when any check failed, else 0. */
+export function doctorExitStatus(results: CheckResult[]): number {
+  return results.some((r) => r.status === 'fail') ? 1 : 0;
+}
+
+interface Statement {
+  Effect?: unknown;
+  Action?: unknown;
+  NotAction?: unknown;
+  Condition?: unknown;
+}
+
+function statementsOf(document: string): Statement[] | undefined {
+  try {
+    const doc = JSON.parse(document) as { Statement?: unknown };
+    const s = doc.Statement;
+    if (Array.isArray(s)) return s as Statement[];
+    return s && typeof s === 'object' ? [s as Statement] : [];
+  } catch {
+    return undefined;
+  }
+}
+
+function actionsOf(s: Statement): string[] {
+  const a = s.Action;
+  return (Array.isArray(a) ? a : [a]).filter((x): x is string => typeof x === 'string');
+}
+
+// IAM action patterns: case-insensitive, `*` and `?` wildcards.
+function matchesAction(pattern: string, action: string): boolean {
+  const re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(action);
+}
+
+// Bool (not BoolIfExists: that passes when the key is absent, i.e. without MFA) aws:MultiFactorAuthPresent = true,
+// or a NumericLessThan on aws:MultiFactorAuthAge (absent without MFA, so the condition fails).
+function requiresMfa(condition: unknown): boolean {
+  if (!condition || typeof condition !== 'object') return false;
+  return Object.entries(condition as Record<string, unknown>).some(([operator, block]) => {
+    if (!block || typeof block !== 'object') return false;
+    const op = operator.toLowerCase();
+    return Object.entries(block as Record<string, unknown>).some(([key, value]) => {
+      const k = key.toLowerCase();
+      const values = (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
+      if (op === 'bool' && k === 'aws:multifactorauthpresent') return values.length > 0 && values.every((v) => v === 'true');
+      return (op === 'numericlessthan' || op === 'numericlessthanequals') && k === 'aws:multifactorauthage';
+    });
+  });
+}

@@ -1,0 +1,144 @@
+// `mfa-exec rotate` end to end against moto IAM + STS through a proxy that injects
+// failures between the steps. The set-up itself is made by `mfa-exec setup`.
+
+import { join } from 'node:path';
+import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFileStore } from '../../src/adapters/file-store.js';
+import { createIamClient } from '../../src/adapters/iam.js';
+import { decodeKey } from '../../src/core/store-items.js';
+import type { IamClient, SecretStore, StoredKey } from '../../src/core/types.js';
+import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
+import { startMoto, type Moto } from '../support/moto.js';
+
+const ADMIN = { AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0002', AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000002' };
+
+let moto: Moto;
+let proxy: AwsProxy;
+let box: Sandbox;
+let iam: IamClient;
+let store: SecretStore;
+let code = 100000;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startAwsProxy(moto.url);
+  const creds = { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY };
+  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*AccessKey*', Resource: '*' }] });
+  const policy = await new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: creds }).send(new CreatePolicyCommand({ PolicyName: 'RotateKeys', PolicyDocument: doc }));
+  iam = createIamClient({ region: 'us-east-1', iamEndpoint: moto.url, stsEndpoint: moto.url, credentials: creds });
+  box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
+  store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
+  const r = await box.run(['setup', '--user', 'carol', '--role', 'keys', '--profile', 'work', '--policy-arn', policy.Policy!.Arn!, '--store-totp'], { env: ADMIN });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+});
+afterAll(async () => {
+  await box?.cleanup();
+  await proxy?.close();
+  await moto?.close();
+});
+beforeEach(() => {
+  proxy.calls.length = 0;
+  proxy.rules = [];
+});
+
+// moto accepts any MFA code, but mfa-exec never sends one twice: a new code per run.
+const rotate = (extra: string[] = []) => box.run(['rotate', 'work', '--mfa-token', String(++code), ...extra]);
+const storedKey = async (): Promise<StoredKey> => decodeKey(await store.get('key:carol'))!;
+const iamKeys = async () => (await iam.listAccessKeys('carol')).map((k) => k.accessKeyId).sort();
+const shown = (id: string) => `…${id.slice(-4)}`;
+
+describe('rotate', () => {
+  it('creates a key, proves it (retrying while IAM propagates), stores it, deletes the old one and clears the sessions', async () => {
+    const old = await storedKey();
+    // The new key is refused twice before it "propagates"; the first GetCallerIdentity is the old key's.
+    proxy.rules = [{ action: 'GetCallerIdentity', code: 'InvalidClientTokenId', skip: 1, times: 2 }];
+    const r = await rotate();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const fresh = await storedKey();
+    expect(fresh.accessKeyId).not.toBe(old.accessKeyId);
+    expect(await iamKeys()).toEqual([fresh.accessKeyId]);
+    expect(Date.now() - Date.parse(fresh.addedAt!)).toBeLessThan(120_000);
+    expect(proxy.calls).toEqual([
+      'GetCallerIdentity',
+      'GetSessionToken',
+      'AssumeRole',
+      'ListAccessKeys',
+      'CreateAccessKey',
+      'GetCallerIdentity',
+      'GetCallerIdentity',
+      'GetCallerIdentity',
+      'DeleteAccessKey',
+    ]);
+    expect(r.stdout).toBe(
+      [
+        `created access key ${shown(fresh.accessKeyId)} for user carol`,
+        'the new key works (GetCallerIdentity: arn:aws:iam::123456789012:user/carol)',
+        `stored the new key ${shown(fresh.accessKeyId)} for profile "carol" in the encrypted file store and cleared its cached sessions`,
+        `deleted the old key ${shown(old.accessKeyId)}`,
+        '',
+      ].join('\n'),
+    );
+    expect(r.stdout).not.toContain(fresh.secretAccessKey);
+    expect(r.stdout).not.toContain(fresh.accessKeyId);
+    // Sessions made with the old key are gone: the next run gets new ones.
+    const cached = (await store.list()).filter((n) => n.startsWith('session:') || n.startsWith('role:'));
+    expect(cached).toEqual([]);
+  });
+
+  it('a failure between storing and deleting leaves both keys working and says exactly what to do', async () => {
+    const old = await storedKey();
+    proxy.rules = [{ action: 'DeleteAccessKey', code: 'AccessDenied' }];
+    const r = await rotate();
+    expect(r.code).toBe(1);
+    const fresh = await storedKey();
+    expect(fresh.accessKeyId).not.toBe(old.accessKeyId);
+    expect(await iamKeys()).toEqual([old.accessKeyId, fresh.accessKeyId].sort());
+    expect(r.stderr).toBe(
+      `mfa-exec: rotate failed deleting the old key (AccessDenied: DeleteAccessKey: injected by the test proxy); new key ${shown(fresh.accessKeyId)} created and stored; ` +
+        `old key ${shown(old.accessKeyId)} still active: delete it with \`aws iam delete-access-key --user-name carol --access-key-id ${old.accessKeyId}\` ` +
+        "(the profile's credentials need iam:ListAccessKeys, iam:CreateAccessKey and iam:DeleteAccessKey on the user)\n",
+    );
+    expect(r.stderr).not.toContain(fresh.secretAccessKey);
+
+    // With two keys, the next rotate refuses before doing anything.
+    proxy.rules = [];
+    proxy.calls.length = 0;
+    const again = await rotate();
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`user carol already has 2 access keys (IAM's limit); nothing was changed (delete the one not stored by mfa-exec (${shown(old.accessKeyId)})`);
+    expect(proxy.calls.filter((c) => /^(Create|Delete)/.test(c))).toEqual([]);
+    expect((await storedKey()).accessKeyId).toBe(fresh.accessKeyId);
+
+    // Following the advice, rotate works again.
+    await iam.deleteAccessKey('carol', old.accessKeyId);
+    const third = await rotate();
+    expect(third.stderr).toBe('');
+    expect(third.code).toBe(0);
+    expect(await iamKeys()).toEqual([(await storedKey()).accessKeyId]);
+  });
+
+  it('a failure creating the key changes nothing', async () => {
+    const old = await storedKey();
+    proxy.rules = [{ action: 'CreateAccessKey', code: 'LimitExceeded', status: 409 }];
+    const r = await rotate();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`rotate failed creating the new access key (LimitExceeded: CreateAccessKey: injected by the test proxy); nothing was changed; the key ${shown(old.accessKeyId)} is still stored and active`);
+    expect(await storedKey()).toEqual(old);
+    expect(await iamKeys()).toEqual([old.accessKeyId]);
+  });
+
+  it('a new key that never works is deleted again and the old one kept', async () => {
+    const old = await storedKey();
+    // The proof gives up at once on an error that is not about propagation.
+    proxy.rules = [{ action: 'GetCallerIdentity', code: 'InternalFailure', status: 400, skip: 1 }];
+    const r = await rotate();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^mfa-exec: the new key …[A-Z0-9]{4} could not be proven \(InternalFailure: GetCallerIdentity: injected by the test proxy\): it was deleted again \(the old key …\w{4} is still stored and active; run rotate again later\)\n$/);
+    expect(await storedKey()).toEqual(old);
+    expect(await iamKeys()).toEqual([old.accessKeyId]);
+  });
+});
