@@ -30,6 +30,8 @@ export function openTerminal(): Terminal | undefined {
   }
   const output = new WriteStream(outFd);
   let input: ReadStream | undefined;
+  // Characters typed (or pasted) after an Enter belong to the next prompt.
+  let pending = '';
   return {
     write: (text) => void output.write(text),
     readLine: (prompt, options = {}) =>
@@ -49,8 +51,14 @@ export function openTerminal(): Terminal | undefined {
           else resolve(line);
         };
         const onData = (chunk: string) => {
-          for (const ch of chunk) {
-            if (ch === '\r' || ch === '\n') return finish();
+          const text = pending + chunk;
+          pending = '';
+          for (let i = 0; i < text.length; i++) {
+            const ch = text[i]!;
+            if (ch === '\r' || ch === '\n') {
+              pending = text.slice(ch === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1);
+              return finish();
+            }
             if (ch === '\u0003') {
               return finish(new MfaExecError('interrupted', 'interrupted at the prompt', { hint: 'nothing was stored or cached' }));
             }
@@ -76,7 +84,8 @@ export function openTerminal(): Terminal | undefined {
           }
         };
         rs.on('data', onData);
-        rs.resume();
+        if (pending) onData('');
+        if (rs.listenerCount('data') > 0) rs.resume();
       }),
     close: () => {
       input?.destroy();
