@@ -81,10 +81,11 @@ const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNRE
 /** SDK exceptions → AwsCallError (AWS answered) or a one-line 'sts' error (it did not). */
 function toTypedError(e: unknown, settings: StsSettings): unknown {
   if (e instanceof MfaExecError) return e;
-  const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const where = settings.endpoint ?? `the AWS STS endpoint${settings.region ? ` in ${settings.region}` : ''}`;
   if (err.$metadata?.httpStatusCode) {
-    const code = err.name ?? 'Unknown';
+    // AWS's own error code: a modeled exception is named e.g. ExpiredTokenException, its Code is ExpiredToken.
+    const code = err.Code ?? err.name ?? 'Unknown';
     if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(code)) {
       return new MfaExecError('sts', `STS kept throttling the request (${code}) after retries`, { hint: 'wait a minute and run again', cause: e });
     }
