@@ -7,8 +7,11 @@
 // The 36-byte header is the GCM additional data, so changing any byte of the
 // file (or cutting it short) fails authentication. The salt stays for the life
 // of the file and each write takes a fresh iv, so the key is derived once per
-// process. Writes re-read the file first (another process may have written),
-// then replace it atomically; plaintext only ever exists in memory.
+// process. Every read reads the file again (another process may have written
+// since: a waiter on the credentials lock must see what the holder cached).
+// Writes hold `store.enc.lock` (proper-lockfile) across read-modify-write, so
+// two processes writing different items never lose one, and replace the file
+// atomically; plaintext only ever exists in memory.
 
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
@@ -46,7 +49,6 @@ export function createFileStore(opts: { dir: string; getPassphrase: () => Promis
   const path = join(opts.dir, 'store.enc');
   let passphrase: Promise<string> | undefined;
   const keys = new Map<string, Promise<Buffer>>();
-  let items: Promise<Map<string, string>> | undefined;
   let writes: Promise<unknown> = Promise.resolve();
 
   const unreadable = (cause?: unknown): MfaExecError =>
@@ -102,20 +104,26 @@ export function createFileStore(opts: { dir: string; getPassphrase: () => Promis
     }
   }
 
-  // Read-modify-write on the current file, one at a time within this instance.
+  // Read-modify-write on the current file: one at a time within this instance, and
+  // across processes under the file lock. The key is derived before taking the lock.
   function mutate<T>(change: (m: Map<string, string>) => { result: T; changed: boolean }): Promise<T> {
     const run = writes.then(async () => {
-      const current = await load();
-      const { result, changed } = change(current.items);
-      if (changed) await save(current);
-      items = Promise.resolve(current.items);
-      return result;
+      await load();
+      const release = await lockFile(opts.dir, path);
+      try {
+        const current = await load();
+        const { result, changed } = change(current.items);
+        if (changed) await save(current);
+        return result;
+      } finally {
+        await release();
+      }
     });
     writes = run.catch(() => undefined);
     return run;
   }
 
-  const read = (): Promise<Map<string, string>> => (items ??= load().then((c) => c.items));
+  const read = async (): Promise<Map<string, string>> => (await load()).items;
 
   return {
     get: async (name) => (await read()).get(name) ?? null,
@@ -131,6 +139,32 @@ export function createFileStore(opts: { dir: string; getPassphrase: () => Promis
       }),
     list: async () => [...(await read()).keys()],
   };
+}
+
+// Takes `<path>.lock`, waiting up to ~15 s for another process's write; a lock left by a
+// killed process is stale after 2 s (proper-lockfile's minimum).
+async function lockFile(dir: string, path: string): Promise<() => Promise<void>> {
+  const { default: lockfile } = await import('proper-lockfile');
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const release = await lockfile.lock(path, {
+      realpath: false,
+      lockfilePath: `${path}.lock`,
+      stale: 2000,
+      retries: { retries: 150, minTimeout: 10, maxTimeout: 100 },
+      // Held for milliseconds: should a stalled holder be taken over, the writes stay atomic.
+      onCompromised: () => undefined,
+    });
+    return () => release().catch(() => undefined);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new MfaExecError('store', `the file store ${path} stayed locked by another mfa-exec`, {
+        hint: `retry; if no mfa-exec is running, delete ${path}.lock`,
+        cause: e,
+      });
+    }
+    throw ioError('write', path, e);
+  }
 }
 
 // Salt and KDF parameters from a file's header, or undefined when it is not one of ours.

@@ -22,7 +22,14 @@ export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000)
       let announced = false;
       while (!release) {
         try {
-          release = await lockfile.lock(path, { realpath: false, stale: STALE_MS, update: 1000, lockfilePath: `${path}.lock` });
+          release = await lockfile.lock(path, {
+            realpath: false,
+            stale: STALE_MS,
+            update: 1000,
+            lockfilePath: `${path}.lock`,
+            // A holder stalled past STALE_MS may be taken over: the worst case is one more prompt, not a crash.
+            onCompromised: (e) => logger.debug(`the lock was taken over by another mfa-exec (${e.message})`),
+          });
         } catch (e) {
           if ((e as { code?: string }).code !== 'ELOCKED') {
             throw new MfaExecError('internal', `cannot create the lock file in ${dir}`, { hint: 'check that the folder is writable', cause: e });
@@ -32,8 +39,9 @@ export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000)
               hint: 'answer or stop the other prompt, then run again',
             });
           }
-          if (!announced) {
-            logger.debug('another mfa-exec is getting these credentials; waiting for it');
+          // A short wait is normal (16 terraform children start at once); a long one is someone at a prompt.
+          if (!announced && Date.now() - started > 3000) {
+            logger.info('waiting for another mfa-exec that is getting the same credentials (answer its MFA prompt)');
             announced = true;
           }
           await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));

@@ -1,0 +1,149 @@
+// Crash-safe `import --scrub`: the built CLI is killed with SIGKILL at random moments
+// while it moves many keys from a credentials file (comments, [default], blank lines,
+// CRLF) into the encrypted file store. After every kill each key is in the file or in the
+// store; the file is only ever the original or the scrubbed text, byte for byte, with its
+// mode; a run to completion afterwards leaves the original minus exactly the key lines.
+
+import { spawn } from 'node:child_process';
+import { chmodSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFileStore } from '../../src/adapters/file-store.js';
+import { decodeKey, keyItem } from '../../src/core/store-items.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+
+const PROFILES = 30;
+const RUNS = 20;
+const MODE = 0o640;
+
+interface Profile {
+  name: string;
+  id: string;
+  secret: string;
+}
+
+const profiles: Profile[] = Array.from({ length: PROFILES }, (_, i) => ({
+  name: i === 0 ? 'default' : `user${String(i).padStart(2, '0')}`,
+  id: `AKIAIMPORT${String(i).padStart(10, '0')}`,
+  secret: `iMpOrT/${String(i).padStart(2, '0')}/K7MDENG/bPxRfiCYEXAMPLEKEY`,
+}));
+
+// The credentials file as lines, each marked when it is a key line (removed by --scrub).
+function credentialsFile(): { original: string; scrubbed: string } {
+  const lines: [string, boolean][] = [['# credentials of the team; keep this comment', false], ['', false]];
+  profiles.forEach((p, i) => {
+    lines.push([`[${p.name}]`, false]);
+    if (i % 3 === 0) lines.push(['; a comment before the key', false]);
+    lines.push([`aws_access_key_id = ${p.id}`, true]);
+    if (i % 4 === 1) lines.push(['region = eu-west-1', false]);
+    lines.push([i % 5 === 2 ? `aws_secret_access_key=${p.secret}` : `aws_secret_access_key = ${p.secret}`, true]);
+    if (i % 2 === 0) lines.push(['output = json', false]);
+    lines.push(['', false]);
+    if (i === 7) lines.push(['[nokey]', false], ['region = us-east-1', false], ['', false]);
+  });
+  lines.push(['# the end', false]);
+  // CRLF throughout: the file was last edited on Windows.
+  const join = (keep: (isKey: boolean) => boolean) => lines.filter(([, k]) => keep(k)).map(([t]) => `${t}\r\n`).join('');
+  return { original: join(() => true), scrubbed: join((k) => !k) };
+}
+
+const { original, scrubbed } = credentialsFile();
+let box: Sandbox;
+const storeDir = () => join(box.dir, 'store');
+
+beforeAll(async () => {
+  box = await makeSandbox({ backend: 'file' });
+});
+afterAll(() => box.cleanup());
+
+function reset(): void {
+  writeFileSync(box.credentialsPath, original);
+  chmodSync(box.credentialsPath, MODE);
+  rmSync(storeDir(), { recursive: true, force: true });
+  for (const f of readdirSync(join(box.dir, 'home', '.aws'))) if (f.endsWith('.tmp')) rmSync(join(box.dir, 'home', '.aws', f));
+}
+
+/** The keys in the store, read with the store itself (the CLI's passphrase). */
+async function storedKeys(): Promise<Map<string, { accessKeyId: string; secretAccessKey: string }>> {
+  const store = createFileStore({ dir: storeDir(), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! });
+  const out = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
+  for (const p of profiles) {
+    const key = decodeKey(await store.get(keyItem(p.name)));
+    if (key) out.set(p.name, key);
+  }
+  return out;
+}
+
+/** Runs `import --scrub`; with `killAfterMs`, sends SIGKILL then. Resolves with the exit status or signal. */
+function importRun(killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, 'import', '--scrub'], { env: box.env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, ms: Date.now() - started, stderr });
+    }),
+  );
+}
+
+/** After any run: the file is whole (original or scrubbed), keeps its mode, and no key is lost. */
+async function expectNothingLost(): Promise<'original' | 'scrubbed'> {
+  const text = readFileSync(box.credentialsPath, 'utf8');
+  expect(statSync(box.credentialsPath).mode & 0o7777).toBe(MODE);
+  expect([original, scrubbed]).toContain(text);
+  const stored = await storedKeys();
+  for (const p of profiles) {
+    const inFile = text.includes(`${p.id}\r\n`) && text.includes(`${p.secret}\r\n`);
+    const inStore = stored.get(p.name)?.accessKeyId === p.id && stored.get(p.name)?.secretAccessKey === p.secret;
+    expect(inFile || inStore, `key of ${p.name} lost`).toBe(true);
+  }
+  return text === original ? 'original' : 'scrubbed';
+}
+
+describe('import --scrub is crash-safe', () => {
+  it('a run to completion stores every key, verified, and leaves the file minus exactly the key lines', async () => {
+    reset();
+    const r = await importRun();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(box.credentialsPath, 'utf8')).toBe(scrubbed);
+    expect(statSync(box.credentialsPath).mode & 0o7777).toBe(MODE);
+    const stored = await storedKeys();
+    expect(stored.size).toBe(PROFILES);
+    for (const p of profiles) expect(stored.get(p.name)).toMatchObject({ accessKeyId: p.id, secretAccessKey: p.secret });
+    // The store is encrypted: no key in plain text anywhere in it.
+    for (const f of readdirSync(storeDir())) {
+      const bytes = readFileSync(join(storeDir(), f), 'latin1');
+      for (const p of profiles) expect(bytes).not.toContain(p.secret);
+    }
+  });
+
+  it(`killed with SIGKILL at ${RUNS} random moments, no key is ever lost and the file is never half-written`, async () => {
+    reset();
+    const full = (await importRun()).ms;
+    const outcomes: string[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      reset();
+      // Random moments over the whole run: during start-up, the key derivation, the store writes, the rewrite.
+      const at = Math.floor(Math.random() * full * 1.1);
+      const killed = await importRun(at);
+      const state = await expectNothingLost();
+      outcomes.push(`${at}ms:${killed.signal ?? `exit ${killed.code}`}:${state}:${(await storedKeys()).size} stored`);
+      // Recovery: running it again finishes the job (unless the kill came after the rewrite).
+      if (state === 'original') {
+        const again = await importRun();
+        expect(again.stderr).toBe('');
+        expect(again.code).toBe(0);
+      }
+      expect(await expectNothingLost()).toBe('scrubbed');
+      expect(readFileSync(box.credentialsPath, 'utf8')).toBe(scrubbed);
+      expect((await storedKeys()).size).toBe(PROFILES);
+    }
+    console.log(`import --scrub: full run ${full} ms; kills: ${outcomes.join(', ')}`);
+    // The kills really landed mid-way: at least one run was killed before it finished.
+    expect(outcomes.some((o) => o.includes('SIGKILL'))).toBe(true);
+  }, 300_000);
+});

@@ -1,0 +1,238 @@
+// Prompts at a real terminal: the built CLI in a pseudo-terminal, run directly and as the
+// real `aws` CLI's credential_process (its stdout and stderr captured), the code typed
+// into the pty and never echoed; wrong codes asked again; a used code never sent twice.
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeSts, totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+
+const run = promisify(execFile);
+const ACCOUNT = '303030303030';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/pty`;
+// One user and device per test: the fake, like AWS, rejects a code used twice.
+const USERS: FakeUser[] = ['ONSWG4TFOQQGC3TEEBQWY3DPMN2GK4TF', 'NBSWY3DPEB3W64TMMQQGC3DPNZSSA33G', 'MJUXI5DPOJ4SA5DIMUQGIZLWNFRWKIDT', 'IFBEGRCFIZDUQSKKJNGE2TSPKBIVEUST'].map(
+  (totpSecret, i) => ({
+    userName: `pty${i}`,
+    accountId: ACCOUNT,
+    accessKeyId: `AKIAPROMPTPTY0000${i}`,
+    secretAccessKey: `pRoMpT/PtY/K7MDENG/bPxRfiCYEXAMPLEKEY0${i}`,
+    mfaSerial: `arn:aws:iam::${ACCOUNT}:mfa/pty${i}`,
+    totpSecret,
+  }),
+);
+
+// A pty driver for several prompts: each step waits until its text has appeared `count`
+// times in the output, then types `send`, or the current TOTP code (`code: true`).
+const DRIVER = `
+import json, os, pty, select, signal, subprocess, sys, time
+steps = json.loads(sys.argv[1])
+cmd = sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+out = b""
+typed = []
+deadline = time.monotonic() + 60
+status = None
+while True:
+    if steps and out.count(steps[0]["when"].encode()) >= steps[0].get("count", 1):
+        step = steps.pop(0)
+        text = step.get("send", "")
+        if step.get("code"):
+            text = subprocess.run(["totp-code"], capture_output=True, text=True, check=True).stdout.strip()
+        typed.append(text)
+        os.write(fd, (text + "\\r").encode())
+    if time.monotonic() > deadline:
+        os.killpg(pid, signal.SIGKILL)
+    r, _, _ = select.select([fd], [], [], 0.02)
+    if r:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        out += chunk
+        continue
+    if status is not None:
+        break
+    done, st = os.waitpid(pid, os.WNOHANG)
+    if done:
+        status = st
+if status is None:
+    _, status = os.waitpid(pid, 0)
+print(json.dumps({"output": out.decode("utf-8", "replace"), "typed": typed,
+                  "exitCode": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}))
+`;
+const driverPath = join(mkdtempSync(join(tmpdir(), 'mfa-exec-pty-')), 'driver.py');
+writeFileSync(driverPath, DRIVER);
+
+interface PtyResult {
+  output: string;
+  typed: string[];
+  exitCode: number | null;
+}
+
+type Step = { when: string; count?: number } & ({ send: string } | { code: true });
+
+async function inPty(box: Sandbox, steps: Step[], command: string[]): Promise<PtyResult> {
+  const { stdout } = await run('python3', [driverPath, JSON.stringify(steps), ...command], { env: box.env, cwd: ROOT, timeout: 90_000 });
+  const result = JSON.parse(stdout) as PtyResult;
+  // Colour (on a terminal, without NO_COLOR) is not what these tests are about.
+  return { ...result, output: result.output.replace(/\x1b\[[0-9;]*m/g, '') };
+}
+
+const cli = (...args: string[]) => [process.execPath, BIN, ...args];
+
+let sts: FakeSts;
+beforeAll(async () => {
+  sts = await startFakeSts({ users: USERS, roles: [{ roleArn: ROLE, requireMfa: true }] });
+});
+afterAll(() => sts.close());
+beforeEach(() => sts.resetCalls());
+
+/** A sandbox for `user` whose profile `test` has no mfa_process (the terminal is asked). */
+async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
+  const box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url } });
+  await box.writeConfig(`[profile base]
+region = eu-west-1
+
+[profile test]
+role_arn = ${ROLE}
+source_profile = base
+mfa_serial = ${user.mfaSerial}
+region = eu-west-1
+${extraConfig}`);
+  const added = await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } });
+  expect(added.code).toBe(0);
+  return box;
+}
+
+/** Waits until at least `seconds` remain in the current 30 s TOTP window. */
+async function awayFromWindowEdge(seconds: number): Promise<void> {
+  const left = 30 - ((Date.now() / 1000) % 30);
+  if (left < seconds) await new Promise((r) => setTimeout(r, left * 1000 + 200));
+}
+
+describe('prompts at the terminal', () => {
+  it('under the real aws CLI as credential_process, the prompt reaches the terminal and the typed code is hidden', async () => {
+    const box = await sandbox(USERS[0]!, `\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = eu-west-1\n`);
+    try {
+      const r = await inPty(box, [{ when: 'Enter MFA code for', code: true }], ['aws', 'sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json']);
+      expect(r.exitCode).toBe(0);
+      expect(r.output).toContain(`Enter MFA code for ${USERS[0]!.mfaSerial}: `);
+      expect(r.output).toContain(`"Arn": "arn:aws:sts::${ACCOUNT}:assumed-role/pty/`);
+      expect(r.output).not.toContain(r.typed[0]);
+      expect(sts.count('GetSessionToken')).toBe(1);
+      expect(sts.count('AssumeRole')).toBe(1);
+      expect(sts.count('GetCallerIdentity')).toBe(1);
+    } finally {
+      await box.cleanup();
+    }
+  });
+
+  it('exec: the prompt is shown, the code is typed, and the child has a TTY on stdin and stdout', async () => {
+    const box = await sandbox(USERS[1]!);
+    try {
+      const r = await inPty(box, [{ when: 'Enter MFA code for', code: true }], cli('test', '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo TTY-OK'));
+      expect(r.exitCode).toBe(0);
+      expect(r.output).toContain(`Enter MFA code for ${USERS[1]!.mfaSerial}: `);
+      expect(r.output).toContain('TTY-OK');
+      expect(r.output).not.toContain(r.typed[0]);
+    } finally {
+      await box.cleanup();
+    }
+  });
+
+  it('a wrong code is asked again: wrong, malformed, then right succeeds on the third try', async () => {
+    const user = USERS[2]!;
+    const box = await sandbox(user);
+    try {
+      await awayFromWindowEdge(8);
+      const wrong = totpCode(user.totpSecret!) === '000000' ? '111111' : '000000';
+      const r = await inPty(
+        box,
+        [
+          { when: 'Enter MFA code for', send: wrong },
+          { when: 'Enter MFA code for', count: 2, send: '12ab' },
+          { when: 'Enter MFA code for', count: 3, code: true },
+        ],
+        cli('export', 'test', '--format', 'json'),
+      );
+      expect(r.exitCode).toBe(0);
+      expect(r.output.split('Enter MFA code for').length - 1).toBe(3);
+      expect(r.output).toContain('mfa-exec: AWS rejected the MFA code; try again');
+      expect(r.output).toContain('mfa-exec: an MFA code is 6 digits; try again');
+      expect(JSON.parse(r.output.slice(r.output.indexOf('{'))).AccessKeyId).toMatch(/^ASIA/);
+      for (const t of r.typed) expect(r.output).not.toContain(t);
+      // The malformed code never reached STS: one rejected call, then the good one.
+      expect(sts.calls.filter((c) => c.action === 'GetSessionToken').map((c) => c.status)).toEqual([403, 200]);
+    } finally {
+      await box.cleanup();
+    }
+  });
+
+  it('three wrong codes: exit 1 with one line, nothing cached', async () => {
+    const user = USERS[2]!;
+    const box = await sandbox(user);
+    try {
+      const wrong = ['000000', '111111', '222222'].filter((c) => c !== totpCode(user.totpSecret!));
+      const r = await inPty(
+        box,
+        wrong.slice(0, 3).map((send, i) => ({ when: 'Enter MFA code for', count: i + 1, send })),
+        cli('export', 'test', '--format', 'json'),
+      );
+      expect(r.exitCode).toBe(1);
+      expect(r.output).toMatch(/mfa-exec: AWS rejected the MFA code for arn:aws:iam::303030303030:mfa\/pty2 \(check that the device matches mfa_serial/);
+      const list = await box.run(['list', '--json']);
+      expect((JSON.parse(list.stdout) as { sessions: unknown[] }[]).every((p) => p.sessions.length === 0)).toBe(true);
+    } finally {
+      await box.cleanup();
+    }
+  }, 90_000);
+});
+
+describe('MFA codes are never reused', () => {
+  it('a second profile with --no-session in the same 30 s window waits for the next code, says so, and succeeds', async () => {
+    const user = USERS[3]!;
+    const box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url } });
+    try {
+      await box.writeConfig(`[profile base]
+region = eu-west-1
+
+[profile one]
+role_arn = ${ROLE}
+source_profile = base
+mfa_serial = ${user.mfaSerial}
+mfa_process = totp-code
+
+[profile two]
+role_arn = ${ROLE}
+source_profile = base
+mfa_serial = ${user.mfaSerial}
+mfa_process = totp-code
+`);
+      expect((await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } })).code).toBe(0);
+      await awayFromWindowEdge(15);
+      const first = await box.run(['export', 'one', '--format', 'json']);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      const started = Date.now();
+      const second = await box.run(['export', 'two', '--format', 'json', '--no-session']);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toMatch(/^mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n$/);
+      expect(Date.now() - started).toBeGreaterThan(1000);
+      expect(JSON.parse(second.stdout).AccessKeyId).toMatch(/^ASIA/);
+      expect(JSON.parse(second.stdout).AccessKeyId).not.toBe(JSON.parse(first.stdout).AccessKeyId);
+      // STS never saw the same code twice: no call was refused.
+      expect(sts.calls.map((c) => `${c.action} ${c.status}`)).toEqual(['GetSessionToken 200', 'AssumeRole 200', 'AssumeRole 200']);
+    } finally {
+      await box.cleanup();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,116 @@
+// Signals: Ctrl-C at the MFA prompt (the built CLI in a pty) exits 130 and leaves no lock,
+// no cache entry and no half-written file; SIGTERM sent to mfa-exec reaches the child,
+// and the child's own status is passed through.
+
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFileStore } from '../../src/adapters/file-store.js';
+import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+
+const run = promisify(execFile);
+const A = '606060606060';
+const KEY = 'AKIASIGNALSTEST00001';
+const SECRET = 'sIgNaLs/K7MDENG/bPxRfiCYEXAMPLEKEY000001';
+const TOTP = 'OVZWK4RAONUWO3TBNRZSA5DFON2CA3ZR';
+const MFA = `arn:aws:iam::${A}:mfa/signals`;
+const ROLE = `arn:aws:iam::${A}:role/signals`;
+
+let sts: FakeSts;
+let box: Sandbox;
+
+beforeAll(async () => {
+  sts = await startFakeSts({
+    users: [{ userName: 'signals', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP }],
+    roles: [{ roleArn: ROLE, requireMfa: true }],
+  });
+  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, AWS_ENDPOINT_URL_STS: sts.url } });
+  await box.writeConfig(`[profile base]
+region = eu-west-1
+
+[profile test]
+role_arn = ${ROLE}
+source_profile = base
+mfa_serial = ${MFA}
+
+[profile proc]
+role_arn = ${ROLE}
+source_profile = base
+mfa_serial = ${MFA}
+mfa_process = totp-code
+`);
+  expect((await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code).toBe(0);
+});
+afterAll(async () => {
+  await sts.close();
+  await box.cleanup();
+});
+
+/** Every item name in the store. */
+async function storeItems(): Promise<string[]> {
+  return (await createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! }).list()).sort();
+}
+
+/** Files left in the lock folder, the store folder and ~/.aws other than the expected ones. */
+function leftovers(): string[] {
+  const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
+  return [
+    ...(existsSync(lockDir) ? readdirSync(lockDir) : []),
+    ...readdirSync(join(box.dir, 'store')).filter((f) => f !== 'store.enc'),
+    ...readdirSync(join(box.dir, 'home', '.aws')).filter((f) => f !== 'config' && f !== 'credentials'),
+  ];
+}
+
+describe('signals', () => {
+  it.each([
+    ['export', ['export', 'test', '--format', 'json']],
+    ['exec', ['test', '--', 'true']],
+  ])('Ctrl-C at the MFA prompt (%s) exits 130, leaving no lock, no cache entry, no partial file', async (_name, args) => {
+    const storeBefore = readFileSync(join(box.dir, 'store', 'store.enc'));
+    const { stdout } = await run('python3', [join(ROOT, 'test/support/pty.py'), '--when', 'Enter MFA code', '--send', '\\x03', '--', process.execPath, BIN, ...args], {
+      env: box.env,
+      timeout: 30_000,
+    });
+    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    expect(r.timedOut).toBe(false);
+    expect(r.output).toContain(`Enter MFA code for ${MFA}: `);
+    expect(r.output.replace(/\x1b\[[0-9;]*m/g, '')).toContain('mfa-exec: interrupted at the prompt (nothing was stored or cached)');
+    expect(r.output).not.toContain('    at ');
+    expect(r.exitCode).toBe(130);
+    expect(leftovers()).toEqual([]);
+    expect(await storeItems()).toEqual(['key:base']);
+    expect(readFileSync(join(box.dir, 'store', 'store.enc')).equals(storeBefore)).toBe(true);
+    expect(sts.count()).toBe(0);
+  });
+
+  it('SIGTERM to mfa-exec reaches the child, and the status the child chose is passed through', async () => {
+    const marker = join(box.dir, 'marker');
+    const child = spawn(process.execPath, [BIN, 'proc', '--', 'sleep-trap', marker], { env: box.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('READY')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`mfa-exec exited before the child was ready: ${err}`)));
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+    process.kill(child.pid!, 'SIGTERM'); // mfa-exec only, not its process group
+    expect(await exited).toEqual([42, null]);
+    expect(readFileSync(marker, 'utf8')).toBe('TERM\n');
+    expect(err).toBe('');
+  });
+
+  it('a child killed by the forwarded SIGTERM makes mfa-exec exit 128 + 15', async () => {
+    const child = spawn(process.execPath, [BIN, 'proc', '--', 'sh', '-c', 'echo READY; exec sleep 30'], { env: box.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+    process.kill(child.pid!, 'SIGTERM');
+    expect(await exited).toEqual([143, null]);
+  });
+});
