@@ -152,6 +152,25 @@ describe('core flow on the file store', () => {
     expect(envOf(r.stdout).AWS_REGION).toBeUndefined();
   });
 
+  it('exec keeps stdout binary-exact: 5 MB of random bytes through `mfa-exec test -- cat`', async () => {
+    const { randomBytes, createHash } = await import('node:crypto');
+    const data = randomBytes(5 * 1024 * 1024);
+    const r = await box.run(['test', '--', 'cat'], { input: data });
+    expect(r.code).toBe(0);
+    const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(r.stdoutBytes.length).toBe(data.length);
+    expect(digest(r.stdoutBytes)).toBe(digest(data));
+  });
+
+  it("exec exits with the child's status, 128 + N for a signal, 127 for a missing command", async () => {
+    expect((await box.run(['test', '--', 'exit-with', '3'])).code).toBe(3);
+    expect((await box.run(['test', '--', 'exit-with', '0'])).code).toBe(0);
+    expect((await box.run(['test', '--', 'kill-self', 'TERM'])).code).toBe(143);
+    const missing = await box.run(['test', '--', 'no-such-command-anywhere']);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toBe('mfa-exec: command not found: no-such-command-anywhere (check the name or your PATH)\n');
+  });
+
   it('the real aws CLI as the child sees the assumed role', async () => {
     const r = await box.run(['test', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
     expect(r.code).toBe(0);
