@@ -1,8 +1,8 @@
 // The user's terminal (/dev/tty), used for prompts even when stdin/stdout/stderr
 // are pipes (credential_process, `| jq`). Nothing is ever echoed for hidden input.
 
-import { closeSync, openSync } from 'node:fs';
-import { ReadStream, WriteStream } from 'node:tty';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { ReadStream } from 'node:tty';
 import { MfaExecError } from '../core/errors.js';
 
 /** An open controlling terminal. */
@@ -28,14 +28,17 @@ export function openTerminal(): Terminal | undefined {
     closeSync(inFd);
     return undefined;
   }
-  const output = new WriteStream(outFd);
+  // Writes are synchronous on the descriptor, and node:tty (streams, net) is loaded only
+  // when something is read: a progress line costs no stream machinery at start-up.
+  const output = { write: (text: string) => void writeSync(outFd, text) };
   let input: ReadStream | undefined;
   // Characters typed (or pasted) after an Enter belong to the next prompt.
   let pending = '';
   return {
     write: (text) => void output.write(text),
-    readLine: (prompt, options = {}) =>
-      new Promise<string>((resolve, reject) => {
+    readLine: async (prompt, options = {}) => {
+      const { ReadStream } = await import('node:tty');
+      return new Promise<string>((resolve, reject) => {
         input ??= new ReadStream(inFd);
         const rs = input;
         rs.setRawMode(true);
@@ -86,11 +89,12 @@ export function openTerminal(): Terminal | undefined {
         rs.on('data', onData);
         if (pending) onData('');
         if (rs.listenerCount('data') > 0) rs.resume();
-      }),
+      });
+    },
     close: () => {
       input?.destroy();
       if (!input) closeSync(inFd);
-      output.destroy();
+      closeSync(outFd);
     },
   };
 }

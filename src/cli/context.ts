@@ -5,7 +5,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
 import { runCredentialProcess } from '../adapters/credential-process.js';
-import { createFileStore } from '../adapters/file-store.js';
 import { createKeychainStore } from '../adapters/keychain.js';
 import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
@@ -19,6 +18,7 @@ import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
 import type { CredentialDeps } from '../core/credentials.js';
 import { MfaExecError } from '../core/errors.js';
+import { writeStdout } from './output.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
 
 /** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
@@ -67,7 +67,9 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
   const makeStore = (): SecretStore => {
     const dir = env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
     logger.debug(`store: ${backend === 'file' ? `encrypted file in ${dir}` : 'OS keychain'}`);
-    return backend === 'file' ? createFileStore({ dir, getPassphrase: () => filePassphrase(env, dir) }) : createKeychainStore();
+    return backend === 'file'
+      ? lazyStore(import('../adapters/file-store.js').then((m) => m.createFileStore({ dir, getPassphrase: () => filePassphrase(env, dir) })))
+      : createKeychainStore();
   };
   const getStore = (): SecretStore => (store ??= makeStore());
   return {
@@ -79,7 +81,7 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
     clock,
     files: () => (files ??= loadAwsFiles(env, home)),
     store: getStore,
-    stdout: (text) => void process.stdout.write(text),
+    stdout: writeStdout,
     credentialDeps(chain, profile, o) {
       const files = this.files();
       const region = resolveRegion({ flag: o.region, env, profile });
@@ -130,6 +132,16 @@ function chooseMfaSource(
     case 'kdialog':
       return dialogSource(driver, env);
   }
+}
+
+/** A store whose module is still loading: each call waits for it (keeps node:fs/promises off the keychain path). */
+function lazyStore(loading: Promise<SecretStore>): SecretStore {
+  return {
+    get: async (name) => (await loading).get(name),
+    set: async (name, value) => (await loading).set(name, value),
+    delete: async (name) => (await loading).delete(name),
+    list: async () => (await loading).list(),
+  };
 }
 
 async function filePassphrase(env: Record<string, string | undefined>, dir: string): Promise<string> {

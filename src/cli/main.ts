@@ -7,41 +7,48 @@ import { profileNames } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Parsed } from './args.js';
-import { addCommand, addSpec } from './commands/add.js';
-import { clearCommand, clearSpec } from './commands/clear.js';
-import { completionCommand, completionSpec } from './commands/completion.js';
-import { execCommand, execSpec } from './commands/exec.js';
-import { exportCommand, exportSpec } from './commands/export.js';
-import { importCommand, importSpec } from './commands/import.js';
-import { listCommand, listSpec } from './commands/list.js';
-import { loginCommand, loginSpec } from './commands/login.js';
-import { removeCommand, removeSpec } from './commands/remove.js';
-import { doctorCommand, doctorSpec } from './commands/doctor.js';
-import { rotateCommand, rotateSpec } from './commands/rotate.js';
-import { setupCommand, setupSpec } from './commands/setup.js';
-import { totpCommand, totpSpec } from './commands/totp.js';
+import { addCommand } from './commands/add.js';
+import { clearCommand } from './commands/clear.js';
+import { completionCommand } from './commands/completion.js';
+import { doctorCommand } from './commands/doctor.js';
+import { execCommand } from './commands/exec.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { listCommand } from './commands/list.js';
+import { loginCommand } from './commands/login.js';
+import { removeCommand } from './commands/remove.js';
+import { rotateCommand } from './commands/rotate.js';
+import { setupCommand } from './commands/setup.js';
+import { totpCommand } from './commands/totp.js';
 import { createContext, type Context } from './context.js';
 import { reportError } from './errors.js';
+import { writeStdout } from './output.js';
+import * as specs from './specs.js';
+
+export { flushStdout } from './output.js';
 
 declare const MFA_EXEC_VERSION: string;
 
 type Run = (ctx: Context, parsed: Parsed) => Promise<number>;
 
-/** Every command, by name. */
+/**
+ * Every command, by name. All are in the one bundle chunk: measured, loading them lazily
+ * split the bundle into many small chunks whose module loading cost more than it saved.
+ */
 export const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
-  exec: { spec: execSpec, run: execCommand },
-  add: { spec: addSpec, run: addCommand },
-  import: { spec: importSpec, run: importCommand },
-  list: { spec: listSpec, run: listCommand },
-  export: { spec: exportSpec, run: exportCommand },
-  remove: { spec: removeSpec, run: removeCommand },
-  clear: { spec: clearSpec, run: clearCommand },
-  setup: { spec: setupSpec, run: setupCommand },
-  doctor: { spec: doctorSpec, run: doctorCommand },
-  rotate: { spec: rotateSpec, run: rotateCommand },
-  login: { spec: loginSpec, run: loginCommand },
-  totp: { spec: totpSpec, run: totpCommand },
-  completion: { spec: completionSpec, run: (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS) },
+  exec: { spec: specs.execSpec, run: execCommand },
+  add: { spec: specs.addSpec, run: addCommand },
+  import: { spec: specs.importSpec, run: importCommand },
+  list: { spec: specs.listSpec, run: listCommand },
+  export: { spec: specs.exportSpec, run: exportCommand },
+  remove: { spec: specs.removeSpec, run: removeCommand },
+  clear: { spec: specs.clearSpec, run: clearCommand },
+  setup: { spec: specs.setupSpec, run: setupCommand },
+  doctor: { spec: specs.doctorSpec, run: doctorCommand },
+  rotate: { spec: specs.rotateSpec, run: rotateCommand },
+  login: { spec: specs.loginSpec, run: loginCommand },
+  totp: { spec: specs.totpSpec, run: totpCommand },
+  completion: { spec: specs.completionSpec, run: (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS) },
 };
 
 const USAGE = `Usage: mfa-exec <profile> -- <command> [args...]
@@ -67,12 +74,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     const first = argv[0]!;
     if (first === '--version' || first === '-v') {
-      process.stdout.write(`${MFA_EXEC_VERSION}\n`);
+      writeStdout(`${MFA_EXEC_VERSION}\n`);
       return 0;
     }
     if (first === '--help' || first === '-h' || first === 'help') {
       const topic = argv[1] && COMMANDS[argv[1]];
-      process.stdout.write(topic ? commandHelp(topic.spec) : USAGE);
+      writeStdout(topic ? commandHelp(topic.spec) : USAGE);
       return 0;
     }
     let name: string;
@@ -95,7 +102,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     const command = COMMANDS[name]!;
     const parsed = parseCommand(command.spec, rest);
     if (parsed.values.help) {
-      process.stdout.write(commandHelp(command.spec));
+      writeStdout(commandHelp(command.spec));
       return 0;
     }
     const ctx = createContext({ env, debug, backend: parsed.values.backend as string | undefined });

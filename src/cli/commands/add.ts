@@ -4,19 +4,10 @@ import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { StoredKey } from '../../core/types.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
-export const addSpec: CommandSpec = {
-  name: 'add',
-  usage: 'mfa-exec add <profile> [--env]',
-  purpose: 'Store the long-lived access key of an IAM user in the keychain (hidden prompt), never in ~/.aws/credentials.',
-  flags: {
-    env: { type: 'boolean', description: 'read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment instead of prompting' },
-  },
-  examples: ['mfa-exec add test_iam_user', 'AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… mfa-exec add test_iam_user --env'],
-};
 
 /** Validate a key pair as AWS shapes them; the message never contains the secret. */
 export function checkKey(accessKeyId: string, secretAccessKey: string): void {

@@ -3,17 +3,10 @@
 import { resolveChain } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { roleItem, sessionItem } from '../../core/store-items.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
 
-export const clearSpec: CommandSpec = {
-  name: 'clear',
-  usage: 'mfa-exec clear [<profile>]',
-  purpose: "Delete cached credentials: those the profile's chain uses (its role credentials and the MFA session under them), or all. Keys stay.",
-  flags: {},
-  examples: ['mfa-exec clear test', 'mfa-exec clear'],
-};
 
 /** Run `clear`. */
 export async function clearCommand(ctx: Context, parsed: Parsed): Promise<number> {

@@ -14,19 +14,6 @@ const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
 /** `completion`: its usage, flags and examples. */
-export const completionSpec: CommandSpec = {
-  name: 'completion',
-  usage: 'mfa-exec completion [bash|zsh|fish]',
-  purpose: 'Print a shell completion script (commands, flags, and the profile names of your AWS config); the shell defaults to $SHELL.',
-  flags: {
-    profiles: { type: 'boolean', description: 'print the profile names of the AWS config files, one per line (the scripts call this)' },
-  },
-  examples: [
-    'source <(mfa-exec completion bash)          # in ~/.bashrc',
-    'mfa-exec completion zsh > "${fpath[1]}/_mfa-exec"   # or source <(mfa-exec completion zsh) after compinit',
-    'mfa-exec completion fish > ~/.config/fish/completions/mfa-exec.fish',
-  ],
-};
 
 /** What a word completes to: profile names, fixed words, or nothing that can be listed. */
 type Values = { kind: 'profiles' } | { kind: 'choices'; words: string[] } | { kind: 'none' };

@@ -25,22 +25,11 @@ import { AwsCallError, isMfaExecError } from '../../core/errors.js';
 import { planCredentials } from '../../core/plan.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName } from './store-view.js';
 
 /** Flags, usage and help of `doctor`. */
-export const doctorSpec: CommandSpec = {
-  name: 'doctor',
-  usage: 'mfa-exec doctor [<profile>] [--json]',
-  purpose:
-    "Check a profile's set-up and say how to fix what is wrong: config and chain, the stored key (and none left in ~/.aws/credentials), its age, the clock against STS, the MFA device, the role's MFA condition and the user's permissions. Exit 1 when a check fails.",
-  flags: {
-    json: { type: 'boolean', description: 'print the checks as JSON: {"profile", "ok", "checks": [{"check", "status", "message", "fix"}]}' },
-    region: { type: 'string', arg: 'REGION', description: 'region for STS and IAM', default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile' },
-  },
-  examples: ['mfa-exec doctor test', 'mfa-exec doctor test --json | jq \'.checks[] | select(.status == "fail")\'', 'mfa-exec doctor          # every profile: config and keys left in the credentials file'],
-};
 
 /** Run `doctor`. */
 export async function doctorCommand(ctx: Context, parsed: Parsed): Promise<number> {

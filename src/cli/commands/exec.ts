@@ -4,25 +4,10 @@
 import { defaultShell, runChild } from '../../adapters/child.js';
 import { startEcsServer } from '../../adapters/ecs-server.js';
 import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
-import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor, credentialsFor } from './get-credentials.js';
 
-export const execSpec: CommandSpec = {
-  name: 'exec',
-  usage: 'mfa-exec exec <profile> [options] [-- <command> [args...]]   (or: mfa-exec <profile> -- <command>)',
-  purpose: 'Run a command, or a subshell ($SHELL, else /bin/sh), with temporary credentials for the profile in its environment.',
-  flags: {
-    ...CREDENTIAL_FLAGS,
-    'ecs-server': { type: 'boolean', description: 'serve refreshing credentials to the child on 127.0.0.1 instead of static variables' },
-  },
-  examples: [
-    'mfa-exec prod -- terraform plan',
-    'mfa-exec prod -- aws sts get-caller-identity',
-    'mfa-exec prod                          # a subshell with the credentials',
-    'mfa-exec exec prod --duration 4h -- terraform apply',
-  ],
-};
 
 /** Run the command; resolves to the exit status mfa-exec should exit with. */
 export async function execCommand(ctx: Context, parsed: Parsed): Promise<number> {

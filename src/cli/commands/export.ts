@@ -3,26 +3,12 @@
 import { resolveRegion } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
-import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { credentialsFor } from './get-credentials.js';
 
 const FORMATS = ['env', 'shell', 'json', 'ini'] as const;
 
-export const exportSpec: CommandSpec = {
-  name: 'export',
-  usage: 'mfa-exec export <profile> [--format env|shell|json|ini] [options]',
-  purpose: 'Print the temporary credentials of a profile; `--format json` is the credential_process format.',
-  flags: {
-    ...CREDENTIAL_FLAGS,
-    format: { type: 'string', short: 'f', arg: 'env|shell|json|ini', description: 'env (KEY=value), shell (export lines), json (credential_process), ini', default: 'env' },
-  },
-  examples: [
-    'mfa-exec export prod --format json     # credential_process = mfa-exec export prod --format json',
-    'eval "$(mfa-exec export prod --format shell)"',
-    'mfa-exec export prod --format ini >> ~/.aws/credentials.tmp',
-  ],
-};
 
 /** Print the credentials in the chosen format. */
 export async function exportCommand(ctx: Context, parsed: Parsed): Promise<number> {

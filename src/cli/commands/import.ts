@@ -6,20 +6,13 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../adapters/atomic-file.js';
 import { MfaExecError } from '../../core/errors.js';
 import { removeKeys } from '../../core/ini-edit.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { checkKey, storeKey } from './add.js';
 import { backendName } from './store-view.js';
 
 const KEY_LINES = ['aws_access_key_id', 'aws_secret_access_key'];
 
-export const importSpec: CommandSpec = {
-  name: 'import',
-  usage: 'mfa-exec import [<profile>...] [--scrub]',
-  purpose: 'Copy long-lived keys from the shared credentials file into the keychain; --scrub then removes exactly those key lines from the file.',
-  flags: { scrub: { type: 'boolean', description: 'after storing and verifying every key, remove its two lines from the credentials file (atomic rewrite)' } },
-  examples: ['mfa-exec import test_iam_user --scrub', 'mfa-exec import            # every profile with a key in ~/.aws/credentials'],
-};
 
 /** Run `import`. */
 export async function importCommand(ctx: Context, parsed: Parsed): Promise<number> {

@@ -3,18 +3,11 @@
 import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import { styles, useColor } from '../color.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
 
-export const listSpec: CommandSpec = {
-  name: 'list',
-  usage: 'mfa-exec list [--json]',
-  purpose: 'List every profile, whether a key is stored for it, and its cached sessions with their expiry.',
-  flags: { json: { type: 'boolean', description: 'print a JSON array (stable field names) instead of a table' } },
-  examples: ['mfa-exec list', 'mfa-exec list --json | jq -r \'.[] | select(.hasStoredKey) | .profile\''],
-};
 
 /** One row of `list --json`, as the contract defines it. */
 export interface ListRow {

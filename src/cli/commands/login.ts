@@ -7,22 +7,10 @@ import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
-import { CREDENTIAL_FLAGS, type CommandSpec, type Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor } from './get-credentials.js';
 
-export const loginSpec: CommandSpec = {
-  name: 'login',
-  usage: 'mfa-exec login <profile> [--stdout] [--path PATH] [options]',
-  purpose:
-    'Open the AWS console signed in as the profile. A profile without role_arn signs in with a GetFederationToken session of its stored key; MFA_EXEC_FEDERATION_URL replaces the sign-in federation endpoint.',
-  flags: {
-    ...CREDENTIAL_FLAGS,
-    stdout: { type: 'boolean', description: 'print the sign-in URL (a secret, valid 15 minutes) instead of opening a browser' },
-    path: { type: 'string', arg: 'PATH', description: 'console page to land on, e.g. /s3 or /ec2/home', default: 'the console home in the region' },
-  },
-  examples: ['mfa-exec login prod', 'mfa-exec login prod --path /s3', 'mfa-exec login prod --stdout | pbcopy'],
-};
 
 /** Sign in to the console: print the URL with --stdout, else open it in the default browser. */
 export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number> {

@@ -2,17 +2,10 @@
 
 import { MfaExecError } from '../../core/errors.js';
 import { keyItem } from '../../core/store-items.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
-export const removeSpec: CommandSpec = {
-  name: 'remove',
-  usage: 'mfa-exec remove <profile>',
-  purpose: 'Delete the stored key of a profile and every cached credential derived from it.',
-  flags: {},
-  examples: ['mfa-exec remove test_iam_user', 'mfa-exec remove test_iam_user && mfa-exec add test_iam_user   # replace a key'],
-};
 
 /** Run `remove`. */
 export async function removeCommand(ctx: Context, parsed: Parsed): Promise<number> {

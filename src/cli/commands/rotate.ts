@@ -9,7 +9,7 @@ import { showKey } from '../../core/credentials.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { storeKey } from './add.js';
 import { credentialsFor } from './get-credentials.js';
@@ -19,18 +19,6 @@ import { backendName } from './store-view.js';
 const PROOF_WAITS_MS = [1000, 2000, 3000, 4000, 5000, 5000, 5000, 5000, 5000, 5000];
 
 /** Flags, usage and help of `rotate`. */
-export const rotateSpec: CommandSpec = {
-  name: 'rotate',
-  usage: 'mfa-exec rotate <profile> [--mfa-token CODE] [--prompt DRIVER] [--region REGION]',
-  purpose:
-    "Replace the stored access key of the profile's IAM user: create a new key with the profile's MFA credentials, prove it works, store it, delete the old one and clear the cached sessions. The credentials used (the role's, or the MFA session of a profile without a role) need iam:CreateAccessKey, iam:ListAccessKeys and iam:DeleteAccessKey on the user.",
-  flags: {
-    region: { type: 'string', arg: 'REGION', description: 'region for STS and IAM', default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile' },
-    'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'the current MFA code (no prompt)' },
-    prompt: { type: 'string', arg: 'DRIVER', description: 'where the MFA code comes from (MFA_EXEC_PROMPT)', default: 'mfa_process if set, else terminal' },
-  },
-  examples: ['mfa-exec rotate test', 'mfa-exec rotate test --mfa-token 123456'],
-};
 
 /** Run `rotate`. */
 export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<number> {

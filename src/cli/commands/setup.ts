@@ -29,34 +29,13 @@ import {
 } from '../../core/setup-plan.js';
 import { decodeKey, keyItem, totpItem } from '../../core/store-items.js';
 import type { Credentials, IamClient } from '../../core/types.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { storeKey } from './add.js';
 import { credentialsFor } from './get-credentials.js';
 import { backendName } from './store-view.js';
 
 /** Flags, usage and help of `setup`. */
-export const setupSpec: CommandSpec = {
-  name: 'setup',
-  usage: 'mfa-exec setup --user U --role R [--profile P] [--policy-arn ARN]... [--admin-profile A] [--region X] [--store-totp] [--dry-run]',
-  purpose:
-    'Create the IAM set-up mfa-exec is made for: role R that trusts the account and requires MFA, user U allowed only sts:AssumeRole on it, a virtual MFA device, the access key straight into the store, and the profiles U and P in the config file. Run it again to finish a set-up that stopped midway.',
-  flags: {
-    user: { type: 'string', arg: 'U', description: 'the IAM user to create (also the name of its profile)' },
-    role: { type: 'string', arg: 'R', description: 'the IAM role to create' },
-    profile: { type: 'string', arg: 'P', description: 'the role profile to write', default: 'the role name' },
-    'policy-arn': { type: 'string', multiple: true, arg: 'ARN', description: 'a managed policy to attach to the role (repeatable)' },
-    'admin-profile': { type: 'string', arg: 'A', description: 'profile with IAM admin credentials (its key in the AWS files or the store, or its role)', default: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY' },
-    region: { type: 'string', arg: 'REGION', description: 'region written to both profiles', default: 'AWS_REGION, AWS_DEFAULT_REGION, the admin profile, us-east-1' },
-    'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'MFA code for an admin profile that assumes a role' },
-    'store-totp': { type: 'boolean', description: 'keep the new device\'s TOTP seed in the store and compute the codes (the second factor then lives on this machine)' },
-    'dry-run': { type: 'boolean', description: 'print the plan and the exact policy documents; call no AWS API, write nothing' },
-  },
-  examples: [
-    'mfa-exec setup --user test_iam_user --role CREATED_ROLE --profile test --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess --admin-profile admin',
-    'mfa-exec setup --user ci --role deploy --policy-arn arn:aws:iam::aws:policy/PowerUserAccess --dry-run',
-  ],
-};
 
 /** Run `setup`. */
 export async function setupCommand(ctx: Context, parsed: Parsed): Promise<number> {

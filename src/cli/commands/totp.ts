@@ -6,25 +6,10 @@ import { isMfaSerial } from '../../core/config.js';
 import { totpItem } from '../../core/store-items.js';
 import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
-import type { CommandSpec, Parsed } from '../args.js';
+import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName } from './store-view.js';
 
-export const totpSpec: CommandSpec = {
-  name: 'totp',
-  usage: 'mfa-exec totp add <mfa_serial> [--stdin] | mfa-exec totp remove <mfa_serial>',
-  purpose:
-    'Keep the TOTP seed (base32) of a virtual MFA device in the store, so `--prompt totp` computes the codes. The second factor then lives on the same machine as the key.',
-  flags: {
-    stdin: { type: 'boolean', description: 'read the seed as one line from stdin instead of a hidden prompt' },
-  },
-  examples: [
-    'mfa-exec totp add arn:aws:iam::123456789012:mfa/alice',
-    'pass show aws/alice-totp | mfa-exec totp add arn:aws:iam::123456789012:mfa/alice --stdin',
-    'mfa-exec alice-admin --prompt totp -- aws sts get-caller-identity',
-    'mfa-exec totp remove arn:aws:iam::123456789012:mfa/alice',
-  ],
-};
 
 /** Run `totp add` or `totp remove`. */
 export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number> {
