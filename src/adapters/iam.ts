@@ -2,6 +2,7 @@
 // SDK loaded only when a call is really made; plus the two other AWS-facing helpers of
 // setup and doctor: TOTP codes for enabling a virtual device, and the STS server's clock.
 
+import { totpCodeAt } from './mfa/totp.js';
 import { AwsCallError, MfaExecError } from '../core/errors.js';
 import type { Credentials, IamAccessKey, IamClient } from '../core/types.js';
 
@@ -232,11 +233,7 @@ function firstLine(s: string): string {
 
 /** The TOTP codes of `seedBase32` for the 30 s window holding `at` and the next one (EnableMFADevice wants two consecutive codes). */
 export async function consecutiveTotpCodes(seedBase32: string, at: Date): Promise<[string, string]> {
-  // Imported here, not at the top: every command loads this module, few need otplib.
-  const m = await import('otplib');
-  const { generateSync } = (m as { generateSync?: unknown }).generateSync ? m : (m as unknown as { default: typeof m }).default;
-  const epoch = Math.floor(at.getTime() / 1000);
-  return [generateSync({ secret: seedBase32, epoch }), generateSync({ secret: seedBase32, epoch: epoch + 30 })];
+  return [await totpCodeAt(seedBase32, at), await totpCodeAt(seedBase32, new Date(at.getTime() + 30_000))];
 }
 
 /** The time in the `Date` header of the server at `url` (any answer will do), or an error text when none came within 5 s. */

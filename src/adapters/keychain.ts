@@ -9,6 +9,7 @@
 // line; it never contains a stored value (values only travel inward).
 
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
+import { createRequire } from 'node:module';
 import { MfaExecError } from '../core/errors.js';
 import type { SecretStore } from '../core/types.js';
 
@@ -42,7 +43,8 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const k = await (keyring ??= import('@napi-rs/keyring'));
+      // require(), not import(): Node would first pre-parse the CommonJS loader to build an ES facade (~7 ms).
+      const k = await (keyring ??= Promise.resolve().then(() => createRequire(import.meta.url)('@napi-rs/keyring') as Keyring));
       // Entry construction connects to D-Bus synchronously, so the deadline counts from before it.
       const pending = op(k);
       const deadline = new Promise<never>((_, reject) => {

@@ -47,8 +47,13 @@ export function totpSource(store: () => SecretStore): MfaCodeSource {
   };
 }
 
-/** The code of `seed` for the current 30 s window (otplib loads only when a code is needed). */
-async function generate(seed: string): Promise<string> {
-  const { generateSync } = await import('otplib');
-  return generateSync({ secret: seed, epoch: Math.floor(Date.now() / 1000) });
+/** The TOTP code of `seed` for the 30 s window holding `at` (otplib loads only when a code is needed). */
+export async function totpCodeAt(seed: string, at: Date): Promise<string> {
+  const m = await import('otplib');
+  // A bundled CommonJS module may put its exports under `default`.
+  const { generateSync } = (m as { generateSync?: unknown }).generateSync ? m : (m as unknown as { default: typeof m }).default;
+  return generateSync({ secret: seed, epoch: Math.floor(at.getTime() / 1000) });
 }
+
+/** The code of `seed` for the current 30 s window. */
+const generate = (seed: string): Promise<string> => totpCodeAt(seed, new Date());
