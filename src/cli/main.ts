@@ -64,6 +64,26 @@ ${Object.values(COMMANDS)
 Run \`mfa-exec <command> --help\` for a command's options and examples.
 `;
 
+/** Every flag of the exec shorthand (common and credential flags), for reading words before the command. */
+const FLAGS = { ...specs.execSpec.flags, ...COMMON_FLAGS };
+
+function isKnownFlag(word: string): boolean {
+  const name = word.replace(/^-+/, '').split('=')[0]!;
+  return name in FLAGS || Object.values(FLAGS).some((f) => f.short === name);
+}
+
+/** Index of the first word before `--` that is not a flag or a flag's value, or -1. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const w = argv[i]!;
+    if (!w.startsWith('-')) return i;
+    const name = w.replace(/^-+/, '');
+    const spec = FLAGS[name] ?? Object.values(FLAGS).find((f) => f.short === name);
+    if (spec?.type === 'string' && !w.includes('=')) i++;
+  }
+  return -1;
+}
+
 /** Run the CLI with `argv` (without node and the script); resolves to the exit status. */
 export async function main(argv: string[], env: Record<string, string | undefined> = { ...process.env }): Promise<number> {
   const debug = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--debug');
@@ -84,11 +104,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     let name: string;
     let rest: string[];
-    if (COMMANDS[first]) {
-      name = first;
-      rest = argv.slice(1);
-    } else if (first.startsWith('-') && first !== '--') {
-      const guess = closest(first.replace(/^-+/, ''), Object.keys(COMMON_FLAGS));
+    // Flags may come before the command (`mfa-exec --debug list`), as with aws-vault.
+    const at = commandIndex(argv);
+    const word = at < 0 ? undefined : argv[at]!;
+    if (word !== undefined && COMMANDS[word]) {
+      name = word;
+      rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
+    } else if (first.startsWith('-') && first !== '--' && !isKnownFlag(first)) {
+      const guess = closest(first.replace(/^-+/, '').split('=')[0]!, Object.keys(FLAGS));
       throw new MfaExecError('usage', `unknown option ${first}${guess ? ` (did you mean --${guess}?)` : ''}`, { hint: 'see `mfa-exec --help`' });
     } else {
       // `mfa-exec <profile> [opts] -- cmd` is shorthand for `exec`; a typo of a command name is not.

@@ -355,6 +355,16 @@ describe('MFA codes and errors', () => {
     expect(r.stderr).toContain('MFA_EXEC_PROFILE');
   });
 
+  it('flags may come before the command, as with aws-vault', async () => {
+    const r = await b.run(['--backend', 'file', '--debug', 'list', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).map((x: { profile: string }) => x.profile)).toContain('test');
+    expect(r.stderr).toContain('mfa-exec: debug: store: encrypted file');
+    const bad = await b.run(['--durration', '1h', 'test', '--', 'true']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('did you mean --duration');
+  });
+
   it('--version and --help', async () => {
     const v = await b.run(['--version']);
     expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version);
