@@ -171,6 +171,12 @@ describe('core flow on the file store', () => {
     expect(missing.stderr).toBe('mfa-exec: command not found: no-such-command-anywhere (check the name or your PATH)\n');
   });
 
+  it('with no command, exec runs a subshell ($SHELL) with the credentials', async () => {
+    const r = await box.run(['test'], { input: 'echo "in $MFA_EXEC_PROFILE with ${AWS_ACCESS_KEY_ID%%????????????????}"; exit 7\n' });
+    expect(r.code).toBe(7);
+    expect(r.stdout).toBe('in test with ASIA\n');
+  });
+
   it('the real aws CLI as the child sees the assumed role', async () => {
     const r = await box.run(['test', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
     expect(r.code).toBe(0);
