@@ -2,13 +2,16 @@
 // so concurrent invocations share one MFA prompt and one set of STS calls.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { MfaExecError } from '../core/errors.js';
 import type { Lock, Logger } from '../core/types.js';
 
 /** A holder killed with SIGKILL stops refreshing its lock; after this long it is taken over. */
 const STALE_MS = 5000;
+
+const HELD_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** A Lock on files in `dir`; waiters give up after `maxWaitMs` with a clear message. */
 export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000): Lock {
@@ -47,9 +50,17 @@ export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000)
           await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
         }
       }
+      // Interrupted while holding the lock (Ctrl-C during an STS call or an mfa_process): remove
+      // the lock at once so the next mfa-exec need not wait for it to go stale, then exit 128 + N.
+      const onSignal = (signal: NodeJS.Signals) => {
+        rmSync(`${path}.lock`, { recursive: true, force: true });
+        process.exit(128 + (osConstants.signals[signal] ?? 2));
+      };
+      for (const sig of HELD_SIGNALS) process.once(sig, onSignal);
       try {
         return await fn();
       } finally {
+        for (const sig of HELD_SIGNALS) process.off(sig, onSignal);
         await release().catch(() => undefined);
       }
     },

@@ -41,6 +41,12 @@ role_arn = ${ROLE}
 source_profile = base
 mfa_serial = ${MFA}
 mfa_process = totp-code
+
+[profile slow]
+role_arn = ${ROLE}
+source_profile = base
+mfa_serial = ${MFA}
+mfa_process = echo started > "$SLOW_MARKER"; sleep 20; echo 000000
 `);
   expect((await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code).toBe(0);
 });
@@ -83,6 +89,20 @@ describe('signals', () => {
     expect(leftovers()).toEqual([]);
     expect(await storeItems()).toEqual(['key:base']);
     expect(readFileSync(join(box.dir, 'store', 'store.enc')).equals(storeBefore)).toBe(true);
+    expect(sts.count()).toBe(0);
+  });
+
+  it('SIGINT while the lock is held (a slow mfa_process) exits 130 and removes the lock at once', async () => {
+    const marker = join(box.dir, 'slow-started');
+    const child = spawn(process.execPath, [BIN, 'export', 'slow'], { env: { ...box.env, SLOW_MARKER: marker }, detached: true, stdio: 'ignore' });
+    for (let i = 0; i < 200 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(marker)).toBe(true);
+    const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
+    expect(readdirSync(lockDir).filter((f) => f.endsWith('.lock'))).toHaveLength(1);
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+    process.kill(child.pid!, 'SIGINT');
+    expect(await exited).toEqual([130, null]);
+    expect(readdirSync(lockDir).filter((f) => f.endsWith('.lock'))).toEqual([]);
     expect(sts.count()).toBe(0);
   });
 
