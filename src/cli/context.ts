@@ -87,6 +87,8 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
       const region = resolveRegion({ flag: o.region, env, profile });
       const endpoint = resolveEndpoint('sts', { env, profile, files });
       logger.debug(`STS: ${endpoint ?? 'AWS default endpoint'}${region ? `, region ${region}` : ''}`);
+      // A bad --prompt / MFA_EXEC_PROMPT is a usage error at once, not only once a code is needed.
+      const chosen = promptDriver(o.prompt ?? (env.MFA_EXEC_PROMPT || undefined));
       const lockDir = join(env.XDG_RUNTIME_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache')), 'mfa-exec', 'locks');
       return {
         store: getStore(),
@@ -95,26 +97,33 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
         lock: createFileLock(lockDir, logger),
         logger,
         usedCodes: createUsedCodes(getStore(), clock),
-        mfaSource: () => chooseMfaSource(chain, o, env, getStore),
+        mfaSource: () => chooseMfaSource(chain, o.mfaToken, chosen, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
       };
     },
   };
 }
 
+type PromptDriver = (typeof PROMPT_DRIVERS)[number];
+
+/** `name` as a prompt driver; anything else is a usage error. */
+function promptDriver(name: string | undefined): PromptDriver | undefined {
+  if (name !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(name)) {
+    throw new MfaExecError('usage', `unknown prompt driver "${name}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
+  }
+  return name as PromptDriver | undefined;
+}
+
 /** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else automatic (mfa_process, terminal, GUI prompt). */
 function chooseMfaSource(
   chain: Chain,
-  o: { mfaToken?: string; prompt?: string },
+  mfaToken: string | undefined,
+  chosen: PromptDriver | undefined,
   env: Record<string, string | undefined>,
   store: () => SecretStore,
 ): MfaCodeSource {
-  if (o.mfaToken !== undefined) return staticSource(o.mfaToken);
-  const chosen = o.prompt ?? (env.MFA_EXEC_PROMPT || undefined);
-  if (chosen !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(chosen)) {
-    throw new MfaExecError('usage', `unknown prompt driver "${chosen}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
-  }
-  const driver = (chosen as (typeof PROMPT_DRIVERS)[number] | undefined) ?? autoDriver({ mfaProcess: chain.mfaProcess, env });
+  if (mfaToken !== undefined) return staticSource(mfaToken);
+  const driver = chosen ?? autoDriver({ mfaProcess: chain.mfaProcess, env });
   switch (driver) {
     case 'terminal':
       return terminalSource();

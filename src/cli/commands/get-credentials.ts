@@ -7,7 +7,7 @@ import { MfaExecError } from '../../core/errors.js';
 import { planCredentials } from '../../core/plan.js';
 import type { Credentials } from '../../core/types.js';
 import type { Parsed } from '../args.js';
-import { PROMPT_DRIVERS, type Context } from '../context.js';
+import type { Context } from '../context.js';
 
 /** The credentials of the profile named on the command line (else AWS_PROFILE), with the region the child gets. */
 export async function credentialsFor(
@@ -41,10 +41,6 @@ export function credentialSourceFor(
   const mfaToken = str('mfa-token');
   if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken.trim())) {
     throw new MfaExecError('usage', '--mfa-token must be the 6-digit code shown by the MFA device', { hint: 'e.g. --mfa-token 123456' });
-  }
-  const prompt = str('prompt');
-  if (prompt !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(prompt)) {
-    throw new MfaExecError('usage', `unknown prompt driver "${prompt}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
   }
   const deps = ctx.credentialDeps(chain, profile, { region: str('region'), mfaToken, prompt: str('prompt') });
   return { profile, chain, region: resolveRegion({ flag: str('region'), env: ctx.env, profile }), resolve: () => resolveCredentials(plan, deps) };
