@@ -1,6 +1,7 @@
 // Architecture lint: the rules of DESIGN.md that a type checker cannot see.
 //   - src/core is pure: no node: modules, no SDK, no process.env, no Date.now()/new Date() clock of its own
 //   - only src/adapters imports the keychain, the AWS SDK, execa, otplib, node:http, proper-lockfile
+//   - src/cli does no file, process or network I/O itself (that is what adapters are for)
 //   - no console.* in src (output goes through the CLI's one place), no vi.mock in tests
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -27,6 +28,9 @@ for (const f of files(join(root, 'src/core'))) {
 }
 for (const f of files(join(root, 'src')).filter((f) => !f.includes('/adapters/'))) {
   check(f, /from ['"](@aws-sdk|@napi-rs|execa|otplib|proper-lockfile|node:http)/, 'only adapters may import this module');
+}
+for (const f of files(join(root, 'src/cli'))) {
+  check(f, /from ['"]node:(fs|fs\/promises|child_process|http|net|tty)['"]/, 'commands do no file, process or network I/O themselves (use an adapter)');
 }
 for (const f of files(join(root, 'src'))) check(f, /console\.(log|error|warn)/, 'no console output in src; write through the CLI context');
 for (const f of files(join(root, 'test'))) check(f, /vi\.mock\(/, 'tests fake our ports; they never vi.mock our modules');

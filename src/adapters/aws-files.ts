@@ -4,8 +4,9 @@
 // The SDK's parser is not exported (only async loaders that swallow errors, and
 // importing them costs ~30 ms), so this is a re-implementation of its rules.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import type { ParsedAwsFiles } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
 import { scanIni } from '../core/ini-edit.js';
@@ -133,4 +134,22 @@ function sectionOf(header: string, which: 'config' | 'credentials'): { kind: Kin
   if (prefix === 'profile') return { kind: 'profile', name: name! };
   if (prefix === 'services') return { kind: 'services', name: name! };
   return undefined; // sso-session and unknown prefixes: not profiles
+}
+
+/**
+ * Rewrite the AWS file at `path` with `edit` applied to its current bytes (a missing file is
+ * empty): atomically, keeping its mode, and only when something changed. Returns whether it did.
+ */
+export function editAwsFile(path: string, edit: (text: string) => string): boolean {
+  let before = '';
+  try {
+    before = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const after = edit(before);
+  if (after === before) return false;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileAtomic(path, after);
+  return true;
 }

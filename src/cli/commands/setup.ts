@@ -2,9 +2,7 @@
 // credentials. Reads what exists first, then creates only what is missing, so a run that
 // stopped midway is finished by running it again. Every created resource is reported.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../adapters/atomic-file.js';
+import { editAwsFile } from '../../adapters/aws-files.js';
 import { consecutiveTotpCodes, createIamClient } from '../../adapters/iam.js';
 import { showEnrollment } from '../../adapters/qr.js';
 import { openTerminal, type Terminal } from '../../adapters/tty.js';
@@ -244,16 +242,9 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
 /** Upsert [profile U] and [profile P] into the config file, keeping every other byte; atomic. */
 function writeProfiles(ctx: Context, req: SetupRequest, roleArn: string, serial: string): string {
   const files = ctx.files();
-  let before = '';
-  try {
-    before = readFileSync(files.configPath, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const after = profileSections(req, roleArn, serial).reduce((text, s) => upsertSection(text, s.section, s.values), before);
   const names = `[profile ${req.user}] and [profile ${req.profile}]`;
-  if (after === before) return `found ${names} in ${files.configLabel}`;
-  mkdirSync(dirname(files.configPath), { recursive: true, mode: 0o700 });
-  writeFileAtomic(files.configPath, after);
-  return `wrote ${names} to ${files.configLabel}`;
+  const changed = editAwsFile(files.configPath, (before) =>
+    profileSections(req, roleArn, serial).reduce((text, s) => upsertSection(text, s.section, s.values), before),
+  );
+  return changed ? `wrote ${names} to ${files.configLabel}` : `found ${names} in ${files.configLabel}`;
 }
