@@ -32,7 +32,12 @@ interface Row {
 const rows: Row[] = [];
 
 /** Run a command to completion; resolves its exit status, stdout and the wall time in ms. */
-function time(cmd: string, args: string[], env: Record<string, string>, onPid?: (pid: number) => void): Promise<{ ms: number; code: number | null; out: string; err: string }> {
+function time(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  onPid?: (pid: number) => void,
+): Promise<{ ms: number; code: number | null; out: string; err: string }> {
   return new Promise((done, fail) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,13 +60,22 @@ const stats = (xs: number[]) => {
  * Median/min/max of `RUNS` runs after `WARMUP`, each run paired with a run of the floor
  * (`node -e 0`) right before it, so a ratio compares runs made under the same machine load.
  */
-async function measure(name: string, cmd: string, args: string[], env: Record<string, string>, baseline: [string, string[]] = [process.execPath, ['-e', '0']]) {
+async function measure(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  baseline: [string, string[]] = [process.execPath, ['-e', '0']],
+) {
   const times: number[] = [];
   const floors: number[] = [];
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const f = await time(baseline[0], baseline[1], env);
     const r = await time(cmd, args, env);
-    if (r.code !== 0) throw new Error(`bench: "${name}" failed (status ${r.code}): ${r.err.trim().split('\n').slice(0, 8).join(' / ')}`);
+    if (r.code !== 0)
+      throw new Error(
+        `bench: "${name}" failed (status ${r.code}): ${r.err.trim().split('\n').slice(0, 8).join(' / ')}`,
+      );
     if (i >= WARMUP) {
       times.push(r.ms);
       floors.push(f.ms);
@@ -72,7 +86,16 @@ async function measure(name: string, cmd: string, args: string[], env: Record<st
 
 function addTimed(name: string, s: { median: number; min: number; max: number; floor: number }, maxRatio?: number) {
   const ratio = s.median / s.floor;
-  rows.push({ name, median: s.median, min: s.min, max: s.max, unit: 'ms', ratio, target: maxRatio ? `≤ ${maxRatio} x` : undefined, ok: maxRatio ? ratio <= maxRatio : undefined });
+  rows.push({
+    name,
+    median: s.median,
+    min: s.min,
+    max: s.max,
+    unit: 'ms',
+    ratio,
+    target: maxRatio ? `≤ ${maxRatio} x` : undefined,
+    ok: maxRatio ? ratio <= maxRatio : undefined,
+  });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-bench-'));
@@ -80,7 +103,14 @@ const account = '123456789012';
 const mfa = `arn:aws:iam::${account}:mfa/bench`;
 const role = `arn:aws:iam::${account}:role/BenchRole`;
 const seed = generateSecret();
-const user = { userName: 'bench_user', accountId: account, accessKeyId: 'AKIABENCH00000000001', secretAccessKey: 'bench/secret/0000000000000000000000000001', mfaSerial: mfa, totpSecret: seed };
+const user = {
+  userName: 'bench_user',
+  accountId: account,
+  accessKeyId: 'AKIABENCH00000000001',
+  secretAccessKey: 'bench/secret/0000000000000000000000000001',
+  mfaSerial: mfa,
+  totpSecret: seed,
+};
 const sts = await startFakeSts({ users: [user], roles: [{ roleArn: role, requireMfa: true }] });
 let keyring: PrivateKeyring | undefined;
 
@@ -95,7 +125,9 @@ try {
   // The environment a user's commands run in (NODE_EXTRA_CA_CERTS alone makes every Node
   // start ~90 ms slower here: floor and mfa-exec pay it alike), less any AWS or mfa-exec settings.
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(AWS_|MFA_EXEC_)/.test(e[0])),
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !/^(AWS_|MFA_EXEC_)/.test(e[0]),
+    ),
   );
   const base: Record<string, string> = {
     ...inherited,
@@ -110,7 +142,12 @@ try {
     TEST_OTPLIB_PATH: (await import('node:module')).createRequire(import.meta.url).resolve('otplib'),
     TEST_MFA_LOG: mfaLog,
   };
-  const fileEnv = { ...base, MFA_EXEC_BACKEND: 'file', MFA_EXEC_FILE_DIR: join(dir, 'store'), MFA_EXEC_FILE_PASSPHRASE: 'bench passphrase' };
+  const fileEnv = {
+    ...base,
+    MFA_EXEC_BACKEND: 'file',
+    MFA_EXEC_FILE_DIR: join(dir, 'store'),
+    MFA_EXEC_FILE_PASSPHRASE: 'bench passphrase',
+  };
   const keyOpts = { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } };
   const cli = (args: string[], env: Record<string, string>) => time(process.execPath, [BIN, ...args], env);
   const must = async (args: string[], env: Record<string, string>) => {
@@ -126,8 +163,16 @@ try {
   // 2./3. warm path, file store
   await must(['add', 'bench_user', '--env'], { ...fileEnv, ...keyOpts.env });
   await must(['export', 'p'], fileEnv);
-  addTimed('2. p -- true, cached, file store', await measure('exec file', process.execPath, [BIN, 'p', '--', 'true'], fileEnv), 1.3);
-  addTimed('3. export p --format json, cached, file store', await measure('export file', process.execPath, [BIN, 'export', 'p', '--format', 'json'], fileEnv), 1.3);
+  addTimed(
+    '2. p -- true, cached, file store',
+    await measure('exec file', process.execPath, [BIN, 'p', '--', 'true'], fileEnv),
+    1.3,
+  );
+  addTimed(
+    '3. export p --format json, cached, file store',
+    await measure('export file', process.execPath, [BIN, 'export', 'p', '--format', 'json'], fileEnv),
+    1.3,
+  );
 
   // 2./3. warm path, keychain (private gnome-keyring)
   let keyEnv: Record<string, string> | undefined;
@@ -137,16 +182,34 @@ try {
     await must(['add', 'bench_user', '--env'], { ...keyEnv, ...keyOpts.env });
     await new Promise((r) => setTimeout(r, 31_000 - (Date.now() % 30_000))); // a fresh TOTP window: the code above was used
     await must(['export', 'p'], keyEnv);
-    addTimed('2. p -- true, cached, keychain', await measure('exec keychain', process.execPath, [BIN, 'p', '--', 'true'], keyEnv), 1.3);
-    addTimed('3. export p --format json, cached, keychain', await measure('export keychain', process.execPath, [BIN, 'export', 'p', '--format', 'json'], keyEnv), 1.3);
+    addTimed(
+      '2. p -- true, cached, keychain',
+      await measure('exec keychain', process.execPath, [BIN, 'p', '--', 'true'], keyEnv),
+      1.3,
+    );
+    addTimed(
+      '3. export p --format json, cached, keychain',
+      await measure('export keychain', process.execPath, [BIN, 'export', 'p', '--format', 'json'], keyEnv),
+      1.3,
+    );
   } else {
-    rows.push({ name: '2./3. keychain rows skipped: gnome-keyring not installed', median: NaN, min: NaN, max: NaN, unit: '' });
+    rows.push({
+      name: '2./3. keychain rows skipped: gnome-keyring not installed',
+      median: NaN,
+      min: NaN,
+      max: NaN,
+      unit: '',
+    });
   }
   const env = keyEnv ?? fileEnv;
 
   // 4. MFA session cached, no role credentials yet: one AssumeRole per run (a fresh role profile each run)
   let fresh = 0;
-  const roleProfiles = Array.from({ length: WARMUP + RUNS }, (_, i) => `\n[profile fresh${i}]\nrole_arn = ${role}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`).join('');
+  const roleProfiles = Array.from(
+    { length: WARMUP + RUNS },
+    (_, i) =>
+      `\n[profile fresh${i}]\nrole_arn = ${role}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`,
+  ).join('');
   writeFileSync(config, profiles + roleProfiles);
   sts.resetCalls();
   const s4times: number[] = [];
@@ -160,30 +223,80 @@ try {
       s4floors.push(fl.ms);
     }
   }
-  addTimed(`4. p -- true, MFA session cached, one AssumeRole (${sts.count('AssumeRole')} AssumeRole, ${sts.count('GetSessionToken')} GetSessionToken in all)`, { ...stats(s4times), floor: stats(s4floors).median });
+  addTimed(
+    `4. p -- true, MFA session cached, one AssumeRole (${sts.count('AssumeRole')} AssumeRole, ${sts.count('GetSessionToken')} GetSessionToken in all)`,
+    { ...stats(s4times), floor: stats(s4floors).median },
+  );
   writeFileSync(config, profiles);
 
   // 5. the AWS CLI's own role_arn + mfa_serial with its cache warm, vs mfa-exec with the aws CLI as child
-  writeFileSync(config, `${profiles}\n[profile cli]\nrole_arn = ${role}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`);
-  writeFileSync(join(home, '.aws', 'credentials'), `[bench_user]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`);
+  writeFileSync(
+    config,
+    `${profiles}\n[profile cli]\nrole_arn = ${role}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`,
+  );
+  writeFileSync(
+    join(home, '.aws', 'credentials'),
+    `[bench_user]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+  );
   await new Promise((r) => setTimeout(r, 31_000 - (Date.now() % 30_000)));
-  const first = await time('python3', [join(root, 'test/support/pty.py'), '--when', 'MFA code', '--send', `${totpCode(seed)}\\r`, '--timeout', '60', '--', 'aws', '--profile', 'cli', 'sts', 'get-caller-identity'], base);
-  if (!first.out.includes('assumed-role')) throw new Error(`bench: the aws CLI did not assume the role: ${first.out.slice(0, 300)}`);
+  const first = await time(
+    'python3',
+    [
+      join(root, 'test/support/pty.py'),
+      '--when',
+      'MFA code',
+      '--send',
+      `${totpCode(seed)}\\r`,
+      '--timeout',
+      '60',
+      '--',
+      'aws',
+      '--profile',
+      'cli',
+      'sts',
+      'get-caller-identity',
+    ],
+    base,
+  );
+  if (!first.out.includes('assumed-role'))
+    throw new Error(`bench: the aws CLI did not assume the role: ${first.out.slice(0, 300)}`);
   const awsArgs = ['--profile', 'cli', 'sts', 'get-caller-identity'];
-  addTimed('5a. aws --profile cli sts get-caller-identity (AWS CLI cache warm)', await measure('aws cli', 'aws', awsArgs, base));
+  addTimed(
+    '5a. aws --profile cli sts get-caller-identity (AWS CLI cache warm)',
+    await measure('aws cli', 'aws', awsArgs, base),
+  );
   // 5b is paired run by run with 5a: its ratio is to the AWS CLI measured under the same load.
-  const viaUs = await measure('mfa-exec aws', process.execPath, [BIN, 'p', '--', 'aws', 'sts', 'get-caller-identity'], env, ['aws', awsArgs]);
+  const viaUs = await measure(
+    'mfa-exec aws',
+    process.execPath,
+    [BIN, 'p', '--', 'aws', 'sts', 'get-caller-identity'],
+    env,
+    ['aws', awsArgs],
+  );
   const r5 = viaUs.median / viaUs.floor;
-  rows.push({ name: '5b. p -- aws sts get-caller-identity (mfa-exec cache warm)', median: viaUs.median, min: viaUs.min, max: viaUs.max, unit: 'ms', target: `≤ 1.1 x 5a (${r5.toFixed(2)} x)`, ok: r5 <= 1.1 });
+  rows.push({
+    name: '5b. p -- aws sts get-caller-identity (mfa-exec cache warm)',
+    median: viaUs.median,
+    min: viaUs.min,
+    max: viaUs.max,
+    unit: 'ms',
+    target: `≤ 1.1 x 5a (${r5.toFixed(2)} x)`,
+    ok: r5 <= 1.1,
+  });
   writeFileSync(join(home, '.aws', 'credentials'), '');
   writeFileSync(config, profiles);
 
   // 6. a config with 5,000 profiles
   let big = profiles;
-  for (let i = 0; i < 5000; i++) big += `\n[profile gen${i}]\nrole_arn = arn:aws:iam::${account}:role/R${i}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = eu-west-1\n`;
+  for (let i = 0; i < 5000; i++)
+    big += `\n[profile gen${i}]\nrole_arn = arn:aws:iam::${account}:role/R${i}\nsource_profile = bench_user\nmfa_serial = ${mfa}\nregion = eu-west-1\n`;
   writeFileSync(config, big);
   addTimed('6a. list with 5,000 profiles', await measure('list big', process.execPath, [BIN, 'list'], env));
-  addTimed('6b. p -- true with 5,000 profiles', await measure('exec big', process.execPath, [BIN, 'p', '--', 'true'], env), 1.5);
+  addTimed(
+    '6b. p -- true with 5,000 profiles',
+    await measure('exec big', process.execPath, [BIN, 'p', '--', 'true'], env),
+    1.5,
+  );
   writeFileSync(config, profiles);
 
   // 7. 16 concurrent cold exports: one MFA prompt (mfa_process run), two STS calls
@@ -198,18 +311,55 @@ try {
     const t0 = performance.now();
     const all = await Promise.all(Array.from({ length: 16 }, () => cli(['export', 'p', '--format', 'json'], env)));
     cold.push(performance.now() - t0);
-    if (all.some((r) => r.code !== 0) || new Set(all.map((r) => r.out)).size !== 1) throw new Error('bench: concurrent exports disagreed or failed');
+    if (all.some((r) => r.code !== 0) || new Set(all.map((r) => r.out)).size !== 1)
+      throw new Error('bench: concurrent exports disagreed or failed');
     prompts = Math.max(prompts, readFileSync(mfaLog, 'utf8').split('\n').filter(Boolean).length);
     calls = Math.max(calls, sts.count('GetSessionToken') + sts.count('AssumeRole'));
   }
-  rows.push({ name: `7. 16 concurrent cold exports: ${prompts} MFA prompt(s), ${calls} STS calls`, ...stats(cold), unit: 'ms', target: '1 prompt, 2 calls', ok: prompts === 1 && calls === 2 });
+  rows.push({
+    name: `7. 16 concurrent cold exports: ${prompts} MFA prompt(s), ${calls} STS calls`,
+    ...stats(cold),
+    unit: 'ms',
+    target: '1 prompt, 2 calls',
+    ok: prompts === 1 && calls === 2,
+  });
 
   // 8. the --ecs-server under a loopback load of 10,000 requests
-  const load = await time(process.execPath, [BIN, 'exec', 'p', '--ecs-server', '--', process.execPath, join(root, 'scripts/ecs-load.mjs'), quick ? '2000' : '10000', '8'], env);
+  const load = await time(
+    process.execPath,
+    [
+      BIN,
+      'exec',
+      'p',
+      '--ecs-server',
+      '--',
+      process.execPath,
+      join(root, 'scripts/ecs-load.mjs'),
+      quick ? '2000' : '10000',
+      '8',
+    ],
+    env,
+  );
   if (load.code !== 0) throw new Error(`bench: ecs-server load failed: ${load.err.trim()}`);
   const l = JSON.parse(load.out) as { requests: number; failures: number; rps: number; p50: number; p99: number };
-  rows.push({ name: `8a. --ecs-server: ${l.requests} requests, ${l.failures} failures (requests/s)`, median: l.rps, min: l.rps, max: l.rps, unit: 'req/s', target: '≥ 2000', ok: l.rps >= 2000 && l.failures === 0 });
-  rows.push({ name: '8b. --ecs-server: p99 latency (p50 ' + l.p50.toFixed(2) + ' ms)', median: l.p99, min: l.p99, max: l.p99, unit: 'ms', target: '< 5 ms', ok: l.p99 < 5 });
+  rows.push({
+    name: `8a. --ecs-server: ${l.requests} requests, ${l.failures} failures (requests/s)`,
+    median: l.rps,
+    min: l.rps,
+    max: l.rps,
+    unit: 'req/s',
+    target: '≥ 2000',
+    ok: l.rps >= 2000 && l.failures === 0,
+  });
+  rows.push({
+    name: '8b. --ecs-server: p99 latency (p50 ' + l.p50.toFixed(2) + ' ms)',
+    median: l.p99,
+    min: l.p99,
+    max: l.p99,
+    unit: 'ms',
+    target: '< 5 ms',
+    ok: l.p99 < 5,
+  });
 
   // 9. peak RSS of the resident mfa-exec while a child runs
   let peak = 0;
@@ -228,7 +378,15 @@ try {
       done();
     });
   });
-  rows.push({ name: '9. peak RSS of mfa-exec while a child runs', median: peak, min: peak, max: peak, unit: 'MB', target: '< 60 MB', ok: peak < 60 });
+  rows.push({
+    name: '9. peak RSS of mfa-exec while a child runs',
+    median: peak,
+    min: peak,
+    max: peak,
+    unit: 'MB',
+    target: '< 60 MB',
+    ok: peak < 60,
+  });
 } finally {
   await sts.close();
   await keyring?.stop();
@@ -238,10 +396,21 @@ try {
 // The table
 const fmt = (n: number) => (Number.isNaN(n) ? '' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const header = ['row', 'median', 'min', 'max', 'unit', 'x floor', 'target', ''];
-const lines = rows.map((r) => [r.name, fmt(r.median), fmt(r.min), fmt(r.max), r.unit, r.ratio ? r.ratio.toFixed(2) : '', r.target ?? '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
+const lines = rows.map((r) => [
+  r.name,
+  fmt(r.median),
+  fmt(r.min),
+  fmt(r.max),
+  r.unit,
+  r.ratio ? r.ratio.toFixed(2) : '',
+  r.target ?? '',
+  r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED',
+]);
 const widths = header.map((_, c) => Math.max(header[c]!.length, ...lines.map((l) => l[c]!.length)));
 const print = (l: string[]) => console.log(`| ${l.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`);
-console.log(`\nmfa-exec bench (${RUNS} runs after ${WARMUP} warm-up${quick ? ', --quick: targets not enforced' : ''}; node ${process.version}, ${new Date().toISOString()})\n`);
+console.log(
+  `\nmfa-exec bench (${RUNS} runs after ${WARMUP} warm-up${quick ? ', --quick: targets not enforced' : ''}; node ${process.version}, ${new Date().toISOString()})\n`,
+);
 print(header);
 print(widths.map((w) => '-'.repeat(w)));
 lines.forEach(print);

@@ -32,9 +32,13 @@ const builtinsOnDemand = {
       const lines = [`let m;`, `const load = () => (m ??= require(${name}));`];
       for (const key of Object.keys(real)) {
         if (key === 'default' || !/^[A-Za-z_$][\w$]*$/.test(key)) continue;
-        if (typeof real[key] === 'function') lines.push(`export function ${key}(...a) { return new.target ? new (load().${key})(...a) : load().${key}(...a); }`);
+        if (typeof real[key] === 'function')
+          lines.push(
+            `export function ${key}(...a) { return new.target ? new (load().${key})(...a) : load().${key}(...a); }`,
+          );
         // Marked pure, so a value nobody imports does not load its module at start-up.
-        else if (EAGER_VALUES.has(key)) lines.push(`export const ${key} = /* @__PURE__ */ (() => require(${name}).${key})();`);
+        else if (EAGER_VALUES.has(key))
+          lines.push(`export const ${key} = /* @__PURE__ */ (() => require(${name}).${key})();`);
       }
       return { contents: lines.join('\n'), loader: 'js' };
     });

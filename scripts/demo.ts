@@ -14,7 +14,14 @@ const account = '123456789012';
 const mfa = `arn:aws:iam::${account}:mfa/CREATED_MFA`;
 const role = `arn:aws:iam::${account}:role/CREATED_ROLE`;
 const totp = generateSecret();
-const user = { userName: 'test_iam_user', accountId: account, accessKeyId: 'AKIADEMO0000EXAMPLE1', secretAccessKey: 'demo/secret/key/that/only/the/local/sts/knows', mfaSerial: mfa, totpSecret: totp };
+const user = {
+  userName: 'test_iam_user',
+  accountId: account,
+  accessKeyId: 'AKIADEMO0000EXAMPLE1',
+  secretAccessKey: 'demo/secret/key/that/only/the/local/sts/knows',
+  mfaSerial: mfa,
+  totpSecret: totp,
+};
 
 const sts = await startFakeSts({ users: [user], roles: [{ roleArn: role, requireMfa: true }] });
 const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-demo-'));
@@ -41,7 +48,10 @@ const env: Record<string, string> = {
 const step = async (title: string, args: string[], extra: Record<string, string> = {}) => {
   console.log(`\n$ mfa-exec ${args.join(' ')}`);
   const status = await new Promise<number | null>((done) =>
-    spawn(process.execPath, [join(root, 'dist/bin.js'), ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'inherit', 'inherit'] }).on('close', done),
+    spawn(process.execPath, [join(root, 'dist/bin.js'), ...args], {
+      env: { ...env, ...extra },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }).on('close', done),
   );
   if (status !== 0) {
     console.error(`demo: "${title}" failed with status ${status}`);
@@ -52,15 +62,22 @@ const step = async (title: string, args: string[], extra: Record<string, string>
 try {
   console.log(`Local STS on ${sts.url} (enforces MFA on ${role}).`);
   console.log(`Temporary HOME ${home}; keys go to an encrypted file store (no keychain needed for the demo).`);
-  await step('add', ['add', 'test_iam_user', '--env'], { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey });
+  await step('add', ['add', 'test_iam_user', '--env'], {
+    AWS_ACCESS_KEY_ID: user.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: user.secretAccessKey,
+  });
   const code = totpCode(totp);
   console.log(`\nThe virtual MFA device shows ${code} now (computed with otplib from the demo seed).`);
   const child = [process.execPath, join(root, 'scripts/demo-child.mjs')];
   await step('exec', ['test', '--mfa-token', code, '--', ...child]);
-  console.log(`\nSTS calls so far: ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole.`);
+  console.log(
+    `\nSTS calls so far: ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole.`,
+  );
   sts.resetCalls();
   await step('exec again', ['test', '--', ...child]);
-  console.log(`\nThe second run used the cache: ${sts.count('GetSessionToken') + sts.count('AssumeRole')} STS credential calls, no MFA code asked.`);
+  console.log(
+    `\nThe second run used the cache: ${sts.count('GetSessionToken') + sts.count('AssumeRole')} STS credential calls, no MFA code asked.`,
+  );
   await step('list', ['list']);
 } finally {
   await sts.close();

@@ -42,5 +42,7 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 const seconds = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-console.log(JSON.stringify({ requests: latencies.length, failures, rps: latencies.length / seconds, p50: pct(50), p99: pct(99) }));
+console.log(
+  JSON.stringify({ requests: latencies.length, failures, rps: latencies.length / seconds, p50: pct(50), p99: pct(99) }),
+);
 agent.destroy();

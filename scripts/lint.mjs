@@ -17,23 +17,38 @@ const problems = [];
 const check = (file, re, why) => {
   const text = readFileSync(file, 'utf8');
   text.split('\n').forEach((line, i) => {
-    if (re.test(line) && !line.trim().startsWith('//') && !line.trim().startsWith('*')) problems.push(`${relative(root, file)}:${i + 1}: ${why}`);
+    if (re.test(line) && !line.trim().startsWith('//') && !line.trim().startsWith('*'))
+      problems.push(`${relative(root, file)}:${i + 1}: ${why}`);
   });
 };
 
 for (const f of files(join(root, 'src/core'))) {
-  check(f, /from ['"](node:|fs|path|os|child_process|@aws-sdk|@napi-rs|execa|otplib|proper-lockfile)/, 'core must not import I/O modules or SDKs (use a port)');
+  check(
+    f,
+    /from ['"](node:|fs|path|os|child_process|@aws-sdk|@napi-rs|execa|otplib|proper-lockfile)/,
+    'core must not import I/O modules or SDKs (use a port)',
+  );
   check(f, /process\.(env|argv|stdout|stderr|exit)/, 'core must not touch process (take it as an argument)');
   check(f, /Date\.now\(\)|new Date\(\)/, 'core has no clock of its own (use Clock)');
 }
 for (const f of files(join(root, 'src')).filter((f) => !f.includes('/adapters/'))) {
-  check(f, /from ['"](@aws-sdk|@napi-rs|execa|otplib|proper-lockfile|node:http)/, 'only adapters may import this module');
+  check(
+    f,
+    /from ['"](@aws-sdk|@napi-rs|execa|otplib|proper-lockfile|node:http)/,
+    'only adapters may import this module',
+  );
 }
 for (const f of files(join(root, 'src/cli'))) {
-  check(f, /from ['"]node:(fs|fs\/promises|child_process|http|net|tty)['"]/, 'commands do no file, process or network I/O themselves (use an adapter)');
+  check(
+    f,
+    /from ['"]node:(fs|fs\/promises|child_process|http|net|tty)['"]/,
+    'commands do no file, process or network I/O themselves (use an adapter)',
+  );
 }
-for (const f of files(join(root, 'src'))) check(f, /console\.(log|error|warn)/, 'no console output in src; write through the CLI context');
-for (const f of files(join(root, 'test'))) check(f, /vi\.mock\(/, 'tests fake our ports; they never vi.mock our modules');
+for (const f of files(join(root, 'src')))
+  check(f, /console\.(log|error|warn)/, 'no console output in src; write through the CLI context');
+for (const f of files(join(root, 'test')))
+  check(f, /vi\.mock\(/, 'tests fake our ports; they never vi.mock our modules');
 
 if (problems.length) {
   console.error(problems.join('\n'));

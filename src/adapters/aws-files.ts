@@ -30,7 +30,12 @@ export function loadAwsFiles(env: Record<string, string | undefined>, homedir: s
   const read = (variable: string, fallback: string): AwsFileText => {
     const given = env[variable] || join(homedir, '.aws', fallback);
     const path = given.startsWith('~/') ? join(homedir, given.slice(2)) : given;
-    const label = path === homedir ? '~' : path.startsWith(join(homedir, '/')) ? `~/${path.slice(join(homedir, '/').length)}` : path;
+    const label =
+      path === homedir
+        ? '~'
+        : path.startsWith(join(homedir, '/'))
+          ? `~/${path.slice(join(homedir, '/').length)}`
+          : path;
     try {
       return { path, label, text: readFileSync(path, 'utf8') };
     } catch (e) {
@@ -53,13 +58,16 @@ export function parseAwsFiles(config: AwsFileText, credentials: AwsFileText): Pa
   const configProfiles = fromConfig.get('profile') ?? Object.create(null);
   // (only once it holds a setting: the SDK creates a section with its first value).
   const plainDefault = fromConfig.get('default')?.default;
-  if (plainDefault !== undefined && Object.keys(configProfiles.default ?? {}).length === 0) configProfiles.default = plainDefault;
+  if (plainDefault !== undefined && Object.keys(configProfiles.default ?? {}).length === 0)
+    configProfiles.default = plainDefault;
   const credentialsProfiles = fromCredentials.get('profile') ?? Object.create(null);
 
   // Copy only what both files set (the rest is shared: treat the result as read-only).
   const profiles: Records = Object.assign(Object.create(null), configProfiles);
   for (const [name, values] of Object.entries(credentialsProfiles)) {
-    profiles[name] = Object.hasOwn(profiles, name) ? Object.assign(Object.create(null), profiles[name], values) : values;
+    profiles[name] = Object.hasOwn(profiles, name)
+      ? Object.assign(Object.create(null), profiles[name], values)
+      : values;
   }
   return {
     configPath: config.path,
@@ -76,7 +84,11 @@ export function parseAwsFiles(config: AwsFileText, credentials: AwsFileText): Pa
 type Kind = 'profile' | 'default' | 'services';
 
 /** The sections of one file by kind; sections the SDK does not read are recorded in `ignored`. */
-function parseFile(file: AwsFileText, which: 'config' | 'credentials', ignored: ParsedAwsFiles['ignoredSections']): Map<Kind, Records> {
+function parseFile(
+  file: AwsFileText,
+  which: 'config' | 'credentials',
+  ignored: ParsedAwsFiles['ignoredSections'],
+): Map<Kind, Records> {
   const byKind = new Map<Kind, Records>();
   const fail = (line: number, what: string, hint: string) =>
     new MfaExecError('config', `${file.label}:${line}: ${what}`, { hint });
@@ -93,11 +105,16 @@ function parseFile(file: AwsFileText, which: 'config' | 'credentials', ignored: 
       case 'unclosed':
         throw fail(n, 'section header without a closing "]"', headerHint);
       case 'garbage':
-        throw fail(n, 'neither "key = value", a [section] header nor a comment', `fix or remove line ${n} (comments start with # or ;)`);
+        throw fail(
+          n,
+          'neither "key = value", a [section] header nor a comment',
+          `fix or remove line ${n} (comments start with # or ;)`,
+        );
       case 'section': {
         const header = line.name;
         if (header.trim() === '') throw fail(n, 'empty section header', headerHint);
-        if (header === '__proto__' || header === 'profile __proto__') throw fail(n, `invalid profile name "${header}"`, 'rename the profile');
+        if (header === '__proto__' || header === 'profile __proto__')
+          throw fail(n, `invalid profile name "${header}"`, 'rename the profile');
         inSection = true;
         sub = undefined;
         const target = sectionOf(header, which);

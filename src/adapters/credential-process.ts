@@ -6,7 +6,11 @@ import { MfaExecError } from '../core/errors.js';
 import type { Credentials } from '../core/types.js';
 
 /** Credentials printed by `command`; a one-line error names the profile when it fails. */
-export function runCredentialProcess(command: string, profile: string, env: Record<string, string | undefined>): Promise<Credentials> {
+export function runCredentialProcess(
+  command: string,
+  profile: string,
+  env: Record<string, string | undefined>,
+): Promise<Credentials> {
   const fail = (what: string, cause?: unknown) =>
     new MfaExecError('config', `credential_process of profile "${profile}" ${what}`, {
       hint: 'run the command by hand; it must print {"Version": 1, "AccessKeyId", "SecretAccessKey", …}',
@@ -20,8 +24,15 @@ export function runCredentialProcess(command: string, profile: string, env: Reco
     child.on('close', (code) => {
       if (code !== 0) return reject(fail(`exited with status ${code}`));
       try {
-        const j = JSON.parse(out) as { Version?: number; AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: string };
-        if (j.Version !== 1 || !j.AccessKeyId || !j.SecretAccessKey) return reject(fail('printed JSON without Version 1, AccessKeyId and SecretAccessKey'));
+        const j = JSON.parse(out) as {
+          Version?: number;
+          AccessKeyId?: string;
+          SecretAccessKey?: string;
+          SessionToken?: string;
+          Expiration?: string;
+        };
+        if (j.Version !== 1 || !j.AccessKeyId || !j.SecretAccessKey)
+          return reject(fail('printed JSON without Version 1, AccessKeyId and SecretAccessKey'));
         resolve({
           accessKeyId: j.AccessKeyId,
           secretAccessKey: j.SecretAccessKey,

@@ -37,7 +37,10 @@ export function refreshLeadMs(remainingMs: number): number {
  * Resolve credentials once with `resolve` (failures reject here, before anything listens),
  * then serve them on a random port of 127.0.0.1 and call `resolve` again ahead of expiry.
  */
-export async function startEcsServer(opts: { resolve: () => Promise<Credentials>; logger: Logger }): Promise<EcsServer> {
+export async function startEcsServer(opts: {
+  resolve: () => Promise<Credentials>;
+  logger: Logger;
+}): Promise<EcsServer> {
   const { logger } = opts;
   let current = await opts.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -53,7 +56,9 @@ export async function startEcsServer(opts: { resolve: () => Promise<Credentials>
   const scheduleFor = (c: Credentials): void => {
     const remaining = expiryOf(c) - Date.now();
     const delay = remaining - refreshLeadMs(remaining);
-    logger.debug(`ecs-server: credentials (key ${showKey(c.accessKeyId)}) valid for ${Math.round(remaining / 1000)}s; refresh in ${Math.round(delay / 1000)}s`);
+    logger.debug(
+      `ecs-server: credentials (key ${showKey(c.accessKeyId)}) valid for ${Math.round(remaining / 1000)}s; refresh in ${Math.round(delay / 1000)}s`,
+    );
     schedule(delay);
   };
   const refresh = async (): Promise<void> => {
@@ -63,7 +68,9 @@ export async function startEcsServer(opts: { resolve: () => Promise<Credentials>
     } catch (e) {
       if (closed) return;
       const retry = Math.max(1000, Math.min(30_000, (expiryOf(current) - Date.now()) / 4));
-      logger.info(`could not refresh the credentials served to the command: ${e instanceof Error ? e.message : String(e)}; retrying in ${Math.round(retry / 1000)}s`);
+      logger.info(
+        `could not refresh the credentials served to the command: ${e instanceof Error ? e.message : String(e)}; retrying in ${Math.round(retry / 1000)}s`,
+      );
       schedule(retry);
       return;
     }
@@ -80,13 +87,19 @@ export async function startEcsServer(opts: { resolve: () => Promise<Credentials>
     const { port } = server.address() as AddressInfo;
     const host = req.headers.host ?? '';
     // Only loopback names: a web page cannot reach us through DNS rebinding.
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return reply(res, 403, { code: 'AccessDenied', message: 'Host not allowed' });
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+      return reply(res, 403, { code: 'AccessDenied', message: 'Host not allowed' });
     const given = req.headers.authorization ?? '';
-    if (!timingSafeEqual(sha256(given), tokenDigest)) return reply(res, 403, { code: 'AccessDenied', message: 'missing or wrong authorization token' });
+    if (!timingSafeEqual(sha256(given), tokenDigest))
+      return reply(res, 403, { code: 'AccessDenied', message: 'missing or wrong authorization token' });
     if (req.method !== 'GET') return reply(res, 405, { code: 'MethodNotAllowed', message: 'only GET' });
-    if ((req.url ?? '').split('?')[0] !== CREDENTIALS_PATH) return reply(res, 404, { code: 'NotFound', message: 'no such path' });
+    if ((req.url ?? '').split('?')[0] !== CREDENTIALS_PATH)
+      return reply(res, 404, { code: 'NotFound', message: 'no such path' });
     if (expiryOf(current) <= Date.now()) {
-      return reply(res, 503, { code: 'CredentialsUnavailable', message: 'mfa-exec could not refresh the credentials; see its terminal' });
+      return reply(res, 503, {
+        code: 'CredentialsUnavailable',
+        message: 'mfa-exec could not refresh the credentials; see its terminal',
+      });
     }
     return reply(res, 200, {
       AccessKeyId: current.accessKeyId,

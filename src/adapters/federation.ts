@@ -17,7 +17,10 @@ export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
 export const PARTITION_ENDPOINTS: Record<Partition, { federation: string; console: string }> = {
   aws: { federation: 'https://signin.aws.amazon.com/federation', console: 'https://console.aws.amazon.com/' },
   'aws-cn': { federation: 'https://signin.amazonaws.cn/federation', console: 'https://console.amazonaws.cn/' },
-  'aws-us-gov': { federation: 'https://signin.amazonaws-us-gov.com/federation', console: 'https://console.amazonaws-us-gov.com/' },
+  'aws-us-gov': {
+    federation: 'https://signin.amazonaws-us-gov.com/federation',
+    console: 'https://console.amazonaws-us-gov.com/',
+  },
 };
 
 /** The partition of the first ARN given (role, then MFA device), else of the region (cn-…, us-gov-…), else `aws`. */
@@ -45,7 +48,11 @@ export async function getSigninToken(federationUrl: string, credentials: Credent
   url.searchParams.set('Action', 'getSigninToken');
   url.searchParams.set(
     'Session',
-    JSON.stringify({ sessionId: credentials.accessKeyId, sessionKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken }),
+    JSON.stringify({
+      sessionId: credentials.accessKeyId,
+      sessionKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    }),
   );
   logger.debug(`federation: getSigninToken at ${where}`);
   const fail = (what: string) =>
@@ -69,7 +76,8 @@ export async function getSigninToken(federationUrl: string, credentials: Credent
   } catch {
     token = undefined;
   }
-  if (typeof token !== 'string' || token === '') throw fail('the AWS sign-in service did not answer with a sign-in token');
+  if (typeof token !== 'string' || token === '')
+    throw fail('the AWS sign-in service did not answer with a sign-in token');
   return token;
 }
 
@@ -88,7 +96,12 @@ export function loginUrl(federationUrl: string, signinToken: string, destination
  * takes no MFA code). The federated user may do what the IAM user may: the policy passed
  * allows everything, and AWS intersects it with the user's own policies.
  */
-export async function getFederationToken(settings: StsSettings, credentials: Credentials, name: string, durationSeconds: number): Promise<Credentials> {
+export async function getFederationToken(
+  settings: StsSettings,
+  credentials: Credentials,
+  name: string,
+  durationSeconds: number,
+): Promise<Credentials> {
   const mod = await import('@aws-sdk/client-sts');
   const sdk = (mod as { STSClient?: unknown }).STSClient ? mod : (mod as unknown as { default: typeof mod }).default;
   const client = new sdk.STSClient({
@@ -97,17 +110,31 @@ export async function getFederationToken(settings: StsSettings, credentials: Cre
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     maxAttempts: 3,
   });
-  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+  const policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  });
   try {
-    const out = await client.send(new sdk.GetFederationTokenCommand({ Name: name, DurationSeconds: durationSeconds, Policy: policy }));
+    const out = await client.send(
+      new sdk.GetFederationTokenCommand({ Name: name, DurationSeconds: durationSeconds, Policy: policy }),
+    );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('STS answered without credentials');
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    };
   } catch (e) {
     const err = e as { name?: string; message?: string };
-    throw new MfaExecError('sts', `GetFederationToken failed: ${err.name ?? 'Error'}: ${(err.message ?? '').split('\n')[0]}`, {
-      hint: 'the IAM user needs sts:GetFederationToken; or give the profile a role_arn to sign in as the role',
-    });
+    throw new MfaExecError(
+      'sts',
+      `GetFederationToken failed: ${err.name ?? 'Error'}: ${(err.message ?? '').split('\n')[0]}`,
+      {
+        hint: 'the IAM user needs sts:GetFederationToken; or give the profile a role_arn to sign in as the role',
+      },
+    );
   }
 }
 
@@ -125,14 +152,22 @@ export function browserCommand(platform: NodeJS.Platform): { command: string; ar
  * that redirects to it once. Resolves after that visit; rejects when the opener cannot
  * run or no browser comes within `timeoutMs`.
  */
-export async function openInBrowser(secretUrl: string, opts: { env: Record<string, string | undefined>; logger: Logger; timeoutMs?: number }): Promise<void> {
+export async function openInBrowser(
+  secretUrl: string,
+  opts: { env: Record<string, string | undefined>; logger: Logger; timeoutMs?: number },
+): Promise<void> {
   const path = `/${randomBytes(24).toString('base64url')}`;
   let visited!: () => void;
   const done = new Promise<void>((resolve) => (visited = resolve));
   const server = createServer((req, res) => {
     const { port } = server.address() as AddressInfo;
-    const ok = req.method === 'GET' && req.url === path && (req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`);
-    opts.logger.debug(`login: browser request ${req.method} ${ok ? '(the one-time address)' : 'elsewhere'}: ${ok ? 302 : 404}`);
+    const ok =
+      req.method === 'GET' &&
+      req.url === path &&
+      (req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`);
+    opts.logger.debug(
+      `login: browser request ${req.method} ${ok ? '(the one-time address)' : 'elsewhere'}: ${ok ? 302 : 404}`,
+    );
     if (!ok) {
       res.writeHead(404).end();
       return;
@@ -154,9 +189,13 @@ export async function openInBrowser(secretUrl: string, opts: { env: Record<strin
       const child = spawn(command, [...args, local], { env, stdio: 'ignore', detached: true });
       child.once('error', (e: NodeJS.ErrnoException) =>
         reject(
-          new MfaExecError('child', `cannot open a browser: ${command} ${e.code === 'ENOENT' ? 'not found' : `failed (${e.code ?? e.message})`}`, {
-            hint: 'use `mfa-exec login PROFILE --stdout` and open the URL yourself',
-          }),
+          new MfaExecError(
+            'child',
+            `cannot open a browser: ${command} ${e.code === 'ENOENT' ? 'not found' : `failed (${e.code ?? e.message})`}`,
+            {
+              hint: 'use `mfa-exec login PROFILE --stdout` and open the URL yourself',
+            },
+          ),
         ),
       );
       child.once('spawn', () => {

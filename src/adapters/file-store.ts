@@ -78,10 +78,17 @@ export function createFileStore(opts: { dir: string; getPassphrase: () => Promis
     const sealed = parseHeader(bytes);
     if (!sealed || bytes.length < HEADER_LENGTH + TAG_LENGTH) throw unreadable();
     try {
-      const decipher = createDecipheriv('aes-256-gcm', await key(sealed), bytes.subarray(HEADER_LENGTH - 12, HEADER_LENGTH));
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        await key(sealed),
+        bytes.subarray(HEADER_LENGTH - 12, HEADER_LENGTH),
+      );
       decipher.setAAD(bytes.subarray(0, HEADER_LENGTH));
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_LENGTH));
-      const plain = Buffer.concat([decipher.update(bytes.subarray(HEADER_LENGTH, bytes.length - TAG_LENGTH)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(bytes.subarray(HEADER_LENGTH, bytes.length - TAG_LENGTH)),
+        decipher.final(),
+      ]);
       return { items: new Map(JSON.parse(plain.toString('utf8')) as [string, string][]), sealed };
     } catch (e) {
       if (e instanceof MfaExecError) throw e;
@@ -92,7 +99,12 @@ export function createFileStore(opts: { dir: string; getPassphrase: () => Promis
   async function save(c: Contents): Promise<void> {
     const sealed = c.sealed ?? { salt: randomBytes(16), params: DEFAULT_PARAMS };
     const iv = randomBytes(12);
-    const header = Buffer.concat([MAGIC, Buffer.from([VERSION, sealed.params.log2N, sealed.params.r, sealed.params.p]), sealed.salt, iv]);
+    const header = Buffer.concat([
+      MAGIC,
+      Buffer.from([VERSION, sealed.params.log2N, sealed.params.r, sealed.params.p]),
+      sealed.salt,
+      iv,
+    ]);
     const cipher = createCipheriv('aes-256-gcm', await key(sealed), iv);
     cipher.setAAD(header);
     const body = Buffer.concat([cipher.update(JSON.stringify([...c.items]), 'utf8'), cipher.final()]);
@@ -172,14 +184,17 @@ function parseHeader(bytes: Buffer): Sealed | undefined {
   if (bytes.length < HEADER_LENGTH || !bytes.subarray(0, 4).equals(MAGIC) || bytes[4] !== VERSION) return undefined;
   const params = { log2N: bytes[5] ?? 0, r: bytes[6] ?? 0, p: bytes[7] ?? 0 };
   // Bounds keep a doctored header from asking for gigabytes of memory.
-  if (params.log2N < 14 || params.log2N > 20 || params.r < 1 || params.r > 16 || params.p < 1 || params.p > 4) return undefined;
+  if (params.log2N < 14 || params.log2N > 20 || params.r < 1 || params.r > 16 || params.p < 1 || params.p > 4)
+    return undefined;
   return { salt: Buffer.from(bytes.subarray(8, 24)), params };
 }
 
 function deriveKey(passphrase: string, s: Sealed): Promise<Buffer> {
   const N = 2 ** s.params.log2N;
   const options: ScryptOptions = { N, r: s.params.r, p: s.params.p, maxmem: 256 * N * s.params.r * s.params.p };
-  return new Promise((resolve, reject) => scrypt(passphrase, s.salt, 32, options, (e, k) => (e ? reject(e) : resolve(k))));
+  return new Promise((resolve, reject) =>
+    scrypt(passphrase, s.salt, 32, options, (e, k) => (e ? reject(e) : resolve(k))),
+  );
 }
 
 // Replace `path` by `data`: 0600 temp file in the same folder, fsync, rename, fsync the folder.

@@ -23,11 +23,15 @@ let stsSdk: Promise<StsSdk> | undefined;
 
 // A bundled CommonJS module may put its exports under `default`.
 function loadIam(): Promise<IamSdk> {
-  iamSdk ??= import('@aws-sdk/client-iam').then((m) => ((m as { IAMClient?: unknown }).IAMClient ? m : (m as unknown as { default: IamSdk }).default));
+  iamSdk ??= import('@aws-sdk/client-iam').then((m) =>
+    (m as { IAMClient?: unknown }).IAMClient ? m : (m as unknown as { default: IamSdk }).default,
+  );
   return iamSdk;
 }
 function loadSts(): Promise<StsSdk> {
-  stsSdk ??= import('@aws-sdk/client-sts').then((m) => ((m as { STSClient?: unknown }).STSClient ? m : (m as unknown as { default: StsSdk }).default));
+  stsSdk ??= import('@aws-sdk/client-sts').then((m) =>
+    (m as { STSClient?: unknown }).STSClient ? m : (m as unknown as { default: StsSdk }).default,
+  );
   return stsSdk;
 }
 
@@ -45,14 +49,19 @@ export function createIamClient(settings: IamSettings): IamClient {
     requestHandler: { connectionTimeout: 5000, requestTimeout: 10000 },
   };
   let iam: Promise<{ sdk: IamSdk; client: InstanceType<IamSdk['IAMClient']> }> | undefined;
-  const withIam = <T>(what: string, run: (s: IamSdk, c: InstanceType<IamSdk['IAMClient']>) => Promise<T>): Promise<T> => {
+  const withIam = <T>(
+    what: string,
+    run: (s: IamSdk, c: InstanceType<IamSdk['IAMClient']>) => Promise<T>,
+  ): Promise<T> => {
     iam ??= loadIam().then((sdk) => ({
       sdk,
       client: new sdk.IAMClient({ ...common, ...(settings.iamEndpoint ? { endpoint: settings.iamEndpoint } : {}) }),
     }));
-    return iam.then(({ sdk, client }) => run(sdk, client)).catch((e: unknown) => {
-      throw toTypedError(e, 'IAM', settings.iamEndpoint, what);
-    });
+    return iam
+      .then(({ sdk, client }) => run(sdk, client))
+      .catch((e: unknown) => {
+        throw toTypedError(e, 'IAM', settings.iamEndpoint, what);
+      });
   };
   // Read calls: a missing entity is undefined, not an error.
   const orMissing = async <T>(p: Promise<T>): Promise<T | undefined> => {
@@ -67,7 +76,10 @@ export function createIamClient(settings: IamSettings): IamClient {
     getCallerIdentity: async () => {
       try {
         const s = await loadSts();
-        const client = new s.STSClient({ ...common, ...(settings.stsEndpoint ? { endpoint: settings.stsEndpoint } : {}) });
+        const client = new s.STSClient({
+          ...common,
+          ...(settings.stsEndpoint ? { endpoint: settings.stsEndpoint } : {}),
+        });
         const out = await client.send(new s.GetCallerIdentityCommand({}));
         return { account: out.Account ?? '', arn: out.Arn ?? '' };
       } catch (e) {
@@ -84,7 +96,11 @@ export function createIamClient(settings: IamSettings): IamClient {
     createRole: (roleName, trustPolicy) =>
       withIam('CreateRole', async (s, c) => {
         const { Role } = await c.send(
-          new s.CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trustPolicy, Description: 'Assumed with MFA through mfa-exec' }),
+          new s.CreateRoleCommand({
+            RoleName: roleName,
+            AssumeRolePolicyDocument: trustPolicy,
+            Description: 'Assumed with MFA through mfa-exec',
+          }),
         );
         return { arn: Role?.Arn ?? '' };
       }),
@@ -92,11 +108,18 @@ export function createIamClient(settings: IamSettings): IamClient {
       withIam('ListAttachedRolePolicies', (s, c) =>
         pages(async (Marker) => {
           const out = await c.send(new s.ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker }));
-          return { items: (out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''), next: out.IsTruncated ? out.Marker : undefined };
+          return {
+            items: (out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''),
+            next: out.IsTruncated ? out.Marker : undefined,
+          };
         }),
       ),
     attachRolePolicy: (roleName, policyArn) =>
-      withIam('AttachRolePolicy', async (s, c) => void (await c.send(new s.AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })))),
+      withIam(
+        'AttachRolePolicy',
+        async (s, c) =>
+          void (await c.send(new s.AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }))),
+      ),
     getUser: (userName) =>
       orMissing(
         withIam('GetUser', async (s, c) => {
@@ -117,7 +140,13 @@ export function createIamClient(settings: IamSettings): IamClient {
         }),
       ),
     putUserPolicy: (userName, policyName, document) =>
-      withIam('PutUserPolicy', async (s, c) => void (await c.send(new s.PutUserPolicyCommand({ UserName: userName, PolicyName: policyName, PolicyDocument: document })))),
+      withIam(
+        'PutUserPolicy',
+        async (s, c) =>
+          void (await c.send(
+            new s.PutUserPolicyCommand({ UserName: userName, PolicyName: policyName, PolicyDocument: document }),
+          )),
+      ),
     listUserPolicies: (userName) =>
       withIam('ListUserPolicies', (s, c) =>
         pages(async (Marker) => {
@@ -129,39 +158,66 @@ export function createIamClient(settings: IamSettings): IamClient {
       withIam('ListAttachedUserPolicies', (s, c) =>
         pages(async (Marker) => {
           const out = await c.send(new s.ListAttachedUserPoliciesCommand({ UserName: userName, Marker }));
-          return { items: (out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''), next: out.IsTruncated ? out.Marker : undefined };
+          return {
+            items: (out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''),
+            next: out.IsTruncated ? out.Marker : undefined,
+          };
         }),
       ),
     listGroupsForUser: (userName) =>
       withIam('ListGroupsForUser', (s, c) =>
         pages(async (Marker) => {
           const out = await c.send(new s.ListGroupsForUserCommand({ UserName: userName, Marker }));
-          return { items: (out.Groups ?? []).map((g) => g.GroupName ?? ''), next: out.IsTruncated ? out.Marker : undefined };
+          return {
+            items: (out.Groups ?? []).map((g) => g.GroupName ?? ''),
+            next: out.IsTruncated ? out.Marker : undefined,
+          };
         }),
       ),
     listMfaDevices: (userName) =>
       withIam('ListMFADevices', (s, c) =>
         pages(async (Marker) => {
           const out = await c.send(new s.ListMFADevicesCommand({ UserName: userName, Marker }));
-          return { items: (out.MFADevices ?? []).map((d) => d.SerialNumber ?? ''), next: out.IsTruncated ? out.Marker : undefined };
+          return {
+            items: (out.MFADevices ?? []).map((d) => d.SerialNumber ?? ''),
+            next: out.IsTruncated ? out.Marker : undefined,
+          };
         }),
       ),
     createVirtualMfaDevice: (deviceName) =>
       withIam('CreateVirtualMFADevice', async (s, c) => {
-        const { VirtualMFADevice: d } = await c.send(new s.CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: deviceName }));
+        const { VirtualMFADevice: d } = await c.send(
+          new s.CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: deviceName }),
+        );
         const seed = d?.Base32StringSeed ? Buffer.from(d.Base32StringSeed).toString('ascii') : '';
         if (!d?.SerialNumber || !/^[A-Z2-7]+=*$/.test(seed)) {
-          throw new MfaExecError('sts', 'IAM created the virtual MFA device but answered without its serial number or seed', {
-            hint: 'delete it with `aws iam delete-virtual-mfa-device` and run setup again',
-          });
+          throw new MfaExecError(
+            'sts',
+            'IAM created the virtual MFA device but answered without its serial number or seed',
+            {
+              hint: 'delete it with `aws iam delete-virtual-mfa-device` and run setup again',
+            },
+          );
         }
         return { serial: d.SerialNumber, seedBase32: seed };
       }),
     deleteVirtualMfaDevice: (serial) =>
-      withIam('DeleteVirtualMFADevice', async (s, c) => void (await c.send(new s.DeleteVirtualMFADeviceCommand({ SerialNumber: serial })))),
+      withIam(
+        'DeleteVirtualMFADevice',
+        async (s, c) => void (await c.send(new s.DeleteVirtualMFADeviceCommand({ SerialNumber: serial }))),
+      ),
     enableMfaDevice: (userName, serial, code1, code2) =>
-      withIam('EnableMFADevice', async (s, c) =>
-        void (await c.send(new s.EnableMFADeviceCommand({ UserName: userName, SerialNumber: serial, AuthenticationCode1: code1, AuthenticationCode2: code2 }))),
+      withIam(
+        'EnableMFADevice',
+        async (s, c) =>
+          void (await c.send(
+            new s.EnableMFADeviceCommand({
+              UserName: userName,
+              SerialNumber: serial,
+              AuthenticationCode1: code1,
+              AuthenticationCode2: code2,
+            }),
+          )),
       ),
     listAccessKeys: (userName) =>
       withIam('ListAccessKeys', (s, c) =>
@@ -179,16 +235,24 @@ export function createIamClient(settings: IamSettings): IamClient {
       withIam('CreateAccessKey', async (s, c) => {
         const { AccessKey: k } = await c.send(new s.CreateAccessKeyCommand({ UserName: userName }));
         if (!k?.AccessKeyId || !k.SecretAccessKey) {
-          throw new MfaExecError('sts', 'IAM answered CreateAccessKey without the new key', { hint: 'check the IAM endpoint setting' });
+          throw new MfaExecError('sts', 'IAM answered CreateAccessKey without the new key', {
+            hint: 'check the IAM endpoint setting',
+          });
         }
         return { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey };
       }),
     deleteAccessKey: (userName, accessKeyId) =>
-      withIam('DeleteAccessKey', async (s, c) => void (await c.send(new s.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })))),
+      withIam(
+        'DeleteAccessKey',
+        async (s, c) =>
+          void (await c.send(new s.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }))),
+      ),
   };
 }
 
-async function pages<T>(page: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+async function pages<T>(
+  page: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+): Promise<T[]> {
   const all: T[] = [];
   let marker: string | undefined;
   do {
@@ -209,14 +273,24 @@ function decodeDocument(doc: string | undefined): string {
   }
 }
 
-const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|TimeoutError|socket hang up/i;
+const NETWORK =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|TimeoutError|socket hang up/i;
 
 /** SDK exceptions → AwsCallError (AWS answered) or a one-line error naming the service (it did not). */
 function toTypedError(e: unknown, service: 'IAM' | 'STS', endpoint: string | undefined, what: string): unknown {
   if (e instanceof MfaExecError) return e;
-  const err = e as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as {
+    name?: string;
+    Code?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   // `Code` is AWS's own error code (NoSuchEntity); `name` may carry an SDK suffix (NoSuchEntityException).
-  if (err.$metadata?.httpStatusCode) return new AwsCallError(err.Code ?? err.name ?? 'Unknown', `${what}: ${firstLine(err.message ?? '')}`, { cause: e });
+  if (err.$metadata?.httpStatusCode)
+    return new AwsCallError(err.Code ?? err.name ?? 'Unknown', `${what}: ${firstLine(err.message ?? '')}`, {
+      cause: e,
+    });
   const where = endpoint ?? `the AWS ${service} endpoint`;
   if (NETWORK.test(`${err.name ?? ''} ${err.code ?? ''} ${err.message ?? ''}`)) {
     return new MfaExecError('sts', `cannot reach ${service} at ${where}`, {
@@ -224,7 +298,10 @@ function toTypedError(e: unknown, service: 'IAM' | 'STS', endpoint: string | und
       cause: e,
     });
   }
-  return new MfaExecError('sts', `${what} failed: ${firstLine(err.message ?? String(e))}`, { hint: 'run with --debug for details', cause: e });
+  return new MfaExecError('sts', `${what} failed: ${firstLine(err.message ?? String(e))}`, {
+    hint: 'run with --debug for details',
+    cause: e,
+  });
 }
 
 function firstLine(s: string): string {

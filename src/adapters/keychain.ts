@@ -44,7 +44,9 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
     let timer: NodeJS.Timeout | undefined;
     try {
       // require(), not import(): Node would first pre-parse the CommonJS loader to build an ES facade (~7 ms).
-      const k = await (keyring ??= Promise.resolve().then(() => createRequire(import.meta.url)('@napi-rs/keyring') as Keyring));
+      const k = await (keyring ??= Promise.resolve().then(
+        () => createRequire(import.meta.url)('@napi-rs/keyring') as Keyring,
+      ));
       // Entry construction connects to D-Bus synchronously, so the deadline counts from before it.
       const pending = op(k);
       const deadline = new Promise<never>((_, reject) => {
@@ -93,7 +95,11 @@ function toStoreError(e: unknown, what: string, timeoutMs: number): MfaExecError
       cause: e,
     });
   }
-  if (/d-?bus|zbus|connect|no reply|did not receive a reply|ServiceUnknown|NameHasNoOwner|Secret Service provider|platform storage/i.test(text)) {
+  if (
+    /d-?bus|zbus|connect|no reply|did not receive a reply|ServiceUnknown|NameHasNoOwner|Secret Service provider|platform storage/i.test(
+      text,
+    )
+  ) {
     return new MfaExecError('store', `cannot reach ${KEYCHAIN}`, { hint: REACH_HINT, cause: e });
   }
   const reason = text.split('\n')[0]?.slice(0, 200) ?? 'unknown error';

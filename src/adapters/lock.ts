@@ -35,12 +35,19 @@ export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000)
           });
         } catch (e) {
           if ((e as { code?: string }).code !== 'ELOCKED') {
-            throw new MfaExecError('internal', `cannot create the lock file in ${dir}`, { hint: 'check that the folder is writable', cause: e });
+            throw new MfaExecError('internal', `cannot create the lock file in ${dir}`, {
+              hint: 'check that the folder is writable',
+              cause: e,
+            });
           }
           if (Date.now() - started > maxWaitMs) {
-            throw new MfaExecError('mfa', `gave up after ${Math.round(maxWaitMs / 1000)}s waiting for another mfa-exec that is getting the same credentials`, {
-              hint: 'answer or stop the other prompt, then run again',
-            });
+            throw new MfaExecError(
+              'mfa',
+              `gave up after ${Math.round(maxWaitMs / 1000)}s waiting for another mfa-exec that is getting the same credentials`,
+              {
+                hint: 'answer or stop the other prompt, then run again',
+              },
+            );
           }
           // A short wait is normal (16 terraform children start at once); a long one is someone at a prompt.
           if (!announced && Date.now() - started > 3000) {

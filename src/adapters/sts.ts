@@ -15,7 +15,9 @@ let sdk: Promise<Sdk> | undefined;
 
 /** The SDK module, imported once; a bundled CommonJS module may put its exports under `default`. */
 function loadSdk(): Promise<Sdk> {
-  sdk ??= import('@aws-sdk/client-sts').then((m) => ((m as { STSClient?: unknown }).STSClient ? m : (m as unknown as { default: Sdk }).default));
+  sdk ??= import('@aws-sdk/client-sts').then((m) =>
+    (m as { STSClient?: unknown }).STSClient ? m : (m as unknown as { default: Sdk }).default,
+  );
   return sdk;
 }
 
@@ -47,14 +49,22 @@ export function createStsClient(settings: StsSettings): StsClient {
   return {
     getSessionToken: ({ credentials, durationSeconds, serialNumber, tokenCode }) =>
       call(async (s) => {
-        const out = await (await client(credentials)).send(
-          new s.GetSessionTokenCommand({ DurationSeconds: durationSeconds, SerialNumber: serialNumber, TokenCode: tokenCode }),
+        const out = await (
+          await client(credentials)
+        ).send(
+          new s.GetSessionTokenCommand({
+            DurationSeconds: durationSeconds,
+            SerialNumber: serialNumber,
+            TokenCode: tokenCode,
+          }),
         );
         return fromSdk(out.Credentials);
       }),
     assumeRole: ({ credentials, roleArn, roleSessionName, durationSeconds, externalId, serialNumber, tokenCode }) =>
       call(async (s) => {
-        const out = await (await client(credentials)).send(
+        const out = await (
+          await client(credentials)
+        ).send(
           new s.AssumeRoleCommand({
             RoleArn: roleArn,
             RoleSessionName: roleSessionName,
@@ -69,25 +79,44 @@ export function createStsClient(settings: StsSettings): StsClient {
   };
 }
 
-function fromSdk(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined): Credentials {
+function fromSdk(
+  c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+): Credentials {
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-    throw new MfaExecError('sts', 'STS answered without complete credentials', { hint: 'check the STS endpoint setting' });
+    throw new MfaExecError('sts', 'STS answered without complete credentials', {
+      hint: 'check the STS endpoint setting',
+    });
   }
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration,
+  };
 }
 
-const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|TimeoutError|socket hang up/i;
+const NETWORK =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|TimeoutError|socket hang up/i;
 
 /** SDK exceptions → AwsCallError (AWS answered) or a one-line 'sts' error (it did not). */
 function toTypedError(e: unknown, settings: StsSettings): unknown {
   if (e instanceof MfaExecError) return e;
-  const err = e as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as {
+    name?: string;
+    Code?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const where = settings.endpoint ?? `the AWS STS endpoint${settings.region ? ` in ${settings.region}` : ''}`;
   if (err.$metadata?.httpStatusCode) {
     // AWS's own error code: a modeled exception is named e.g. ExpiredTokenException, its Code is ExpiredToken.
     const code = err.Code ?? err.name ?? 'Unknown';
     if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(code)) {
-      return new MfaExecError('sts', `STS kept throttling the request (${code}) after retries`, { hint: 'wait a minute and run again', cause: e });
+      return new MfaExecError('sts', `STS kept throttling the request (${code}) after retries`, {
+        hint: 'wait a minute and run again',
+        cause: e,
+      });
     }
     return new AwsCallError(code, firstLine(err.message ?? ''), { cause: e });
   }

@@ -63,10 +63,17 @@ export function openTerminal(): Terminal | undefined {
               return finish();
             }
             if (ch === '\u0003') {
-              return finish(new MfaExecError('interrupted', 'interrupted at the prompt', { hint: 'nothing was stored or cached' }));
+              return finish(
+                new MfaExecError('interrupted', 'interrupted at the prompt', { hint: 'nothing was stored or cached' }),
+              );
             }
             if (ch === '\u0004') {
-              if (!line) return finish(new MfaExecError('usage', 'no input at the prompt (end of input)', { hint: 'type a value and press Enter' }));
+              if (!line)
+                return finish(
+                  new MfaExecError('usage', 'no input at the prompt (end of input)', {
+                    hint: 'type a value and press Enter',
+                  }),
+                );
               return finish();
             }
             if (ch === '\u007f' || ch === '\b') {

@@ -14,7 +14,10 @@ export function createUsedCodes(store: SecretStore, clock: Clock): UsedCodes {
   return {
     async wasUsed(serial, code) {
       try {
-        const raw = JSON.parse((await store.get(usedCodeItem(serial))) ?? 'null') as { hash?: string; at?: number } | null;
+        const raw = JSON.parse((await store.get(usedCodeItem(serial))) ?? 'null') as {
+          hash?: string;
+          at?: number;
+        } | null;
         return !!raw && raw.hash === digest(serial, code) && clock.now().getTime() - (raw.at ?? 0) < REMEMBER_MS;
       } catch {
         return false;

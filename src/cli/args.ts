@@ -27,19 +27,43 @@ export interface CommandSpec {
 
 /** Flags every command accepts. */
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
-  backend: { type: 'string', arg: 'keychain|file', description: 'where keys and cached credentials live (MFA_EXEC_BACKEND)', default: 'keychain' },
+  backend: {
+    type: 'string',
+    arg: 'keychain|file',
+    description: 'where keys and cached credentials live (MFA_EXEC_BACKEND)',
+    default: 'keychain',
+  },
   debug: { type: 'boolean', description: 'explain each step on stderr (secrets are never shown)' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
 /** Flags of the commands that get credentials (exec, export). */
 export const CREDENTIAL_FLAGS: Record<string, FlagSpec> = {
-  duration: { type: 'string', short: 'd', arg: 'DURATION', description: 'lifetime of the role credentials (e.g. 1h, 3600); over 1h skips the MFA session', default: 'duration_seconds, else 1h' },
+  duration: {
+    type: 'string',
+    short: 'd',
+    arg: 'DURATION',
+    description: 'lifetime of the role credentials (e.g. 1h, 3600); over 1h skips the MFA session',
+    default: 'duration_seconds, else 1h',
+  },
   'session-duration': { type: 'string', arg: 'DURATION', description: 'lifetime of the MFA session', default: '8h' },
-  'no-session': { type: 'boolean', description: 'AssumeRole with the long-lived key and the MFA code directly, as the AWS CLI does' },
-  region: { type: 'string', arg: 'REGION', description: 'region for STS and the child', default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile' },
+  'no-session': {
+    type: 'boolean',
+    description: 'AssumeRole with the long-lived key and the MFA code directly, as the AWS CLI does',
+  },
+  region: {
+    type: 'string',
+    arg: 'REGION',
+    description: 'region for STS and the child',
+    default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile',
+  },
   'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'the current MFA code (no prompt)' },
-  prompt: { type: 'string', arg: 'terminal|totp|ykman|process|osascript|zenity|kdialog', description: 'where the MFA code comes from (MFA_EXEC_PROMPT)', default: 'mfa_process if set, else terminal' },
+  prompt: {
+    type: 'string',
+    arg: 'terminal|totp|ykman|process|osascript|zenity|kdialog',
+    description: 'where the MFA code comes from (MFA_EXEC_PROMPT)',
+    default: 'mfa_process if set, else terminal',
+  },
 };
 
 /** The parsed command line of one command. */
@@ -67,11 +91,17 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
     const unknown = msg.match(/Unknown option '(-{1,2}[^']+)'/)?.[1];
     if (unknown) {
       const guess = closest(unknown.replace(/^-+/, ''), Object.keys(flags));
-      throw new MfaExecError('usage', `unknown option ${unknown} for ${spec.name}${guess ? ` (did you mean --${guess}?)` : ''}`, {
-        hint: `see \`mfa-exec ${spec.name} --help\``,
-      });
+      throw new MfaExecError(
+        'usage',
+        `unknown option ${unknown} for ${spec.name}${guess ? ` (did you mean --${guess}?)` : ''}`,
+        {
+          hint: `see \`mfa-exec ${spec.name} --help\``,
+        },
+      );
     }
-    throw new MfaExecError('usage', `${msg.split('\n')[0]!.replace(/\.$/, '')}`, { hint: `see \`mfa-exec ${spec.name} --help\`` });
+    throw new MfaExecError('usage', `${msg.split('\n')[0]!.replace(/\.$/, '')}`, {
+      hint: `see \`mfa-exec ${spec.name} --help\``,
+    });
   }
 }
 

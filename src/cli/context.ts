@@ -36,11 +36,19 @@ export interface Context {
   store(): SecretStore;
   stdout(text: string): void;
   /** The deps of the credential flow for `chain` (STS endpoint and region from its profile). */
-  credentialDeps(chain: Chain, profile: ProfileConfig, opts: { region?: string; mfaToken?: string; prompt?: string }): CredentialDeps;
+  credentialDeps(
+    chain: Chain,
+    profile: ProfileConfig,
+    opts: { region?: string; mfaToken?: string; prompt?: string },
+  ): CredentialDeps;
 }
 
 /** Build the context for one invocation. */
-export function createContext(opts: { env: Record<string, string | undefined>; debug: boolean; backend?: string }): Context {
+export function createContext(opts: {
+  env: Record<string, string | undefined>;
+  debug: boolean;
+  backend?: string;
+}): Context {
   const { env, debug } = opts;
   const home = env.HOME || homedir();
   const logger: Logger = {
@@ -62,13 +70,19 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
   let store: SecretStore | undefined;
   const backend = opts.backend ?? env.MFA_EXEC_BACKEND ?? 'keychain';
   if (backend !== 'keychain' && backend !== 'file') {
-    throw new MfaExecError('usage', `unknown backend "${backend}"`, { hint: 'use --backend keychain or --backend file' });
+    throw new MfaExecError('usage', `unknown backend "${backend}"`, {
+      hint: 'use --backend keychain or --backend file',
+    });
   }
   const makeStore = (): SecretStore => {
     const dir = env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
     logger.debug(`store: ${backend === 'file' ? `encrypted file in ${dir}` : 'OS keychain'}`);
     return backend === 'file'
-      ? lazyStore(import('../adapters/file-store.js').then((m) => m.createFileStore({ dir, getPassphrase: () => filePassphrase(env, dir) })))
+      ? lazyStore(
+          import('../adapters/file-store.js').then((m) =>
+            m.createFileStore({ dir, getPassphrase: () => filePassphrase(env, dir) }),
+          ),
+        )
       : createKeychainStore();
   };
   const getStore = (): SecretStore => (store ??= makeStore());
@@ -89,7 +103,11 @@ export function createContext(opts: { env: Record<string, string | undefined>; d
       logger.debug(`STS: ${endpoint ?? 'AWS default endpoint'}${region ? `, region ${region}` : ''}`);
       // A bad --prompt / MFA_EXEC_PROMPT is a usage error at once, not only once a code is needed.
       const chosen = promptDriver(o.prompt ?? (env.MFA_EXEC_PROMPT || undefined));
-      const lockDir = join(env.XDG_RUNTIME_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache')), 'mfa-exec', 'locks');
+      const lockDir = join(
+        env.XDG_RUNTIME_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache')),
+        'mfa-exec',
+        'locks',
+      );
       return {
         store: getStore(),
         sts: createStsClient({ region, endpoint }),
@@ -109,7 +127,9 @@ type PromptDriver = (typeof PROMPT_DRIVERS)[number];
 /** `name` as a prompt driver; anything else is a usage error. */
 function promptDriver(name: string | undefined): PromptDriver | undefined {
   if (name !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(name)) {
-    throw new MfaExecError('usage', `unknown prompt driver "${name}"`, { hint: `use one of ${PROMPT_DRIVERS.join(', ')}` });
+    throw new MfaExecError('usage', `unknown prompt driver "${name}"`, {
+      hint: `use one of ${PROMPT_DRIVERS.join(', ')}`,
+    });
   }
   return name as PromptDriver | undefined;
 }
@@ -129,7 +149,9 @@ function chooseMfaSource(
       return terminalSource();
     case 'process':
       if (!chain.mfaProcess) {
-        throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, { hint: 'add mfa_process = COMMAND to the profile' });
+        throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, {
+          hint: 'add mfa_process = COMMAND to the profile',
+        });
       }
       return processSource(chain.mfaProcess, env);
     case 'totp':
@@ -157,13 +179,20 @@ async function filePassphrase(env: Record<string, string | undefined>, dir: stri
   if (env.MFA_EXEC_FILE_PASSPHRASE) return env.MFA_EXEC_FILE_PASSPHRASE;
   const tty = openTerminal();
   if (!tty) {
-    throw new MfaExecError('store', `the file store in ${dir} needs its passphrase, and there is no terminal to ask on`, {
-      hint: 'set MFA_EXEC_FILE_PASSPHRASE',
-    });
+    throw new MfaExecError(
+      'store',
+      `the file store in ${dir} needs its passphrase, and there is no terminal to ask on`,
+      {
+        hint: 'set MFA_EXEC_FILE_PASSPHRASE',
+      },
+    );
   }
   try {
     const pass = await tty.readLine(`Passphrase for the mfa-exec file store (${dir}): `, { hidden: true });
-    if (!pass) throw new MfaExecError('store', 'an empty passphrase is not allowed for the file store', { hint: 'type a passphrase' });
+    if (!pass)
+      throw new MfaExecError('store', 'an empty passphrase is not allowed for the file store', {
+        hint: 'type a passphrase',
+      });
     return pass;
   } finally {
     tty.close();

@@ -85,7 +85,10 @@ function commandIndex(argv: string[]): number {
 }
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit status. */
-export async function main(argv: string[], env: Record<string, string | undefined> = { ...process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined> = { ...process.env },
+): Promise<number> {
   const debug = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--debug');
   try {
     if (argv.length === 0) {
@@ -112,12 +115,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
       rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
     } else if (first.startsWith('-') && first !== '--' && !isKnownFlag(first)) {
       const guess = closest(first.replace(/^-+/, '').split('=')[0]!, Object.keys(FLAGS));
-      throw new MfaExecError('usage', `unknown option ${first}${guess ? ` (did you mean --${guess}?)` : ''}`, { hint: 'see `mfa-exec --help`' });
+      throw new MfaExecError('usage', `unknown option ${first}${guess ? ` (did you mean --${guess}?)` : ''}`, {
+        hint: 'see `mfa-exec --help`',
+      });
     } else {
       // `mfa-exec <profile> [opts] -- cmd` is shorthand for `exec`; a typo of a command name is not.
       const guess = argv.length === 1 ? closest(first, Object.keys(COMMANDS)) : undefined;
       if (guess && !profileNames(loadAwsFiles(env, env.HOME || homedir())).includes(first)) {
-        throw new MfaExecError('usage', `unknown command "${first}" (did you mean "${guess}"?)`, { hint: 'to run a subshell for a profile of that name, use `mfa-exec exec NAME`' });
+        throw new MfaExecError('usage', `unknown command "${first}" (did you mean "${guess}"?)`, {
+          hint: 'to run a subshell for a profile of that name, use `mfa-exec exec NAME`',
+        });
       }
       name = 'exec';
       rest = argv;

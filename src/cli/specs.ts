@@ -6,17 +6,25 @@ import { CREDENTIAL_FLAGS, type CommandSpec } from './args.js';
 export const addSpec: CommandSpec = {
   name: 'add',
   usage: 'mfa-exec add <profile> [--env]',
-  purpose: 'Store the long-lived access key of an IAM user in the keychain (hidden prompt), never in ~/.aws/credentials.',
+  purpose:
+    'Store the long-lived access key of an IAM user in the keychain (hidden prompt), never in ~/.aws/credentials.',
   flags: {
-    env: { type: 'boolean', description: 'read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment instead of prompting' },
+    env: {
+      type: 'boolean',
+      description: 'read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment instead of prompting',
+    },
   },
-  examples: ['mfa-exec add test_iam_user', 'AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… mfa-exec add test_iam_user --env'],
+  examples: [
+    'mfa-exec add test_iam_user',
+    'AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… mfa-exec add test_iam_user --env',
+  ],
 };
 
 export const clearSpec: CommandSpec = {
   name: 'clear',
   usage: 'mfa-exec clear [<profile>]',
-  purpose: "Delete cached credentials: those the profile's chain uses (its role credentials and the MFA session under them), or all. Keys stay.",
+  purpose:
+    "Delete cached credentials: those the profile's chain uses (its role credentials and the MFA session under them), or all. Keys stay.",
   flags: {},
   examples: ['mfa-exec clear test', 'mfa-exec clear'],
 };
@@ -24,9 +32,13 @@ export const clearSpec: CommandSpec = {
 export const completionSpec: CommandSpec = {
   name: 'completion',
   usage: 'mfa-exec completion [bash|zsh|fish]',
-  purpose: 'Print a shell completion script (commands, flags, and the profile names of your AWS config); the shell defaults to $SHELL.',
+  purpose:
+    'Print a shell completion script (commands, flags, and the profile names of your AWS config); the shell defaults to $SHELL.',
   flags: {
-    profiles: { type: 'boolean', description: 'print the profile names of the AWS config files, one per line (the scripts call this)' },
+    profiles: {
+      type: 'boolean',
+      description: 'print the profile names of the AWS config files, one per line (the scripts call this)',
+    },
   },
   examples: [
     'source <(mfa-exec completion bash)          # in ~/.bashrc',
@@ -41,19 +53,35 @@ export const doctorSpec: CommandSpec = {
   purpose:
     "Check a profile's set-up and say how to fix what is wrong: config and chain, the stored key (and none left in ~/.aws/credentials), its age, the clock against STS, the MFA device, the role's MFA condition and the user's permissions. Exit 1 when a check fails.",
   flags: {
-    json: { type: 'boolean', description: 'print the checks as JSON: {"profile", "ok", "checks": [{"check", "status", "message", "fix"}]}' },
-    region: { type: 'string', arg: 'REGION', description: 'region for STS and IAM', default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile' },
+    json: {
+      type: 'boolean',
+      description: 'print the checks as JSON: {"profile", "ok", "checks": [{"check", "status", "message", "fix"}]}',
+    },
+    region: {
+      type: 'string',
+      arg: 'REGION',
+      description: 'region for STS and IAM',
+      default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile',
+    },
   },
-  examples: ['mfa-exec doctor test', 'mfa-exec doctor test --json | jq \'.checks[] | select(.status == "fail")\'', 'mfa-exec doctor          # every profile: config and keys left in the credentials file'],
+  examples: [
+    'mfa-exec doctor test',
+    'mfa-exec doctor test --json | jq \'.checks[] | select(.status == "fail")\'',
+    'mfa-exec doctor          # every profile: config and keys left in the credentials file',
+  ],
 };
 
 export const execSpec: CommandSpec = {
   name: 'exec',
   usage: 'mfa-exec exec <profile> [options] [-- <command> [args...]]   (or: mfa-exec <profile> -- <command>)',
-  purpose: 'Run a command, or a subshell ($SHELL, else /bin/sh), with temporary credentials for the profile in its environment.',
+  purpose:
+    'Run a command, or a subshell ($SHELL, else /bin/sh), with temporary credentials for the profile in its environment.',
   flags: {
     ...CREDENTIAL_FLAGS,
-    'ecs-server': { type: 'boolean', description: 'serve refreshing credentials to the child on 127.0.0.1 instead of static variables' },
+    'ecs-server': {
+      type: 'boolean',
+      description: 'serve refreshing credentials to the child on 127.0.0.1 instead of static variables',
+    },
   },
   examples: [
     'mfa-exec prod -- terraform plan',
@@ -69,7 +97,13 @@ export const exportSpec: CommandSpec = {
   purpose: 'Print the temporary credentials of a profile; `--format json` is the credential_process format.',
   flags: {
     ...CREDENTIAL_FLAGS,
-    format: { type: 'string', short: 'f', arg: 'env|shell|json|ini', description: 'env (KEY=value), shell (export lines), json (credential_process), ini', default: 'env' },
+    format: {
+      type: 'string',
+      short: 'f',
+      arg: 'env|shell|json|ini',
+      description: 'env (KEY=value), shell (export lines), json (credential_process), ini',
+      default: 'env',
+    },
   },
   examples: [
     'mfa-exec export prod --format json     # credential_process = mfa-exec export prod --format json',
@@ -81,9 +115,19 @@ export const exportSpec: CommandSpec = {
 export const importSpec: CommandSpec = {
   name: 'import',
   usage: 'mfa-exec import [<profile>...] [--scrub]',
-  purpose: 'Copy long-lived keys from the shared credentials file into the keychain; --scrub then removes exactly those key lines from the file.',
-  flags: { scrub: { type: 'boolean', description: 'after storing and verifying every key, remove its two lines from the credentials file (atomic rewrite)' } },
-  examples: ['mfa-exec import test_iam_user --scrub', 'mfa-exec import            # every profile with a key in ~/.aws/credentials'],
+  purpose:
+    'Copy long-lived keys from the shared credentials file into the keychain; --scrub then removes exactly those key lines from the file.',
+  flags: {
+    scrub: {
+      type: 'boolean',
+      description:
+        'after storing and verifying every key, remove its two lines from the credentials file (atomic rewrite)',
+    },
+  },
+  examples: [
+    'mfa-exec import test_iam_user --scrub',
+    'mfa-exec import            # every profile with a key in ~/.aws/credentials',
+  ],
 };
 
 export const listSpec: CommandSpec = {
@@ -91,7 +135,7 @@ export const listSpec: CommandSpec = {
   usage: 'mfa-exec list [--json]',
   purpose: 'List every profile, whether a key is stored for it, and its cached sessions with their expiry.',
   flags: { json: { type: 'boolean', description: 'print a JSON array (stable field names) instead of a table' } },
-  examples: ['mfa-exec list', 'mfa-exec list --json | jq -r \'.[] | select(.hasStoredKey) | .profile\''],
+  examples: ['mfa-exec list', "mfa-exec list --json | jq -r '.[] | select(.hasStoredKey) | .profile'"],
 };
 
 export const loginSpec: CommandSpec = {
@@ -101,8 +145,16 @@ export const loginSpec: CommandSpec = {
     'Open the AWS console signed in as the profile. A profile without role_arn signs in with a GetFederationToken session of its stored key; MFA_EXEC_FEDERATION_URL replaces the sign-in federation endpoint.',
   flags: {
     ...CREDENTIAL_FLAGS,
-    stdout: { type: 'boolean', description: 'print the sign-in URL (a secret, valid 15 minutes) instead of opening a browser' },
-    path: { type: 'string', arg: 'PATH', description: 'console page to land on, e.g. /s3 or /ec2/home', default: 'the console home in the region' },
+    stdout: {
+      type: 'boolean',
+      description: 'print the sign-in URL (a secret, valid 15 minutes) instead of opening a browser',
+    },
+    path: {
+      type: 'string',
+      arg: 'PATH',
+      description: 'console page to land on, e.g. /s3 or /ec2/home',
+      default: 'the console home in the region',
+    },
   },
   examples: ['mfa-exec login prod', 'mfa-exec login prod --path /s3', 'mfa-exec login prod --stdout | pbcopy'],
 };
@@ -112,7 +164,10 @@ export const removeSpec: CommandSpec = {
   usage: 'mfa-exec remove <profile>',
   purpose: 'Delete the stored key of a profile and every cached credential derived from it.',
   flags: {},
-  examples: ['mfa-exec remove test_iam_user', 'mfa-exec remove test_iam_user && mfa-exec add test_iam_user   # replace a key'],
+  examples: [
+    'mfa-exec remove test_iam_user',
+    'mfa-exec remove test_iam_user && mfa-exec add test_iam_user   # replace a key',
+  ],
 };
 
 export const rotateSpec: CommandSpec = {
@@ -121,28 +176,66 @@ export const rotateSpec: CommandSpec = {
   purpose:
     "Replace the stored access key of the profile's IAM user: create a new key with the profile's MFA credentials, prove it works, store it, delete the old one and clear the cached sessions. The credentials used (the role's, or the MFA session of a profile without a role) need iam:CreateAccessKey, iam:ListAccessKeys and iam:DeleteAccessKey on the user.",
   flags: {
-    region: { type: 'string', arg: 'REGION', description: 'region for STS and IAM', default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile' },
+    region: {
+      type: 'string',
+      arg: 'REGION',
+      description: 'region for STS and IAM',
+      default: 'AWS_REGION, AWS_DEFAULT_REGION, the profile',
+    },
     'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'the current MFA code (no prompt)' },
-    prompt: { type: 'string', arg: 'DRIVER', description: 'where the MFA code comes from (MFA_EXEC_PROMPT)', default: 'mfa_process if set, else terminal' },
+    prompt: {
+      type: 'string',
+      arg: 'DRIVER',
+      description: 'where the MFA code comes from (MFA_EXEC_PROMPT)',
+      default: 'mfa_process if set, else terminal',
+    },
   },
   examples: ['mfa-exec rotate test', 'mfa-exec rotate test --mfa-token 123456'],
 };
 
 export const setupSpec: CommandSpec = {
   name: 'setup',
-  usage: 'mfa-exec setup --user U --role R [--profile P] [--policy-arn ARN]... [--admin-profile A] [--region X] [--store-totp] [--dry-run]',
+  usage:
+    'mfa-exec setup --user U --role R [--profile P] [--policy-arn ARN]... [--admin-profile A] [--region X] [--store-totp] [--dry-run]',
   purpose:
     'Create the IAM set-up mfa-exec is made for: role R that trusts the account and requires MFA, user U allowed only sts:AssumeRole on it, a virtual MFA device, the access key straight into the store, and the profiles U and P in the config file. Run it again to finish a set-up that stopped midway.',
   flags: {
     user: { type: 'string', arg: 'U', description: 'the IAM user to create (also the name of its profile)' },
     role: { type: 'string', arg: 'R', description: 'the IAM role to create' },
     profile: { type: 'string', arg: 'P', description: 'the role profile to write', default: 'the role name' },
-    'policy-arn': { type: 'string', multiple: true, arg: 'ARN', description: 'a managed policy to attach to the role (repeatable)' },
-    'admin-profile': { type: 'string', arg: 'A', description: 'profile with IAM admin credentials (its key in the AWS files or the store, or its role)', default: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY' },
-    region: { type: 'string', arg: 'REGION', description: 'region written to both profiles', default: 'AWS_REGION, AWS_DEFAULT_REGION, the admin profile, us-east-1' },
-    'mfa-token': { type: 'string', short: 't', arg: 'CODE', description: 'MFA code for an admin profile that assumes a role' },
-    'store-totp': { type: 'boolean', description: 'keep the new device\'s TOTP seed in the store and compute the codes (the second factor then lives on this machine)' },
-    'dry-run': { type: 'boolean', description: 'print the plan and the exact policy documents; call no AWS API, write nothing' },
+    'policy-arn': {
+      type: 'string',
+      multiple: true,
+      arg: 'ARN',
+      description: 'a managed policy to attach to the role (repeatable)',
+    },
+    'admin-profile': {
+      type: 'string',
+      arg: 'A',
+      description: 'profile with IAM admin credentials (its key in the AWS files or the store, or its role)',
+      default: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY',
+    },
+    region: {
+      type: 'string',
+      arg: 'REGION',
+      description: 'region written to both profiles',
+      default: 'AWS_REGION, AWS_DEFAULT_REGION, the admin profile, us-east-1',
+    },
+    'mfa-token': {
+      type: 'string',
+      short: 't',
+      arg: 'CODE',
+      description: 'MFA code for an admin profile that assumes a role',
+    },
+    'store-totp': {
+      type: 'boolean',
+      description:
+        "keep the new device's TOTP seed in the store and compute the codes (the second factor then lives on this machine)",
+    },
+    'dry-run': {
+      type: 'boolean',
+      description: 'print the plan and the exact policy documents; call no AWS API, write nothing',
+    },
   },
   examples: [
     'mfa-exec setup --user test_iam_user --role CREATED_ROLE --profile test --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess --admin-profile admin',

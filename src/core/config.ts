@@ -93,7 +93,8 @@ export function getProfile(files: ParsedAwsFiles, name: string): ProfileConfig {
     });
 
   const roleArn = get('role_arn');
-  if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) throw invalid('role_arn', 'a role ARN (arn:aws:iam::123456789012:role/NAME)');
+  if (roleArn !== undefined && !ROLE_ARN.test(roleArn))
+    throw invalid('role_arn', 'a role ARN (arn:aws:iam::123456789012:role/NAME)');
   const mfaSerial = get('mfa_serial');
   if (mfaSerial !== undefined && !isMfaSerial(mfaSerial)) {
     throw invalid('mfa_serial', 'an MFA device (arn:aws:iam::123456789012:mfa/NAME or a hardware serial)');
@@ -102,12 +103,17 @@ export function getProfile(files: ParsedAwsFiles, name: string): ProfileConfig {
   let durationSeconds: number | undefined;
   if (duration !== undefined) {
     durationSeconds = /^\d{1,6}$/.test(duration) ? Number(duration) : NaN;
-    if (!(durationSeconds >= 900 && durationSeconds <= 43200)) throw invalid('duration_seconds', 'a whole number of seconds from 900 to 43200');
+    if (!(durationSeconds >= 900 && durationSeconds <= 43200))
+      throw invalid('duration_seconds', 'a whole number of seconds from 900 to 43200');
   }
   const ignore = get('ignore_configured_endpoint_urls');
-  if (ignore !== undefined && ignore !== 'true' && ignore !== 'false') throw invalid('ignore_configured_endpoint_urls', 'true or false');
+  if (ignore !== undefined && ignore !== 'true' && ignore !== 'false')
+    throw invalid('ignore_configured_endpoint_urls', 'true or false');
 
-  const profile: ProfileConfig = { name, hasFileKey: get('aws_access_key_id') !== undefined && get('aws_secret_access_key') !== undefined };
+  const profile: ProfileConfig = {
+    name,
+    hasFileKey: get('aws_access_key_id') !== undefined && get('aws_secret_access_key') !== undefined,
+  };
   const optional: [keyof ProfileConfig, string | number | boolean | undefined][] = [
     ['roleArn', roleArn],
     ['sourceProfile', get('source_profile')],
@@ -135,7 +141,8 @@ function notFound(files: ParsedAwsFiles, name: string, sourceOf?: string): MfaEx
   if (suggestion !== undefined) hint = `did you mean "${suggestion}"?`;
   else if (ignored !== undefined)
     hint = `${ignored.label}:${ignored.line} has [${ignored.header}], which AWS tools ignore there: write [profile ${name}] in the config file, [${name}] in the credentials file`;
-  else hint = `add [profile ${name}] to ${files.configLabel}${sourceOf === undefined ? '' : ` or fix source_profile of "${sourceOf}"`}`;
+  else
+    hint = `add [profile ${name}] to ${files.configLabel}${sourceOf === undefined ? '' : ` or fix source_profile of "${sourceOf}"`}`;
   return new MfaExecError('profile-not-found', `profile "${name}" not found in ${files.configLabel}${where}`, { hint });
 }
 
@@ -203,9 +210,13 @@ function sourceOf(profile: ProfileConfig, files: ParsedAwsFiles): string {
 }
 
 function unsupportedCredentialSource(files: ParsedAwsFiles, profile: ProfileConfig): MfaExecError {
-  return new MfaExecError('config', `profile "${profile.name}" uses credential_source, which mfa-exec does not support`, {
-    hint: `use source_profile = <a profile with a stored key> in ${files.configLabel}`,
-  });
+  return new MfaExecError(
+    'config',
+    `profile "${profile.name}" uses credential_source, which mfa-exec does not support`,
+    {
+      hint: `use source_profile = <a profile with a stored key> in ${files.configLabel}`,
+    },
+  );
 }
 
 function set(value: string | undefined): string | undefined {
@@ -213,7 +224,11 @@ function set(value: string | undefined): string | undefined {
 }
 
 /** The region: --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the named profile's region (as the AWS CLI). */
-export function resolveRegion(args: { flag?: string; env: Record<string, string | undefined>; profile?: ProfileConfig }): string | undefined {
+export function resolveRegion(args: {
+  flag?: string;
+  env: Record<string, string | undefined>;
+  profile?: ProfileConfig;
+}): string | undefined {
   return set(args.flag) ?? set(args.env.AWS_REGION) ?? set(args.env.AWS_DEFAULT_REGION) ?? set(args.profile?.region);
 }
 
@@ -240,9 +255,13 @@ export function resolveEndpoint(
   if (profile.servicesSection !== undefined) {
     // As the SDKs: naming a services section that does not exist is an error.
     if (!Object.hasOwn(files.services, profile.servicesSection)) {
-      throw new MfaExecError('config', `profile "${profile.name}": services section "${profile.servicesSection}" not found in ${files.configLabel}`, {
-        hint: `add [services ${profile.servicesSection}] to ${files.configLabel} or remove services from the profile`,
-      });
+      throw new MfaExecError(
+        'config',
+        `profile "${profile.name}": services section "${profile.servicesSection}" not found in ${files.configLabel}`,
+        {
+          hint: `add [services ${profile.servicesSection}] to ${files.configLabel} or remove services from the profile`,
+        },
+      );
     }
     const url = set(files.services[profile.servicesSection]![`${service}.endpoint_url`]);
     if (url !== undefined) return url;

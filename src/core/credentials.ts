@@ -28,11 +28,19 @@ export interface CredentialDeps {
 /** A cached entry that can still be used at `now` (outside the refresh window). */
 export function isFresh(entry: CachedEntry | undefined, fingerprint: string, now: Date): entry is CachedEntry {
   const exp = entry?.credentials.expiration;
-  return !!entry && entry.fingerprint === fingerprint && !!exp && exp.getTime() - now.getTime() > REFRESH_WINDOW_SECONDS * 1000;
+  return (
+    !!entry &&
+    entry.fingerprint === fingerprint &&
+    !!exp &&
+    exp.getTime() - now.getTime() > REFRESH_WINDOW_SECONDS * 1000
+  );
 }
 
 /** The cached result of `plan` if it is fresh: the warm path, one store read. */
-export async function readCachedResult(plan: CredentialPlan, deps: Pick<CredentialDeps, 'store' | 'clock'>): Promise<Credentials | undefined> {
+export async function readCachedResult(
+  plan: CredentialPlan,
+  deps: Pick<CredentialDeps, 'store' | 'clock'>,
+): Promise<Credentials | undefined> {
   const entry = decodeEntry(await deps.store.get(plan.resultItem));
   return isFresh(entry, plan.fingerprint, deps.clock.now()) ? entry.credentials : undefined;
 }
@@ -57,7 +65,9 @@ export async function resolveCredentials(plan: CredentialPlan, deps: CredentialD
 async function resolveOrThrow(plan: CredentialPlan, deps: CredentialDeps): Promise<Credentials> {
   const warm = await readCachedResult(plan, deps);
   if (warm) {
-    deps.logger.debug(`using cached credentials from ${plan.resultItem.split(':')[0]} cache of profile "${plan.chain.profile}"`);
+    deps.logger.debug(
+      `using cached credentials from ${plan.resultItem.split(':')[0]} cache of profile "${plan.chain.profile}"`,
+    );
     return warm;
   }
   return deps.lock.withLock(plan.lockName, async () => {
@@ -118,7 +128,12 @@ async function baseCredentials(plan: CredentialPlan, deps: CredentialDeps): Prom
 }
 
 /** The MFA session for the base key: cached if fresh (and `useCache`), else GetSessionToken, cached. */
-async function getSession(plan: CredentialPlan, base: Credentials, deps: CredentialDeps, useCache: boolean): Promise<Credentials> {
+async function getSession(
+  plan: CredentialPlan,
+  base: Credentials,
+  deps: CredentialDeps,
+  useCache: boolean,
+): Promise<Credentials> {
   if (useCache) {
     const cached = decodeEntry(await deps.store.get(plan.sessionItem));
     if (isFresh(cached, plan.sessionFingerprint, deps.clock.now())) {
@@ -127,33 +142,60 @@ async function getSession(plan: CredentialPlan, base: Credentials, deps: Credent
     }
   }
   const serial = plan.chain.mfaSerial;
-  deps.logger.debug(`GetSessionToken for key ${showKey(base.accessKeyId)}${serial ? ` with MFA device ${serial}` : ' without MFA'}, ${plan.sessionSeconds}s`);
+  deps.logger.debug(
+    `GetSessionToken for key ${showKey(base.accessKeyId)}${serial ? ` with MFA device ${serial}` : ' without MFA'}, ${plan.sessionSeconds}s`,
+  );
   const session = await withMfaCode(serial, deps, (tokenCode) =>
     decorate(plan, 'GetSessionToken', () =>
-      deps.sts.getSessionToken({ credentials: base, durationSeconds: plan.sessionSeconds, serialNumber: serial, tokenCode }),
+      deps.sts.getSessionToken({
+        credentials: base,
+        durationSeconds: plan.sessionSeconds,
+        serialNumber: serial,
+        tokenCode,
+      }),
     ),
   );
   await deps.store.set(
     plan.sessionItem,
-    encodeEntry({ kind: 'session', credentials: session, base: plan.chain.base.profile, fingerprint: plan.sessionFingerprint }),
+    encodeEntry({
+      kind: 'session',
+      credentials: session,
+      base: plan.chain.base.profile,
+      fingerprint: plan.sessionFingerprint,
+    }),
   );
   return session;
 }
 
 /** AssumeRole down the chain; the first call carries the MFA code when `withMfa`. */
-async function assumeRoles(plan: CredentialPlan, start: Credentials, deps: CredentialDeps, withMfa: boolean): Promise<Credentials> {
+async function assumeRoles(
+  plan: CredentialPlan,
+  start: Credentials,
+  deps: CredentialDeps,
+  withMfa: boolean,
+): Promise<Credentials> {
   const { roles } = plan.chain;
   let creds = start;
   for (const [i, role] of roles.entries()) {
     const last = i === roles.length - 1;
-    const serial = withMfa && i === 0 ? role.mfaSerial ?? plan.chain.mfaSerial : undefined;
+    const serial = withMfa && i === 0 ? (role.mfaSerial ?? plan.chain.mfaSerial) : undefined;
     const durationSeconds = last ? plan.roleSeconds : Math.min(3600, role.durationSeconds ?? 3600);
     const roleSessionName = role.roleSessionName ?? `mfa-exec-${Math.floor(deps.clock.now().getTime() / 1000)}`;
-    deps.logger.debug(`AssumeRole ${role.roleArn} as ${roleSessionName} for ${durationSeconds}s${serial ? ` with MFA device ${serial}` : ''}`);
-    const input = { credentials: creds, roleArn: role.roleArn, roleSessionName, durationSeconds, externalId: role.externalId };
+    deps.logger.debug(
+      `AssumeRole ${role.roleArn} as ${roleSessionName} for ${durationSeconds}s${serial ? ` with MFA device ${serial}` : ''}`,
+    );
+    const input = {
+      credentials: creds,
+      roleArn: role.roleArn,
+      roleSessionName,
+      durationSeconds,
+      externalId: role.externalId,
+    };
     creds = serial
       ? await withMfaCode(serial, deps, (tokenCode) =>
-          decorate(plan, `AssumeRole on ${role.roleArn}`, () => deps.sts.assumeRole({ ...input, serialNumber: serial, tokenCode })),
+          decorate(plan, `AssumeRole on ${role.roleArn}`, () =>
+            deps.sts.assumeRole({ ...input, serialNumber: serial, tokenCode }),
+          ),
         )
       : await decorate(plan, `AssumeRole on ${role.roleArn}`, () => deps.sts.assumeRole(input));
   }
@@ -165,7 +207,11 @@ async function assumeRoles(plan: CredentialPlan, start: Credentials, deps: Crede
  * already accepted is never sent again; a rejected code is asked again three times at a
  * terminal, and a non-interactive source is run once more after the 30 s window turns.
  */
-export async function withMfaCode<T>(serial: string | undefined, deps: CredentialDeps, call: (code: string | undefined) => Promise<T>): Promise<T> {
+export async function withMfaCode<T>(
+  serial: string | undefined,
+  deps: CredentialDeps,
+  call: (code: string | undefined) => Promise<T>,
+): Promise<T> {
   if (!serial) return call(undefined);
   const source = deps.mfaSource();
   const maxTries = source.maxTries;
@@ -191,9 +237,13 @@ export async function withMfaCode<T>(serial: string | undefined, deps: Credentia
     }
     if (await deps.usedCodes.wasUsed(serial, code)) {
       if (await retry('that MFA code was already used once and AWS would reject it')) continue;
-      throw new MfaExecError('mfa', `the MFA code for ${serial} was already used once, and AWS rejects a code used twice`, {
-        hint: 'wait for the next code (30 s) and run again',
-      });
+      throw new MfaExecError(
+        'mfa',
+        `the MFA code for ${serial} was already used once, and AWS rejects a code used twice`,
+        {
+          hint: 'wait for the next code (30 s) and run again',
+        },
+      );
     }
     try {
       const result = await call(code);
@@ -219,10 +269,14 @@ async function decorate<T>(plan: CredentialPlan, what: string, call: () => Promi
     const base = plan.chain.base.profile;
     switch (e.code) {
       case 'InvalidClientTokenId':
-        throw new MfaExecError('sts', `AWS does not recognise the access key stored for profile "${base}" (deleted or deactivated)`, {
-          hint: `store a working key with \`mfa-exec add ${base}\``,
-          cause: e,
-        });
+        throw new MfaExecError(
+          'sts',
+          `AWS does not recognise the access key stored for profile "${base}" (deleted or deactivated)`,
+          {
+            hint: `store a working key with \`mfa-exec add ${base}\``,
+            cause: e,
+          },
+        );
       case 'SignatureDoesNotMatch':
         throw new MfaExecError('sts', `the secret key stored for profile "${base}" does not match its access key id`, {
           hint: `store the right key with \`mfa-exec add ${base}\``,
@@ -237,10 +291,14 @@ async function decorate<T>(plan: CredentialPlan, what: string, call: () => Promi
       case 'ExpiredToken':
         throw e;
       default:
-        throw new MfaExecError('sts', `${what} failed for profile "${plan.chain.profile}": ${e.code}: ${e.awsMessage}`, {
-          hint: 'check the profile settings; run with --debug for details',
-          cause: e,
-        });
+        throw new MfaExecError(
+          'sts',
+          `${what} failed for profile "${plan.chain.profile}": ${e.code}: ${e.awsMessage}`,
+          {
+            hint: 'check the profile settings; run with --debug for details',
+            cause: e,
+          },
+        );
     }
   }
 }

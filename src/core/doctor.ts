@@ -24,8 +24,13 @@ export const MAX_SKEW_SECONDS = 30;
 const DAY_MS = 86_400_000;
 
 /** The config files and the profile's chain parse. */
-export function checkConfig(profile: string, error: { message: string; hint?: string } | undefined, chainText: string | undefined): CheckResult {
-  if (error) return { check: 'config', status: 'fail', message: error.message, ...(error.hint ? { fix: error.hint } : {}) };
+export function checkConfig(
+  profile: string,
+  error: { message: string; hint?: string } | undefined,
+  chainText: string | undefined,
+): CheckResult {
+  if (error)
+    return { check: 'config', status: 'fail', message: error.message, ...(error.hint ? { fix: error.hint } : {}) };
   return { check: 'config', status: 'ok', message: `profile "${profile}" resolves: ${chainText ?? profile}` };
 }
 
@@ -54,14 +59,24 @@ export function checkKeyNotInFile(base: string, inFile: boolean, credentialsLabe
 }
 
 /** The key's age: from IAM's CreateDate when readable, else from when it was stored. */
-export function checkKeyAge(profile: string, addedAt: string | undefined, iamCreateDate: Date | undefined, now: Date): CheckResult {
+export function checkKeyAge(
+  profile: string,
+  addedAt: string | undefined,
+  iamCreateDate: Date | undefined,
+  now: Date,
+): CheckResult {
   const added = addedAt === undefined ? undefined : new Date(addedAt);
   const since = iamCreateDate ?? (added && !Number.isNaN(added.getTime()) ? added : undefined);
   if (!since) return { check: 'key age', status: 'skipped', message: 'the key has no creation or storage date' };
   const days = Math.floor((now.getTime() - since.getTime()) / DAY_MS);
   const what = iamCreateDate ? 'created' : 'stored';
   if (days > KEY_MAX_AGE_DAYS) {
-    return { check: 'key age', status: 'warn', message: `the key was ${what} ${days} days ago (over ${KEY_MAX_AGE_DAYS})`, fix: `run \`mfa-exec rotate ${profile}\`` };
+    return {
+      check: 'key age',
+      status: 'warn',
+      message: `the key was ${what} ${days} days ago (over ${KEY_MAX_AGE_DAYS})`,
+      fix: `run \`mfa-exec rotate ${profile}\``,
+    };
   }
   return { check: 'key age', status: 'ok', message: `the key was ${what} ${days} day${days === 1 ? '' : 's'} ago` };
 }
@@ -72,13 +87,21 @@ export function checkCaller(base: string, probe: Probe<{ arn: string }>): CheckR
     const isUser = /:user\//.test(probe.value.arn);
     return isUser
       ? { check: 'key works', status: 'ok', message: `the key belongs to ${probe.value.arn}` }
-      : { check: 'key works', status: 'warn', message: `the key belongs to ${probe.value.arn}, not an IAM user`, fix: `store an IAM user's access key with \`mfa-exec add ${base}\`` };
+      : {
+          check: 'key works',
+          status: 'warn',
+          message: `the key belongs to ${probe.value.arn}, not an IAM user`,
+          fix: `store an IAM user's access key with \`mfa-exec add ${base}\``,
+        };
   }
   return {
     check: 'key works',
     status: 'fail',
     message: 'denied' in probe ? 'AWS refused the stored key' : probe.error,
-    fix: 'denied' in probe || /InvalidClientTokenId|SignatureDoesNotMatch/.test(probe.error) ? `store a working key with \`mfa-exec add ${base}\`` : 'check the network and the STS endpoint setting',
+    fix:
+      'denied' in probe || /InvalidClientTokenId|SignatureDoesNotMatch/.test(probe.error)
+        ? `store a working key with \`mfa-exec add ${base}\``
+        : 'check the network and the STS endpoint setting',
   };
 }
 
@@ -89,27 +112,48 @@ export function checkClock(now: Date, server: { date: Date } | { error: string }
   const skew = Math.round((now.getTime() - server.date.getTime()) / 1000);
   const text = skew === 0 ? 'in step with STS' : `${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} STS`;
   if (Math.abs(skew) > MAX_SKEW_SECONDS) {
-    return { check: 'clock', status: 'fail', message: `the local clock is ${text}: MFA codes and request signatures fail`, fix: 'synchronise the clock (e.g. enable NTP: `timedatectl set-ntp true`)' };
+    return {
+      check: 'clock',
+      status: 'fail',
+      message: `the local clock is ${text}: MFA codes and request signatures fail`,
+      fix: 'synchronise the clock (e.g. enable NTP: `timedatectl set-ntp true`)',
+    };
   }
   return { check: 'clock', status: 'ok', message: `the local clock is ${text}` };
 }
 
 /** The chain has an MFA device, and it is assigned to the key's user. */
-export function checkMfaDevice(serial: string | undefined, hasRole: boolean, userName: string | undefined, devices: Probe<string[]> | undefined): CheckResult {
+export function checkMfaDevice(
+  serial: string | undefined,
+  hasRole: boolean,
+  userName: string | undefined,
+  devices: Probe<string[]> | undefined,
+): CheckResult {
   if (serial === undefined) {
     return hasRole
-      ? { check: 'mfa device', status: 'warn', message: 'the profile has no mfa_serial: a role that requires MFA cannot be assumed', fix: 'add mfa_serial = <the device ARN> to the profile' }
+      ? {
+          check: 'mfa device',
+          status: 'warn',
+          message: 'the profile has no mfa_serial: a role that requires MFA cannot be assumed',
+          fix: 'add mfa_serial = <the device ARN> to the profile',
+        }
       : { check: 'mfa device', status: 'skipped', message: 'the profile uses no MFA device' };
   }
-  if (userName === undefined || devices === undefined) return { check: 'mfa device', status: 'skipped', message: 'the key\'s user is not known' };
-  if ('denied' in devices) return { check: 'mfa device', status: 'skipped', message: 'skipped: not allowed to read the user\'s MFA devices' };
+  if (userName === undefined || devices === undefined)
+    return { check: 'mfa device', status: 'skipped', message: "the key's user is not known" };
+  if ('denied' in devices)
+    return { check: 'mfa device', status: 'skipped', message: "skipped: not allowed to read the user's MFA devices" };
   if ('error' in devices) return { check: 'mfa device', status: 'skipped', message: devices.error };
-  if (devices.value.includes(serial)) return { check: 'mfa device', status: 'ok', message: `${serial} is assigned to user ${userName}` };
+  if (devices.value.includes(serial))
+    return { check: 'mfa device', status: 'ok', message: `${serial} is assigned to user ${userName}` };
   return {
     check: 'mfa device',
     status: 'fail',
     message: `${serial} is not an MFA device of user ${userName}${devices.value.length ? ` (its devices: ${devices.value.join(', ')})` : ' (it has none)'}`,
-    fix: devices.value.length === 1 ? `set mfa_serial = ${devices.value[0]}` : 'assign the device to the user, or fix mfa_serial in the profile',
+    fix:
+      devices.value.length === 1
+        ? `set mfa_serial = ${devices.value[0]}`
+        : 'assign the device to the user, or fix mfa_serial in the profile',
   };
 }
 
@@ -118,7 +162,13 @@ export function checkTrustPolicy(roleArn: string, trust: Probe<string | undefine
   const check = `role trust ${roleArn.slice(roleArn.indexOf(':role/') + 1)}`;
   if ('denied' in trust) return { check, status: 'skipped', message: 'skipped: not allowed to read the role' };
   if ('error' in trust) return { check, status: 'skipped', message: trust.error };
-  if (trust.value === undefined) return { check, status: 'fail', message: `the role ${roleArn} does not exist`, fix: 'create it (`mfa-exec setup`) or fix role_arn' };
+  if (trust.value === undefined)
+    return {
+      check,
+      status: 'fail',
+      message: `the role ${roleArn} does not exist`,
+      fix: 'create it (`mfa-exec setup`) or fix role_arn',
+    };
   const problem = trustProblem(trust.value);
   if (problem) {
     return {
@@ -135,10 +185,14 @@ export function checkTrustPolicy(roleArn: string, trust: Probe<string | undefine
 export function trustProblem(document: string): string | undefined {
   const statements = statementsOf(document);
   if (!statements) return 'the trust policy is not valid JSON';
-  const allows = statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => matchesAction(a, 'sts:assumerole')));
+  const allows = statements.filter(
+    (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => matchesAction(a, 'sts:assumerole')),
+  );
   if (allows.length === 0) return 'the trust policy allows no sts:AssumeRole';
   const open = allows.filter((s) => !requiresMfa(s.Condition));
-  return open.length ? 'the trust policy allows sts:AssumeRole without MFA (no Bool aws:MultiFactorAuthPresent = true condition)' : undefined;
+  return open.length
+    ? 'the trust policy allows sts:AssumeRole without MFA (no Bool aws:MultiFactorAuthPresent = true condition)'
+    : undefined;
 }
 
 /** What the key's user may do beyond sts:AssumeRole. */
@@ -150,10 +204,15 @@ export interface UserPermissions {
 }
 
 /** The user can do nothing but sts:AssumeRole. */
-export function checkUserPermissions(userName: string | undefined, perms: Probe<UserPermissions> | undefined): CheckResult {
+export function checkUserPermissions(
+  userName: string | undefined,
+  perms: Probe<UserPermissions> | undefined,
+): CheckResult {
   const check = 'user permissions';
-  if (userName === undefined || perms === undefined) return { check, status: 'skipped', message: 'the key\'s user is not known' };
-  if ('denied' in perms) return { check, status: 'skipped', message: 'skipped: not allowed to read the user\'s policies' };
+  if (userName === undefined || perms === undefined)
+    return { check, status: 'skipped', message: "the key's user is not known" };
+  if ('denied' in perms)
+    return { check, status: 'skipped', message: "skipped: not allowed to read the user's policies" };
   if ('error' in perms) return { check, status: 'skipped', message: perms.error };
   const extra = perms.value.inline.filter((p) => !isAssumeOnly(p.document)).map((p) => p.name);
   const { attached, groups } = perms.value;
@@ -163,7 +222,12 @@ export function checkUserPermissions(userName: string | undefined, perms: Probe<
       ...extra.map((n) => `aws iam delete-user-policy --user-name ${userName} --policy-name ${n}`),
       ...attached.map((a) => `aws iam detach-user-policy --user-name ${userName} --policy-arn ${a}`),
     ];
-    return { check, status: 'fail', message: `user ${userName} may do more than sts:AssumeRole: ${what}`, fix: `remove them: ${fixes.join('; ')}` };
+    return {
+      check,
+      status: 'fail',
+      message: `user ${userName} may do more than sts:AssumeRole: ${what}`,
+      fix: `remove them: ${fixes.join('; ')}`,
+    };
   }
   if (groups.length) {
     return {
@@ -180,7 +244,13 @@ export function checkUserPermissions(userName: string | undefined, perms: Probe<
 export function isAssumeOnly(document: string): boolean {
   const statements = statementsOf(document);
   if (!statements) return false;
-  return statements.every((s) => s.Effect !== 'Allow' || (s.NotAction === undefined && actionsOf(s).length > 0 && actionsOf(s).every((a) => a.toLowerCase() === 'sts:assumerole')));
+  return statements.every(
+    (s) =>
+      s.Effect !== 'Allow' ||
+      (s.NotAction === undefined &&
+        actionsOf(s).length > 0 &&
+        actionsOf(s).every((a) => a.toLowerCase() === 'sts:assumerole')),
+  );
 }
 
 /** 1 when any check failed, else 0. */
@@ -213,7 +283,13 @@ function actionsOf(s: Statement): string[] {
 
 // IAM action patterns: case-insensitive, `*` and `?` wildcards.
 function matchesAction(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(action);
 }
 
@@ -227,7 +303,8 @@ function requiresMfa(condition: unknown): boolean {
     return Object.entries(block as Record<string, unknown>).some(([key, value]) => {
       const k = key.toLowerCase();
       const values = (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
-      if (op === 'bool' && k === 'aws:multifactorauthpresent') return values.length > 0 && values.every((v) => v === 'true');
+      if (op === 'bool' && k === 'aws:multifactorauthpresent')
+        return values.length > 0 && values.every((v) => v === 'true');
       return (op === 'numericlessthan' || op === 'numericlessthanequals') && k === 'aws:multifactorauthage';
     });
   });

@@ -51,5 +51,9 @@ export class AwsCallError extends MfaExecError {
 
 /** True when AWS rejected the MFA code itself (wrong, expired or reused), not the request. */
 export function isMfaCodeRejected(e: unknown): boolean {
-  return e instanceof AwsCallError && e.code === 'AccessDenied' && /MultiFactorAuthentication|one time pass ?code|MFA/i.test(e.awsMessage);
+  return (
+    e instanceof AwsCallError &&
+    e.code === 'AccessDenied' &&
+    /MultiFactorAuthentication|one time pass ?code|MFA/i.test(e.awsMessage)
+  );
 }

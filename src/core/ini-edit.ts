@@ -51,7 +51,15 @@ function classify(text: string, eol: string): IniLine {
   const comment = text.includes('#') || text.includes(';') ? COMMENT.exec(text) : null;
   const commentAt = comment ? comment.index : -1;
   const body = (comment ? text.slice(0, commentAt) : text).trim();
-  const line: IniLine = { text, eol, kind: 'garbage', name: '', value: '', indented: LEADING_SPACE.test(text), commentAt };
+  const line: IniLine = {
+    text,
+    eol,
+    kind: 'garbage',
+    name: '',
+    value: '',
+    indented: LEADING_SPACE.test(text),
+    commentAt,
+  };
   if (body === '') {
     line.kind = 'blank';
   } else if (body.startsWith('[')) {
@@ -136,7 +144,11 @@ export function upsertSection(text: string, section: string, values: [string, st
     found.add(line.name);
     const indent = line.text.slice(0, line.text.length - line.text.trimStart().length);
     const comment = line.commentAt === -1 ? '' : line.text.slice(line.commentAt);
-    out.push({ ...line, text: `${indent}${line.name} = ${wanted.get(line.name)}${comment}`, value: wanted.get(line.name)! });
+    out.push({
+      ...line,
+      text: `${indent}${line.name} = ${wanted.get(line.name)}${comment}`,
+      value: wanted.get(line.name)!,
+    });
   });
   const missing = [...wanted].filter(([k]) => !found.has(k));
   if (missing.length === 0) return join(out);
@@ -171,9 +183,11 @@ function checkWritable(section: string, values: [string, string][]): void {
     new MfaExecError('config', `cannot write ${what} to an AWS ini file`, {
       hint: 'use names of letters, digits, "_", "-" and "." and values on one line without " #" or " ;"',
     });
-  if (!/^[^\s[\]#;][^[\]\r\n]*$/.test(section) || section.trim() !== section) throw bad(`the section name "${section}"`);
+  if (!/^[^\s[\]#;][^[\]\r\n]*$/.test(section) || section.trim() !== section)
+    throw bad(`the section name "${section}"`);
   for (const [key, value] of values) {
     if (!/^[\w.-]+$/.test(key)) throw bad(`the key "${key}"`);
-    if (value.trim() !== value || value === '' || /[\r\n]/.test(value) || COMMENT.test(value)) throw bad(`the value of ${key}`);
+    if (value.trim() !== value || value === '' || /[\r\n]/.test(value) || COMMENT.test(value))
+      throw bad(`the value of ${key}`);
   }
 }

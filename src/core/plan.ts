@@ -63,9 +63,13 @@ export function planCredentials(chain: Chain, opts: PlanOptions): CredentialPlan
       });
     }
   } else if (chain.roles.length > 1 && roleSeconds > CHAINED_ROLE_MAX_SECONDS) {
-    throw new MfaExecError('usage', `profile "${chain.profile}" chains ${chain.roles.length} roles, and AWS limits a chained role to 1h`, {
-      hint: 'ask for --duration 1h or less',
-    });
+    throw new MfaExecError(
+      'usage',
+      `profile "${chain.profile}" chains ${chain.roles.length} roles, and AWS limits a chained role to 1h`,
+      {
+        hint: 'ask for --duration 1h or less',
+      },
+    );
   }
   const useSession = !last || (!opts.noSession && roleSeconds <= CHAINED_ROLE_MAX_SECONDS);
   const sessionFingerprint = JSON.stringify([chain.base.profile, chain.mfaSerial ?? null]);
@@ -82,7 +86,10 @@ export function planCredentials(chain: Chain, opts: PlanOptions): CredentialPlan
     sessionItem: sessionItem(chain.base.profile, chain.mfaSerial),
     sessionFingerprint,
     fingerprint: last
-      ? JSON.stringify([sessionFingerprint, chain.roles.map((r) => [r.roleArn, r.roleSessionName ?? null, r.externalId ?? null])])
+      ? JSON.stringify([
+          sessionFingerprint,
+          chain.roles.map((r) => [r.roleArn, r.roleSessionName ?? null, r.externalId ?? null]),
+        ])
       : sessionFingerprint,
     lockName: `${chain.base.profile}\u0000${chain.mfaSerial ?? ''}`,
   };

@@ -31,22 +31,36 @@ const PROFILE_NAME = /^[\w+.@-]+$/;
 
 /** Reject names IAM or the config file would refuse, before anything is created ('usage'). */
 export function validateSetupRequest(req: SetupRequest): void {
-  for (const [flag, value] of [['--user', req.user], ['--role', req.role]] as const) {
+  for (const [flag, value] of [
+    ['--user', req.user],
+    ['--role', req.role],
+  ] as const) {
     if (!IAM_NAME.test(value)) {
-      throw new MfaExecError('usage', `${flag} "${value}" is not an IAM name`, { hint: 'use 1 to 64 letters, digits and + = , . @ _ -' });
+      throw new MfaExecError('usage', `${flag} "${value}" is not an IAM name`, {
+        hint: 'use 1 to 64 letters, digits and + = , . @ _ -',
+      });
     }
   }
-  for (const [flag, value] of [['--profile', req.profile], ['--user', req.user]] as const) {
+  for (const [flag, value] of [
+    ['--profile', req.profile],
+    ['--user', req.user],
+  ] as const) {
     if (!PROFILE_NAME.test(value)) {
-      throw new MfaExecError('usage', `${flag} "${value}" cannot be a profile name in the config file`, { hint: 'use letters, digits and + . @ _ -' });
+      throw new MfaExecError('usage', `${flag} "${value}" cannot be a profile name in the config file`, {
+        hint: 'use letters, digits and + . @ _ -',
+      });
     }
   }
   if (req.profile === req.user) {
-    throw new MfaExecError('usage', `--profile "${req.profile}" is the user's own profile name`, { hint: 'give the role profile another name with --profile' });
+    throw new MfaExecError('usage', `--profile "${req.profile}" is the user's own profile name`, {
+      hint: 'give the role profile another name with --profile',
+    });
   }
   for (const arn of req.policyArns) {
     if (!POLICY_ARN.test(arn)) {
-      throw new MfaExecError('usage', `--policy-arn "${arn}" is not a managed policy ARN`, { hint: 'e.g. arn:aws:iam::aws:policy/ReadOnlyAccess' });
+      throw new MfaExecError('usage', `--policy-arn "${arn}" is not a managed policy ARN`, {
+        hint: 'e.g. arn:aws:iam::aws:policy/ReadOnlyAccess',
+      });
     }
   }
 }
@@ -54,14 +68,19 @@ export function validateSetupRequest(req: SetupRequest): void {
 /** The account and partition in a caller ARN (`arn:aws:iam::123456789012:user/admin`). */
 export function accountOf(callerArn: string): AccountRef {
   const m = /^arn:(aws[a-z-]*):(?:iam|sts)::(\d{12}):/.exec(callerArn);
-  if (!m) throw new MfaExecError('sts', `GetCallerIdentity answered an unexpected ARN "${callerArn}"`, { hint: 'check the STS endpoint setting' });
+  if (!m)
+    throw new MfaExecError('sts', `GetCallerIdentity answered an unexpected ARN "${callerArn}"`, {
+      hint: 'check the STS endpoint setting',
+    });
   return { partition: m[1]!, account: m[2]! };
 }
 
 /** The role's ARN. */
-export const roleArnOf = (ref: AccountRef, role: string): string => `arn:${ref.partition}:iam::${ref.account}:role/${role}`;
+export const roleArnOf = (ref: AccountRef, role: string): string =>
+  `arn:${ref.partition}:iam::${ref.account}:role/${role}`;
 /** The serial (ARN) of the virtual MFA device setup creates for `user` (named after the user). */
-export const mfaSerialOf = (ref: AccountRef, user: string): string => `arn:${ref.partition}:iam::${ref.account}:mfa/${user}`;
+export const mfaSerialOf = (ref: AccountRef, user: string): string =>
+  `arn:${ref.partition}:iam::${ref.account}:mfa/${user}`;
 /** The name of the user's inline policy that allows the AssumeRole. */
 export const userPolicyName = (role: string): string => `mfa-exec-assume-${role}`;
 
@@ -112,7 +131,11 @@ export function otpauthUri(seedBase32: string, user: string, account: string): s
 }
 
 /** The two config sections setup writes: the user's profile (its key is in the store) and the role profile. */
-export function profileSections(req: SetupRequest, roleArn: string, mfaSerial: string): { section: string; values: [string, string][] }[] {
+export function profileSections(
+  req: SetupRequest,
+  roleArn: string,
+  mfaSerial: string,
+): { section: string; values: [string, string][] }[] {
   return [
     { section: `profile ${req.user}`, values: [['region', req.region]] },
     {
@@ -128,7 +151,10 @@ export function profileSections(req: SetupRequest, roleArn: string, mfaSerial: s
 }
 
 /** The --dry-run text: every step in order with the exact policy documents, for `ref` (or ACCOUNT_ID). */
-export function describeSetup(req: SetupRequest, opts: { ref?: AccountRef; storeName: string; configLabel: string }): string {
+export function describeSetup(
+  req: SetupRequest,
+  opts: { ref?: AccountRef; storeName: string; configLabel: string },
+): string {
   const ref = opts.ref ?? { account: ACCOUNT_PLACEHOLDER, partition: 'aws' };
   const roleArn = roleArnOf(ref, req.role);
   const serial = mfaSerialOf(ref, req.user);
@@ -137,7 +163,9 @@ export function describeSetup(req: SetupRequest, opts: { ref?: AccountRef; store
     .join('\n\n');
   const lines = [
     'mfa-exec setup plan (dry run: no AWS call is made, nothing is created or written).',
-    ...(opts.ref ? [] : [`${ACCOUNT_PLACEHOLDER} stands for the account of the admin credentials (\`aws sts get-caller-identity\`).`]),
+    ...(opts.ref
+      ? []
+      : [`${ACCOUNT_PLACEHOLDER} stands for the account of the admin credentials (\`aws sts get-caller-identity\`).`]),
     '',
     `1. Create the role ${req.role} (${roleArn}) with this trust policy (principals of the account, MFA required):`,
     trustPolicy(ref),

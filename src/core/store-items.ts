@@ -102,7 +102,11 @@ export function parseItemName(
     const i = rest.indexOf(':');
     if (i < 0) return undefined;
     const serial = rest.slice(i + 1);
-    return { kind: 'session', base: decodeURIComponent(rest.slice(0, i)), mfaSerial: serial === '-' ? undefined : serial };
+    return {
+      kind: 'session',
+      base: decodeURIComponent(rest.slice(0, i)),
+      mfaSerial: serial === '-' ? undefined : serial,
+    };
   }
   return undefined;
 }

@@ -55,7 +55,14 @@ beforeAll(async () => {
   sts = await startFakeSts({
     users: [
       { userName: 'bad', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      { userName: 'bad2', accountId: A, accessKeyId: KEY2, secretAccessKey: SECRET2, mfaSerial: MFA2, totpSecret: TOTP2 },
+      {
+        userName: 'bad2',
+        accountId: A,
+        accessKeyId: KEY2,
+        secretAccessKey: SECRET2,
+        mfaSerial: MFA2,
+        totpSecret: TOTP2,
+      },
     ],
     roles: [{ roleArn: ROLE, requireMfa: true }],
   });
@@ -83,7 +90,8 @@ beforeEach(async () => {
 });
 
 const storeDir = () => join(box.dir, 'store');
-const openStore = () => createFileStore({ dir: storeDir(), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! });
+const openStore = () =>
+  createFileStore({ dir: storeDir(), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! });
 
 /** The AWS files and every item of the store, to prove that nothing was lost or cached. */
 async function snapshot(): Promise<{ config: string; credentials: string; items: [string, string | null][] }> {
@@ -97,7 +105,12 @@ async function snapshot(): Promise<{ config: string; credentials: string; items:
 }
 
 /** Runs `args` and checks the answer: exit status, exactly `message` on one stderr line, nothing on stdout, nothing changed. */
-async function expectAnswer(args: string[], status: number, message: string | RegExp, opts: { config?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+async function expectAnswer(
+  args: string[],
+  status: number,
+  message: string | RegExp,
+  opts: { config?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   if (opts.config !== undefined) await box.writeConfig(opts.config);
   const before = await snapshot();
   const r = await box.run(args, { env: opts.env });
@@ -113,25 +126,44 @@ async function expectAnswer(args: string[], status: number, message: string | Re
 
 describe('every bad input is answered with one line', () => {
   it('unknown profile: did-you-mean', async () => {
-    await expectAnswer(['export', 'tset'], 1, 'mfa-exec: profile "tset" not found in ~/.aws/config (did you mean "test"?)');
+    await expectAnswer(
+      ['export', 'tset'],
+      1,
+      'mfa-exec: profile "tset" not found in ~/.aws/config (did you mean "test"?)',
+    );
     expect(sts.count()).toBe(0);
   });
 
   it('source_profile cycle', async () => {
     const config = `${CONFIG}\n[profile a]\nrole_arn = ${ROLE}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE}\nsource_profile = a\n`;
-    await expectAnswer(['export', 'a'], 1, 'mfa-exec: profile "a": source_profile cycle a → b → a (end the chain at a profile without role_arn in ~/.aws/config)', { config });
+    await expectAnswer(
+      ['export', 'a'],
+      1,
+      'mfa-exec: profile "a": source_profile cycle a → b → a (end the chain at a profile without role_arn in ~/.aws/config)',
+      { config },
+    );
   });
 
   it('malformed config: a garbage line', async () => {
-    await expectAnswer(['export', 'test'], 1, 'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23 (comments start with # or ;))', {
-      config: `${CONFIG}this is not ini\n`,
-    });
+    await expectAnswer(
+      ['export', 'test'],
+      1,
+      'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23 (comments start with # or ;))',
+      {
+        config: `${CONFIG}this is not ini\n`,
+      },
+    );
   });
 
   it('malformed config: a section header without "]"', async () => {
-    await expectAnswer(['export', 'test'], 1, 'mfa-exec: ~/.aws/config:23: section header without a closing "]" (write [profile NAME] or [default])', {
-      config: `${CONFIG}[profile broken\nregion = eu-west-1\n`,
-    });
+    await expectAnswer(
+      ['export', 'test'],
+      1,
+      'mfa-exec: ~/.aws/config:23: section header without a closing "]" (write [profile NAME] or [default])',
+      {
+        config: `${CONFIG}[profile broken\nregion = eu-west-1\n`,
+      },
+    );
   });
 
   it('bad role_arn', async () => {
@@ -153,9 +185,21 @@ describe('every bad input is answered with one line', () => {
   });
 
   it('duration out of range: --duration below 15m and above 12h, --session-duration above 36h, duration_seconds in the profile', async () => {
-    await expectAnswer(['export', 'proc', '--duration', '10m'], 2, 'mfa-exec: role credentials (--duration / duration_seconds) of 10m is out of range (AWS allows 15m to 12h)');
-    await expectAnswer(['export', 'proc', '--duration', '13h'], 2, 'mfa-exec: role credentials (--duration / duration_seconds) of 13h is out of range (AWS allows 15m to 12h)');
-    await expectAnswer(['export', 'proc', '--session-duration', '40h'], 2, 'mfa-exec: an MFA session (--session-duration) of 40h is out of range (AWS allows 15m to 36h)');
+    await expectAnswer(
+      ['export', 'proc', '--duration', '10m'],
+      2,
+      'mfa-exec: role credentials (--duration / duration_seconds) of 10m is out of range (AWS allows 15m to 12h)',
+    );
+    await expectAnswer(
+      ['export', 'proc', '--duration', '13h'],
+      2,
+      'mfa-exec: role credentials (--duration / duration_seconds) of 13h is out of range (AWS allows 15m to 12h)',
+    );
+    await expectAnswer(
+      ['export', 'proc', '--session-duration', '40h'],
+      2,
+      'mfa-exec: an MFA session (--session-duration) of 40h is out of range (AWS allows 15m to 36h)',
+    );
     await expectAnswer(
       ['export', 'x'],
       1,
@@ -170,9 +214,14 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(['export', 'test', '--mfa-token', '12ab56'], 2, msg);
     await expectAnswer(['export', 'test', '--mfa-token', '12345'], 2, msg);
     await expectAnswer(['export', 'test', '--mfa-token', '1234567'], 2, msg);
-    await expectAnswer(['export', 'x'], 1, `mfa-exec: the MFA code from mfa_process is not 6 digits (give the current 6-digit code of the device ${MFA})`, {
-      config: `${CONFIG}\n[profile x]\nrole_arn = ${ROLE}\nsource_profile = base\nmfa_serial = ${MFA}\nmfa_process = echo abcdef\n`,
-    });
+    await expectAnswer(
+      ['export', 'x'],
+      1,
+      `mfa-exec: the MFA code from mfa_process is not 6 digits (give the current 6-digit code of the device ${MFA})`,
+      {
+        config: `${CONFIG}\n[profile x]\nrole_arn = ${ROLE}\nsource_profile = base\nmfa_serial = ${MFA}\nmfa_process = echo abcdef\n`,
+      },
+    );
     expect(sts.count()).toBe(0);
   });
 
@@ -185,9 +234,14 @@ describe('every bad input is answered with one line', () => {
       });
     });
     const started = Date.now();
-    await expectAnswer(['export', 'proc'], 1, `mfa-exec: cannot reach STS at http://127.0.0.1:${port} (check the network, the region, or AWS_ENDPOINT_URL_STS / endpoint_url)`, {
-      env: { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` },
-    });
+    await expectAnswer(
+      ['export', 'proc'],
+      1,
+      `mfa-exec: cannot reach STS at http://127.0.0.1:${port} (check the network, the region, or AWS_ENDPOINT_URL_STS / endpoint_url)`,
+      {
+        env: { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` },
+      },
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
@@ -202,7 +256,11 @@ describe('every bad input is answered with one line', () => {
 
   it('STS throttling that does not stop: one line after the retries', async () => {
     sts.setFailure({ status: 400, code: 'Throttling', message: 'Rate exceeded', times: 10 });
-    await expectAnswer(['export', 'test', '--mfa-token', '123456'], 1, 'mfa-exec: STS kept throttling the request (Throttling) after retries (wait a minute and run again)');
+    await expectAnswer(
+      ['export', 'test', '--mfa-token', '123456'],
+      1,
+      'mfa-exec: STS kept throttling the request (Throttling) after retries (wait a minute and run again)',
+    );
     expect(sts.count()).toBe(3);
   });
 
@@ -211,7 +269,9 @@ describe('every bad input is answered with one line', () => {
       ['export', 'x', '--mfa-token', '123456'],
       1,
       'mfa-exec: AWS does not recognise the access key stored for profile "ghost" (deleted or deactivated) (store a working key with `mfa-exec add ghost`)',
-      { config: `${CONFIG}\n[profile ghost]\nregion = eu-west-1\n[profile x]\nrole_arn = ${ROLE}\nsource_profile = ghost\nmfa_serial = ${MFA}\n` },
+      {
+        config: `${CONFIG}\n[profile ghost]\nregion = eu-west-1\n[profile x]\nrole_arn = ${ROLE}\nsource_profile = ghost\nmfa_serial = ${MFA}\n`,
+      },
     );
     expect(sts.calls.map((c) => c.status)).toEqual([403]);
   });
@@ -227,7 +287,12 @@ describe('every bad input is answered with one line', () => {
     sts.setCredentialLifetime(undefined);
     await openStore().set(
       sessionItem('base2', MFA2),
-      encodeEntry({ kind: 'session', credentials: { ...session, expiration: new Date(Date.now() + 8 * 3600_000) }, base: 'base2', fingerprint: JSON.stringify(['base2', MFA2]) }),
+      encodeEntry({
+        kind: 'session',
+        credentials: { ...session, expiration: new Date(Date.now() + 8 * 3600_000) },
+        base: 'base2',
+        fingerprint: JSON.stringify(['base2', MFA2]),
+      }),
     );
     await new Promise((r) => setTimeout(r, 1200));
     sts.resetCalls();
@@ -236,9 +301,15 @@ describe('every bad input is answered with one line', () => {
     expect(r.stderr).not.toContain('    at ');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).AccessKeyId).toMatch(/^ASIA/);
-    expect(sts.calls.map((c) => `${c.action} ${c.status}`)).toEqual(['AssumeRole 400', 'GetSessionToken 200', 'AssumeRole 200']);
+    expect(sts.calls.map((c) => `${c.action} ${c.status}`)).toEqual([
+      'AssumeRole 400',
+      'GetSessionToken 200',
+      'AssumeRole 200',
+    ]);
     // The refused session was replaced in the cache by the new one.
-    const cached = JSON.parse((await openStore().get(sessionItem('base2', MFA2)))!) as { credentials: { accessKeyId: string } };
+    const cached = JSON.parse((await openStore().get(sessionItem('base2', MFA2)))!) as {
+      credentials: { accessKeyId: string };
+    };
     expect(cached.credentials.accessKeyId).not.toBe(session.accessKeyId);
   });
 
@@ -266,22 +337,34 @@ describe('every bad input is answered with one line', () => {
       ['export', 'x'],
       1,
       'mfa-exec: no key stored for profile "nobody" (run `mfa-exec add nobody`, or `mfa-exec import nobody --scrub` to move it from the credentials file)',
-      { config: `${CONFIG}\n[profile x]\nrole_arn = ${ROLE}\nsource_profile = nobody\n[profile nobody]\nregion = eu-west-1\n` },
+      {
+        config: `${CONFIG}\n[profile x]\nrole_arn = ${ROLE}\nsource_profile = nobody\n[profile nobody]\nregion = eu-west-1\n`,
+      },
     );
   });
 
   it('keychain missing (no D-Bus there): a clear message within 5 s, no hang', async () => {
     const started = Date.now();
-    await expectAnswer(['export', 'test'], 1, 'mfa-exec: cannot reach the OS keychain (Secret Service over D-Bus) (start gnome-keyring or use --backend file)', {
-      env: { MFA_EXEC_BACKEND: 'keychain', DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(box.dir, 'no-such-bus')}` },
-    });
+    await expectAnswer(
+      ['export', 'test'],
+      1,
+      'mfa-exec: cannot reach the OS keychain (Secret Service over D-Bus) (start gnome-keyring or use --backend file)',
+      {
+        env: { MFA_EXEC_BACKEND: 'keychain', DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(box.dir, 'no-such-bus')}` },
+      },
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('file store: wrong passphrase', async () => {
-    await expectAnswer(['export', 'test'], 1, `mfa-exec: cannot open the file store ${join(storeDir(), 'store.enc')}: wrong passphrase or the file was modified (check MFA_EXEC_FILE_PASSPHRASE)`, {
-      env: { MFA_EXEC_FILE_PASSPHRASE: 'not the passphrase' },
-    });
+    await expectAnswer(
+      ['export', 'test'],
+      1,
+      `mfa-exec: cannot open the file store ${join(storeDir(), 'store.enc')}: wrong passphrase or the file was modified (check MFA_EXEC_FILE_PASSPHRASE)`,
+      {
+        env: { MFA_EXEC_FILE_PASSPHRASE: 'not the passphrase' },
+      },
+    );
   });
 
   it('file store: a tampered file', async () => {
@@ -293,7 +376,9 @@ describe('every bad input is answered with one line', () => {
     try {
       const r = await box.run(['export', 'test']);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe(`mfa-exec: cannot open the file store ${path}: wrong passphrase or the file was modified (check MFA_EXEC_FILE_PASSPHRASE)\n`);
+      expect(r.stderr).toBe(
+        `mfa-exec: cannot open the file store ${path}: wrong passphrase or the file was modified (check MFA_EXEC_FILE_PASSPHRASE)\n`,
+      );
       expect(r.code).toBe(1);
       expect(readFileSync(path).equals(bad)).toBe(true); // not "repaired" by overwriting
     } finally {
@@ -309,9 +394,14 @@ describe('every bad input is answered with one line', () => {
   });
 
   it('the nesting guard', async () => {
-    await expectAnswer(['test', '--', 'true'], 1, 'mfa-exec: already inside an mfa-exec subshell for profile "test" (exit it first, or unset MFA_EXEC_PROFILE to nest on purpose)', {
-      env: { MFA_EXEC_PROFILE: 'test' },
-    });
+    await expectAnswer(
+      ['test', '--', 'true'],
+      1,
+      'mfa-exec: already inside an mfa-exec subshell for profile "test" (exit it first, or unset MFA_EXEC_PROFILE to nest on purpose)',
+      {
+        env: { MFA_EXEC_PROFILE: 'test' },
+      },
+    );
   });
 
   it('no terminal and no code source', async () => {

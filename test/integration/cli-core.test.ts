@@ -68,8 +68,22 @@ function envOf(stdout: string): Record<string, string> {
 beforeAll(async () => {
   sts = await startFakeSts({
     users: [
-      { userName: 'test_iam_user', accountId: ACCOUNT, accessKeyId: KEY_ID, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      { userName: 'second_user', accountId: ACCOUNT, accessKeyId: KEY_ID2, secretAccessKey: SECRET2, mfaSerial: MFA2, totpSecret: TOTP2 },
+      {
+        userName: 'test_iam_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID,
+        secretAccessKey: SECRET,
+        mfaSerial: MFA,
+        totpSecret: TOTP,
+      },
+      {
+        userName: 'second_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID2,
+        secretAccessKey: SECRET2,
+        mfaSerial: MFA2,
+        totpSecret: TOTP2,
+      },
     ],
     roles: [
       { roleArn: ROLE, requireMfa: true, maxSessionDuration: 43200 },
@@ -87,12 +101,16 @@ describe('core flow on the file store', () => {
     box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
     box.env.AWS_ENDPOINT_URL_STS = sts.url;
     await box.writeConfig(CONFIG);
-    const added = await box.run(['add', 'test_iam_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    const added = await box.run(['add', 'test_iam_user', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+    });
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('…MPLE');
     expect(added.stdout).not.toContain(KEY_ID);
-    const again = await box.run(['add', 'sessiononly', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    const again = await box.run(['add', 'sessiononly', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+    });
     expect(again.code).toBe(0);
   });
   afterAll(async () => {
@@ -112,7 +130,9 @@ describe('core flow on the file store', () => {
   });
 
   it('exec gives the child role credentials: one GetSessionToken and one AssumeRole', async () => {
-    const r = await box.run(['test', '--', 'print-env'], { env: { AWS_PROFILE: 'other', AWS_DEFAULT_PROFILE: 'x', AWS_ACCESS_KEY_ID: 'AKIAOLD', KEEP_ME: 'yes' } });
+    const r = await box.run(['test', '--', 'print-env'], {
+      env: { AWS_PROFILE: 'other', AWS_DEFAULT_PROFILE: 'x', AWS_ACCESS_KEY_ID: 'AKIAOLD', KEEP_ME: 'yes' },
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const env = envOf(r.stdout);
@@ -168,11 +188,15 @@ describe('core flow on the file store', () => {
     expect((await box.run(['test', '--', 'kill-self', 'TERM'])).code).toBe(143);
     const missing = await box.run(['test', '--', 'no-such-command-anywhere']);
     expect(missing.code).toBe(127);
-    expect(missing.stderr).toBe('mfa-exec: command not found: no-such-command-anywhere (check the name or your PATH)\n');
+    expect(missing.stderr).toBe(
+      'mfa-exec: command not found: no-such-command-anywhere (check the name or your PATH)\n',
+    );
   });
 
   it('with no command, exec runs a subshell ($SHELL) with the credentials', async () => {
-    const r = await box.run(['test'], { input: 'echo "in $MFA_EXEC_PROFILE with ${AWS_ACCESS_KEY_ID%%????????????????}"; exit 7\n' });
+    const r = await box.run(['test'], {
+      input: 'echo "in $MFA_EXEC_PROFILE with ${AWS_ACCESS_KEY_ID%%????????????????}"; exit 7\n',
+    });
     expect(r.code).toBe(7);
     expect(r.stdout).toBe('in test with ASIA\n');
   });
@@ -180,7 +204,9 @@ describe('core flow on the file store', () => {
   it('the real aws CLI as the child sees the assumed role', async () => {
     const r = await box.run(['test', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/CREATED_ROLE/${JSON.parse(r.stdout).Arn.split('/').pop()}`);
+    expect(JSON.parse(r.stdout).Arn).toBe(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/CREATED_ROLE/${JSON.parse(r.stdout).Arn.split('/').pop()}`,
+    );
     expect(sts.count('GetCallerIdentity')).toBe(1);
   });
 
@@ -190,8 +216,12 @@ describe('core flow on the file store', () => {
     const parsed = JSON.parse(json.stdout);
     expect(Object.keys(parsed)).toEqual(['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
     expect(parsed.Version).toBe(1);
-    await box.writeConfig(`${CONFIG}\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = us-east-1\n`);
-    const { stdout } = await run('aws', ['sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json'], { env: box.env });
+    await box.writeConfig(
+      `${CONFIG}\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = us-east-1\n`,
+    );
+    const { stdout } = await run('aws', ['sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json'], {
+      env: box.env,
+    });
     expect(JSON.parse(stdout).Arn).toContain(':assumed-role/CREATED_ROLE/');
   });
 
@@ -222,7 +252,9 @@ describe('core flow on the file store', () => {
   it('a profile without role_arn gets the MFA session itself', async () => {
     const r = await box.run(['sessiononly', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
     // Same device as `test` above: within the same 30 s window mfa-exec waits for a fresh code, and says so.
-    expect(r.stderr).toMatch(/^(|mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n)$/);
+    expect(r.stderr).toMatch(
+      /^(|mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n)$/,
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/test_iam_user`);
     expect(sts.count('AssumeRole')).toBe(0);
@@ -248,12 +280,24 @@ describe('core flow on the file store', () => {
   it('list shows keys and cached sessions, as a table and as JSON', async () => {
     const j = await box.run(['list', '--json']);
     expect(j.code).toBe(0);
-    const rows = JSON.parse(j.stdout) as { profile: string; hasStoredKey: boolean; sessions: { kind: string; expiration: string }[]; roleArn: string | null; sourceProfile: string | null; mfaSerial: string | null }[];
+    const rows = JSON.parse(j.stdout) as {
+      profile: string;
+      hasStoredKey: boolean;
+      sessions: { kind: string; expiration: string }[];
+      roleArn: string | null;
+      sourceProfile: string | null;
+      mfaSerial: string | null;
+    }[];
     const byName = Object.fromEntries(rows.map((r) => [r.profile, r]));
     expect(byName.test_iam_user!.hasStoredKey).toBe(true);
     expect(byName.sessiononly!.sessions.map((s) => s.kind)).toEqual(['session']);
     expect(byName.test2!.sessions.map((s) => s.kind)).toEqual(['role']);
-    expect(byName.test!).toMatchObject({ roleArn: ROLE, sourceProfile: 'test_iam_user', mfaSerial: MFA, hasStoredKey: false });
+    expect(byName.test!).toMatchObject({
+      roleArn: ROLE,
+      sourceProfile: 'test_iam_user',
+      mfaSerial: MFA,
+      hasStoredKey: false,
+    });
     expect(byName.test!.sessions[0]!.kind).toBe('role');
     expect(byName.test_iam_user!.roleArn).toBeNull();
     const t = await box.run(['list']);
@@ -265,7 +309,11 @@ describe('core flow on the file store', () => {
   it('clear drops cached credentials only; remove drops the key and everything made from it', async () => {
     const c = await box.run(['clear']);
     expect(c.code).toBe(0);
-    let rows = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; hasStoredKey: boolean; sessions: unknown[] }[];
+    let rows = JSON.parse((await box.run(['list', '--json'])).stdout) as {
+      profile: string;
+      hasStoredKey: boolean;
+      sessions: unknown[];
+    }[];
     expect(rows.every((r) => r.sessions.length === 0)).toBe(true);
     expect(rows.find((r) => r.profile === 'test_iam_user')!.hasStoredKey).toBe(true);
     const rm = await box.run(['remove', 'test_iam_user']);
@@ -274,7 +322,9 @@ describe('core flow on the file store', () => {
     expect(rows.find((r) => r.profile === 'test_iam_user')!.hasStoredKey).toBe(false);
     const again = await box.run(['test', '--', 'true']);
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe('mfa-exec: no key stored for profile "test_iam_user" (run `mfa-exec add test_iam_user`, or `mfa-exec import test_iam_user --scrub` to move it from the credentials file)\n');
+    expect(again.stderr).toBe(
+      'mfa-exec: no key stored for profile "test_iam_user" (run `mfa-exec add test_iam_user`, or `mfa-exec import test_iam_user --scrub` to move it from the credentials file)\n',
+    );
     const twice = await box.run(['remove', 'test_iam_user']);
     expect(twice.code).toBe(1);
   });
@@ -286,7 +336,9 @@ describe('MFA codes and errors', () => {
     b = await makeSandbox({ backend: 'file' });
     b.env.AWS_ENDPOINT_URL_STS = sts.url;
     await b.writeConfig(CONFIG.replace(/mfa_process = totp-code\n/g, '').replaceAll(MFA, MFA2));
-    const added = await b.run(['add', 'test_iam_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID2, AWS_SECRET_ACCESS_KEY: SECRET2 } });
+    const added = await b.run(['add', 'test_iam_user', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID2, AWS_SECRET_ACCESS_KEY: SECRET2 },
+    });
     expect(added.code).toBe(0);
   });
   afterAll(async () => {
@@ -298,7 +350,9 @@ describe('MFA codes and errors', () => {
     const r = await b.run(['test', '--', 'true']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^mfa-exec: an MFA code for arn:aws:iam::123456789012:mfa\/SECOND_MFA is needed, but there is no terminal to ask on \(give it with --mfa-token CODE, set mfa_process in the profile/);
+    expect(r.stderr).toMatch(
+      /^mfa-exec: an MFA code for arn:aws:iam::123456789012:mfa\/SECOND_MFA is needed, but there is no terminal to ask on \(give it with --mfa-token CODE, set mfa_process in the profile/,
+    );
     expect(r.stderr.split('\n').length).toBe(2);
     expect(sts.count()).toBe(0);
   });
@@ -373,7 +427,9 @@ describe('MFA codes and errors', () => {
 
   it('--version and --help', async () => {
     const v = await b.run(['--version']);
-    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version);
+    expect(v.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')).version,
+    );
     const h = await b.run(['exec', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('--session-duration');

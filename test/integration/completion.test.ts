@@ -147,7 +147,9 @@ describe('the shell to complete for', () => {
     const r = await box.run(['completion'], { env: { SHELL: '/bin/sh' } });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^mfa-exec: no shell named, and \$SHELL \(\/bin\/sh\) is not bash, zsh or fish \(.*completion bash\|zsh\|fish.*\)\n$/);
+    expect(r.stderr).toMatch(
+      /^mfa-exec: no shell named, and \$SHELL \(\/bin\/sh\) is not bash, zsh or fish \(.*completion bash\|zsh\|fish.*\)\n$/,
+    );
   });
 
   it('is a usage error with a did-you-mean for an unknown shell', async () => {

@@ -16,7 +16,11 @@ import { requireKeyringOrSkip, startPrivateKeyring, type PrivateKeyring } from '
 
 const ACCOUNT = '210987654321';
 // One user and MFA device per test: the fake, like AWS, rejects a code used twice.
-const USERS = ['KRUGS4ZANFZSAYJAONSWG4TFOQQGC3TE', 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U', 'GEZDGNBVGY3TQOJQMFRGGZDFMZTWQ2LK'].map((totpSecret, i) => ({
+const USERS = [
+  'KRUGS4ZANFZSAYJAONSWG4TFOQQGC3TE',
+  'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U',
+  'GEZDGNBVGY3TQOJQMFRGGZDFMZTWQ2LK',
+].map((totpSecret, i) => ({
   userName: `concurrency${i}`,
   accountId: ACCOUNT,
   accessKeyId: `AKIACONCURRENCY000${i}`,
@@ -48,13 +52,19 @@ afterAll(() => sts.close());
 beforeEach(() => sts.resetCalls());
 
 /** A sandbox whose mfa_process logs each run to `log` and prints the current code. */
-async function sandbox(user: FakeUser, opts: { backend: 'file' | 'keychain'; keyringEnv?: Record<string, string> }, mfaProcess = 'totp-code'): Promise<{ box: Sandbox; log: string }> {
+async function sandbox(
+  user: FakeUser,
+  opts: { backend: 'file' | 'keychain'; keyringEnv?: Record<string, string> },
+  mfaProcess = 'totp-code',
+): Promise<{ box: Sandbox; log: string }> {
   const box = await makeSandbox({ ...opts, env: { TEST_TOTP_SECRET: user.totpSecret! } });
   const log = join(box.dir, 'mfa.log');
   box.env.TEST_MFA_LOG = log;
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(config(user, mfaProcess));
-  const added = await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } });
+  const added = await box.run(['add', 'base', '--env'], {
+    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
+  });
   expect(added.stderr).toBe('');
   expect(added.code).toBe(0);
   return { box, log };
@@ -76,7 +86,13 @@ function expectOneSetOfCredentials(results: RunResult[]): void {
   }
   const outputs = new Set(results.map((r) => r.stdout));
   expect(outputs.size).toBe(1);
-  const creds = JSON.parse(results[0]!.stdout) as { Version: number; AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string };
+  const creds = JSON.parse(results[0]!.stdout) as {
+    Version: number;
+    AccessKeyId: string;
+    SecretAccessKey: string;
+    SessionToken: string;
+    Expiration: string;
+  };
   expect(creds.Version).toBe(1);
   expect(creds.AccessKeyId).toMatch(/^ASIA/);
   expect(creds.SessionToken.length).toBeGreaterThan(100);
@@ -94,7 +110,9 @@ describe('one MFA prompt for many processes', () => {
       expect(sts.count('AssumeRole')).toBe(1);
       expect(sts.calls.every((c) => c.status === 200)).toBe(true);
       // The figure for the closing note (not asserted: the machine may be loaded).
-      console.log(`concurrency (file store): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`);
+      console.log(
+        `concurrency (file store): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`,
+      );
       // No lock is left behind.
       expect(readdirSync(join(box.dir, 'run', 'mfa-exec', 'locks')).filter((f) => f.endsWith('.lock'))).toEqual([]);
     } finally {
@@ -112,7 +130,9 @@ describe('one MFA prompt for many processes', () => {
       expect(runs(log)).toBe(1);
       expect(sts.count('GetSessionToken')).toBe(1);
       expect(sts.count('AssumeRole')).toBe(1);
-      console.log(`concurrency (keychain store): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`);
+      console.log(
+        `concurrency (keychain store): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`,
+      );
     } finally {
       await box.cleanup();
       await keyring.stop();
@@ -124,7 +144,9 @@ describe('one MFA prompt for many processes', () => {
     const { box, log } = await sandbox(USERS[2]!, { backend: 'file' });
     const slow = join(box.dir, 'slow-code');
     const marker = join(box.dir, 'holder-waiting');
-    writeFileSync(slow, `#!/bin/sh\nif [ -n "$HOLDER" ]; then : > "${marker}"; exec sleep 60; fi\nexec totp-code\n`, { mode: 0o755 });
+    writeFileSync(slow, `#!/bin/sh\nif [ -n "$HOLDER" ]; then : > "${marker}"; exec sleep 60; fi\nexec totp-code\n`, {
+      mode: 0o755,
+    });
     await box.writeConfig(config(USERS[2]!, slow));
     try {
       const holder = spawn(process.execPath, [BIN, 'export', 'test', '--format', 'json'], {
@@ -145,7 +167,9 @@ describe('one MFA prompt for many processes', () => {
       const waiter = await box.run(['export', 'test', '--format', 'json']);
       const ms = Date.now() - started;
       // No terminal here, so the notice of a long wait (over 3 s) goes to stderr.
-      expect(waiter.stderr).toMatch(/^(|mfa-exec: waiting for another mfa-exec that is getting the same credentials \(answer its MFA prompt\)\n)$/);
+      expect(waiter.stderr).toMatch(
+        /^(|mfa-exec: waiting for another mfa-exec that is getting the same credentials \(answer its MFA prompt\)\n)$/,
+      );
       expect(waiter.code).toBe(0);
       expect(JSON.parse(waiter.stdout).AccessKeyId).toMatch(/^ASIA/);
       expect(runs(log)).toBe(1); // the waiter's own mfa_process; the holder's never logged
@@ -171,7 +195,9 @@ describe('one MFA prompt for many processes', () => {
       const error = await waiter.withLock('key\u0000device', async () => 'ran').catch((e: unknown) => e);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(isMfaExecError(error)).toBe(true);
-      expect((error as Error).message).toBe('gave up after 2s waiting for another mfa-exec that is getting the same credentials');
+      expect((error as Error).message).toBe(
+        'gave up after 2s waiting for another mfa-exec that is getting the same credentials',
+      );
       release();
       await holding;
       // Once released, the lock is free again at once.
@@ -187,12 +213,20 @@ describe('one MFA prompt for many processes', () => {
       const names = Array.from({ length: 8 }, (_, i) => `p${i}`);
       await box.writeConfig(names.map((p) => `[profile ${p}]\nregion = eu-west-1\n`).join('\n'));
       const results = await Promise.all(
-        names.map((p) => runCli(['add', p, '--env'], { ...box.env, AWS_ACCESS_KEY_ID: USERS[0]!.accessKeyId, AWS_SECRET_ACCESS_KEY: USERS[0]!.secretAccessKey })),
+        names.map((p) =>
+          runCli(['add', p, '--env'], {
+            ...box.env,
+            AWS_ACCESS_KEY_ID: USERS[0]!.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: USERS[0]!.secretAccessKey,
+          }),
+        ),
       );
       for (const r of results) expect(r.code).toBe(0);
       const after = await box.run(['list', '--json']);
       expect(after.code).toBe(0);
-      const stored = (JSON.parse(after.stdout) as { profile: string; hasStoredKey: boolean }[]).filter((p) => p.hasStoredKey).map((p) => p.profile);
+      const stored = (JSON.parse(after.stdout) as { profile: string; hasStoredKey: boolean }[])
+        .filter((p) => p.hasStoredKey)
+        .map((p) => p.profile);
       expect(stored.sort()).toEqual(names);
     } finally {
       await box.cleanup();

@@ -4,7 +4,12 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreatePolicyCommand, IAMClient, PutUserPolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreatePolicyCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeKey } from '../../src/core/store-items.js';
@@ -12,7 +17,10 @@ import { makeSandbox, type Sandbox } from '../support/cli.js';
 import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
-const ADMIN = { AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0003', AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000003' };
+const ADMIN = {
+  AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0003',
+  AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000003',
+};
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/DAVE_ROLE';
 
 interface Report {
@@ -29,11 +37,32 @@ let sdk: IAMClient;
 beforeAll(async () => {
   moto = await startMoto();
   proxy = await startAwsProxy(moto.url);
-  sdk = new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY } });
-  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' }] });
+  sdk = new IAMClient({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
+  });
+  const doc = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' }],
+  });
   const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: 'Ec2Read', PolicyDocument: doc }));
   box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
-  const r = await box.run(['setup', '--user', 'dave', '--role', 'DAVE_ROLE', '--profile', 'dwork', '--policy-arn', policy.Policy!.Arn!, '--store-totp'], { env: ADMIN });
+  const r = await box.run(
+    [
+      'setup',
+      '--user',
+      'dave',
+      '--role',
+      'DAVE_ROLE',
+      '--profile',
+      'dwork',
+      '--policy-arn',
+      policy.Policy!.Arn!,
+      '--store-totp',
+    ],
+    { env: ADMIN },
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
 });
@@ -71,13 +100,17 @@ describe('doctor on a good set-up', () => {
     expect(report.ok).toBe(true);
     expect(code).toBe(0);
     expect(report.checks.find((c) => c.check === 'key age')!.message).toBe('the key was created 0 days ago');
-    expect(report.checks.find((c) => c.check === 'mfa device')!.message).toBe('arn:aws:iam::123456789012:mfa/dave is assigned to user dave');
+    expect(report.checks.find((c) => c.check === 'mfa device')!.message).toBe(
+      'arn:aws:iam::123456789012:mfa/dave is assigned to user dave',
+    );
   });
 
   it('prints a readable checklist without --json', async () => {
     const r = await box.run(['doctor', 'dwork']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^mfa-exec doctor: profile "dwork"\n  ok    config +profile "dwork" resolves: dave \(stored key\) → arn:aws:iam::123456789012:role\/DAVE_ROLE\n/);
+    expect(r.stdout).toMatch(
+      /^mfa-exec doctor: profile "dwork"\n  ok    config +profile "dwork" resolves: dave \(stored key\) → arn:aws:iam::123456789012:role\/DAVE_ROLE\n/,
+    );
     expect(r.stdout.trimEnd().split('\n').pop()).toBe('all checks passed');
   });
 
@@ -106,13 +139,21 @@ describe('doctor on a good set-up', () => {
 
 describe('doctor on a broken set-up', () => {
   beforeAll(async () => {
-    const open = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] };
+    const open = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+    };
     await sdk.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'DAVE_ROLE', PolicyDocument: JSON.stringify(open) }));
     const extra = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
-    await sdk.send(new PutUserPolicyCommand({ UserName: 'dave', PolicyName: 'extra', PolicyDocument: JSON.stringify(extra) }));
+    await sdk.send(
+      new PutUserPolicyCommand({ UserName: 'dave', PolicyName: 'extra', PolicyDocument: JSON.stringify(extra) }),
+    );
     const store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
     const key = decodeKey(await store.get('key:dave'))!;
-    await writeFile(box.credentialsPath, `[dave]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`);
+    await writeFile(
+      box.credentialsPath,
+      `[dave]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
+    );
   });
 
   it('fails each mistake with its fix and exits 1', async () => {
@@ -120,18 +161,33 @@ describe('doctor on a broken set-up', () => {
     expect(code).toBe(1);
     expect(report.ok).toBe(false);
     const byName = Object.fromEntries(report.checks.map((c) => [c.check, c]));
-    expect(statuses(report)).toMatchObject({ config: 'ok', 'stored key': 'ok', 'credentials file': 'fail', 'role trust role/DAVE_ROLE': 'fail', 'user permissions': 'fail', 'mfa device': 'ok' });
+    expect(statuses(report)).toMatchObject({
+      config: 'ok',
+      'stored key': 'ok',
+      'credentials file': 'fail',
+      'role trust role/DAVE_ROLE': 'fail',
+      'user permissions': 'fail',
+      'mfa device': 'ok',
+    });
     expect(byName['credentials file']!.fix).toBe('run `mfa-exec import dave --scrub`');
-    expect(byName['role trust role/DAVE_ROLE']!.message).toBe('the trust policy allows sts:AssumeRole without MFA (no Bool aws:MultiFactorAuthPresent = true condition)');
-    expect(byName['role trust role/DAVE_ROLE']!.fix).toContain('aws iam update-assume-role-policy --role-name DAVE_ROLE');
+    expect(byName['role trust role/DAVE_ROLE']!.message).toBe(
+      'the trust policy allows sts:AssumeRole without MFA (no Bool aws:MultiFactorAuthPresent = true condition)',
+    );
+    expect(byName['role trust role/DAVE_ROLE']!.fix).toContain(
+      'aws iam update-assume-role-policy --role-name DAVE_ROLE',
+    );
     expect(byName['user permissions']!.message).toBe('user dave may do more than sts:AssumeRole: inline policy extra');
-    expect(byName['user permissions']!.fix).toBe('remove them: aws iam delete-user-policy --user-name dave --policy-name extra');
+    expect(byName['user permissions']!.fix).toBe(
+      'remove them: aws iam delete-user-policy --user-name dave --policy-name extra',
+    );
   });
 
   it('the text report puts the fix under each failure', async () => {
     const r = await box.run(['doctor', 'dwork']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/ FAIL  credentials file +a key for "dave" is still in ~\/\.aws\/credentials in plain text\n +fix: run `mfa-exec import dave --scrub`\n/);
+    expect(r.stdout).toMatch(
+      / FAIL  credentials file +a key for "dave" is still in ~\/\.aws\/credentials in plain text\n +fix: run `mfa-exec import dave --scrub`\n/,
+    );
     expect(r.stdout.trimEnd().split('\n').pop()).toBe('3 failed, 0 warnings');
   });
 
@@ -147,7 +203,12 @@ describe('doctor on a broken set-up', () => {
     const r = await box.run(['doctor', 'x', '--json'], { env: { AWS_CONFIG_FILE: join(box.dir, 'bad.config') } });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).checks).toEqual([
-      { check: 'config', status: 'fail', message: expect.stringContaining('bad.config:1: section header without a closing "]"'), fix: 'write [profile NAME] or [default]' },
+      {
+        check: 'config',
+        status: 'fail',
+        message: expect.stringContaining('bad.config:1: section header without a closing "]"'),
+        fix: 'write [profile NAME] or [default]',
+      },
     ]);
   });
 });

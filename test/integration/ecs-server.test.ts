@@ -40,7 +40,16 @@ let box: Sandbox;
 
 beforeAll(async () => {
   sts = await startFakeSts({
-    users: [{ userName: 'ecs_user', accountId: ACCOUNT, accessKeyId: KEY_ID, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP }],
+    users: [
+      {
+        userName: 'ecs_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID,
+        secretAccessKey: SECRET,
+        mfaSerial: MFA,
+        totpSecret: TOTP,
+      },
+    ],
     roles: [
       { roleArn: ROLE, requireMfa: true },
       { roleArn: SHORT_ROLE, requireMfa: true },
@@ -49,7 +58,9 @@ beforeAll(async () => {
   box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(CONFIG);
-  const added = await box.run(['add', 'ecs_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+  const added = await box.run(['add', 'ecs_user', '--env'], {
+    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+  });
   expect(added.code).toBe(0);
 });
 afterAll(async () => {
@@ -91,7 +102,17 @@ describe('exec --ecs-server', () => {
     expect(js.stderr).toBe('');
     expect(js.code).toBe(0);
     expect(js.stdout.trim()).toContain(assumed('ECS_ROLE'));
-    const cli = await box.run(['exec', 'ecs', '--ecs-server', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const cli = await box.run([
+      'exec',
+      'ecs',
+      '--ecs-server',
+      '--',
+      'aws',
+      'sts',
+      'get-caller-identity',
+      '--output',
+      'json',
+    ]);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout).Arn).toContain(assumed('ECS_ROLE'));
@@ -100,9 +121,12 @@ describe('exec --ecs-server', () => {
   });
 
   it('refuses a missing or wrong token, a foreign Host, other methods and paths; closes the port when the child exits', async () => {
-    const r = await box.run(['exec', 'ecs', '--ecs-server', '--debug', '--', process.execPath, join(CLIENTS, 'raw-http.mjs')], {
-      env: { LATENCY_REQUESTS: '300' },
-    });
+    const r = await box.run(
+      ['exec', 'ecs', '--ecs-server', '--debug', '--', process.execPath, join(CLIENTS, 'raw-http.mjs')],
+      {
+        env: { LATENCY_REQUESTS: '300' },
+      },
+    );
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.good).toBe(200);
@@ -124,7 +148,9 @@ describe('exec --ecs-server', () => {
     expect(r.stderr).not.toMatch(/ASIA[A-Z0-9]{16}/);
     expect(await portClosed(out.url)).toBe(true);
     // Figures for the closing note (no timing assertion: the machine may be loaded).
-    process.stdout.write(`ecs-server latency over ${out.latencyMs.n} requests: p50 ${out.latencyMs.p50.toFixed(2)} ms, p99 ${out.latencyMs.p99.toFixed(2)} ms, max ${out.latencyMs.max.toFixed(2)} ms\n`);
+    process.stdout.write(
+      `ecs-server latency over ${out.latencyMs.n} requests: p50 ${out.latencyMs.p50.toFixed(2)} ms, p99 ${out.latencyMs.p99.toFixed(2)} ms, max ${out.latencyMs.max.toFixed(2)} ms\n`,
+    );
   });
 
   it("passes the child's exit status through", async () => {
@@ -141,9 +167,12 @@ describe('exec --ecs-server', () => {
     const seconds = 42;
     sts.setCredentialLifetime(lifetime);
     try {
-      const r = await box.run(['exec', 'short', '--ecs-server', '--', process.execPath, join(CLIENTS, 'js-identity-loop.mjs')], {
-        env: { LOOP_SECONDS: String(seconds) },
-      });
+      const r = await box.run(
+        ['exec', 'short', '--ecs-server', '--', process.execPath, join(CLIENTS, 'js-identity-loop.mjs')],
+        {
+          env: { LOOP_SECONDS: String(seconds) },
+        },
+      );
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);

@@ -85,7 +85,9 @@ async function stsError(p: Promise<unknown>): Promise<{ code: string; status: nu
 }
 
 const sessionWithMfa = async (): Promise<Keys> =>
-  keysOf((await sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: code() }))).Credentials);
+  keysOf(
+    (await sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: code() }))).Credentials,
+  );
 
 // Environment for the aws CLI / boto3 children: nothing from the developer's AWS set-up.
 const childEnv = (keys: Keys): Record<string, string> => ({
@@ -104,19 +106,27 @@ const childEnv = (keys: Keys): Record<string, string> => ({
 describe('fake STS with the AWS SDK for JavaScript v3', () => {
   it('walks key -> MFA session -> role and reports each identity', async () => {
     await start();
-    expect((await sts(aliceKeys()).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/alice`);
+    expect((await sts(aliceKeys()).send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      `arn:aws:iam::${ACCOUNT}:user/alice`,
+    );
 
     const mfaCode = code();
     const before = Date.now();
-    const session = (await sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: mfaCode }))).Credentials;
+    const session = (
+      await sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: mfaCode }))
+    ).Credentials;
     expect(session?.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
     expect(session?.SecretAccessKey).toHaveLength(40);
     expect(session?.SessionToken?.length).toBeGreaterThan(100);
     const lifetime = (session?.Expiration?.getTime() ?? 0) - before;
     expect(Math.abs(lifetime - 43200_000)).toBeLessThan(5_000);
-    expect((await sts(keysOf(session)).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/alice`);
+    expect((await sts(keysOf(session)).send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      `arn:aws:iam::${ACCOUNT}:user/alice`,
+    );
 
-    const role = await sts(keysOf(session)).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 'alice-cli' }));
+    const role = await sts(keysOf(session)).send(
+      new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 'alice-cli' }),
+    );
     expect(role.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/admin/alice-cli`);
     expect(role.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]+:alice-cli$/);
     expect(Math.abs((role.Credentials?.Expiration?.getTime() ?? 0) - Date.now() - 3600_000)).toBeLessThan(5_000);
@@ -130,7 +140,10 @@ describe('fake STS with the AWS SDK for JavaScript v3', () => {
       ['AssumeRole', 200],
       ['GetCallerIdentity', 200],
     ]);
-    expect(fake.calls[1]).toMatchObject({ accessKeyId: alice.accessKeyId, params: { SerialNumber: SERIAL, TokenCode: '***' } });
+    expect(fake.calls[1]).toMatchObject({
+      accessKeyId: alice.accessKeyId,
+      params: { SerialNumber: SERIAL, TokenCode: '***' },
+    });
     expect(JSON.stringify(fake.calls)).not.toContain(mfaCode);
     expect(fake.count('AssumeRole')).toBe(1);
     fake.resetCalls();
@@ -151,21 +164,29 @@ describe('fake STS with other clients', () => {
     await start();
     const aws = async (keys: Keys, ...args: string[]): Promise<any> =>
       JSON.parse((await run('aws', [...args, '--output', 'json'], { env: childEnv(keys) })).stdout);
-    const session = (await aws(aliceKeys(), 'sts', 'get-session-token', '--serial-number', SERIAL, '--token-code', code())).Credentials;
+    const session = (
+      await aws(aliceKeys(), 'sts', 'get-session-token', '--serial-number', SERIAL, '--token-code', code())
+    ).Credentials;
     expect(session.AccessKeyId).toMatch(/^ASIA/);
     expect(session.Expiration).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|\+00:00)$/);
-    const sessionKeys = { accessKeyId: session.AccessKeyId, secretAccessKey: session.SecretAccessKey, sessionToken: session.SessionToken };
+    const sessionKeys = {
+      accessKeyId: session.AccessKeyId,
+      secretAccessKey: session.SecretAccessKey,
+      sessionToken: session.SessionToken,
+    };
     const role = await aws(sessionKeys, 'sts', 'assume-role', '--role-arn', MFA_ROLE, '--role-session-name', 'cli');
     const roleKeys = {
       accessKeyId: role.Credentials.AccessKeyId,
       secretAccessKey: role.Credentials.SecretAccessKey,
       sessionToken: role.Credentials.SessionToken,
     };
-    expect((await aws(roleKeys, 'sts', 'get-caller-identity')).Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/admin/cli`);
-    // the CLI sees AWS errors as AWS errors
-    const bad = await run('aws', ['sts', 'get-caller-identity'], { env: childEnv({ ...aliceKeys(), accessKeyId: 'AKIANOBODY0000000000' }) }).catch(
-      (e: { stderr: string }) => e.stderr,
+    expect((await aws(roleKeys, 'sts', 'get-caller-identity')).Arn).toBe(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/admin/cli`,
     );
+    // the CLI sees AWS errors as AWS errors
+    const bad = await run('aws', ['sts', 'get-caller-identity'], {
+      env: childEnv({ ...aliceKeys(), accessKeyId: 'AKIANOBODY0000000000' }),
+    }).catch((e: { stderr: string }) => e.stderr);
     expect(bad).toContain('(InvalidClientTokenId)');
   });
 
@@ -193,7 +214,9 @@ describe('fake STS enforces AWS rules', () => {
     await start();
     const window = new Set([code(-1), code(), code(1)]);
     const wrong = ['000000', '111111', '222222', '333333'].find((c) => !window.has(c)) ?? '';
-    const err = await stsError(sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: wrong })));
+    const err = await stsError(
+      sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: wrong })),
+    );
     expect(err).toEqual({ code: 'AccessDenied', status: 403, message: MFA_FAILED });
     await expect(sessionWithMfa()).resolves.toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/) });
   });
@@ -202,24 +225,34 @@ describe('fake STS enforces AWS rules', () => {
     await start();
     const used = code();
     await sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: used }));
-    const again = await stsError(sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: used })));
+    const again = await stsError(
+      sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: used })),
+    );
     expect(again).toEqual({ code: 'AccessDenied', status: 403, message: MFA_FAILED });
     const direct = sts(aliceKeys()).send(
       new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 'x1', SerialNumber: SERIAL, TokenCode: used }),
     );
     expect((await stsError(direct)).message).toBe(MFA_FAILED);
     // the next time step's code is still good (±1 step window)
-    const next = sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 'x1', SerialNumber: SERIAL, TokenCode: code(1) }));
-    await expect(next).resolves.toMatchObject({ AssumedRoleUser: { Arn: expect.stringContaining('assumed-role/admin/x1') } });
+    const next = sts(aliceKeys()).send(
+      new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 'x1', SerialNumber: SERIAL, TokenCode: code(1) }),
+    );
+    await expect(next).resolves.toMatchObject({
+      AssumedRoleUser: { Arn: expect.stringContaining('assumed-role/admin/x1') },
+    });
   });
 
   it('validates the token code format and the serial number', async () => {
     await start();
-    const short = await stsError(sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: '12345' })));
+    const short = await stsError(
+      sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: SERIAL, TokenCode: '12345' })),
+    );
     expect(short).toMatchObject({ code: 'ValidationError', status: 400 });
     expect(short.message).not.toContain('12345');
     const otherDevice = await stsError(
-      sts(aliceKeys()).send(new GetSessionTokenCommand({ SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/bob`, TokenCode: code() })),
+      sts(aliceKeys()).send(
+        new GetSessionTokenCommand({ SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/bob`, TokenCode: code() }),
+      ),
     );
     expect(otherDevice).toMatchObject({ code: 'AccessDenied', status: 403 });
     expect(otherDevice.message).toContain('unable to validate MFA code');
@@ -232,19 +265,27 @@ describe('fake STS enforces AWS rules', () => {
     const notAuthorized = (who: string, role: string): string =>
       `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${role}`;
     const userArn = `arn:aws:iam::${ACCOUNT}:user/alice`;
-    const fromKey = await stsError(sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1' })));
+    const fromKey = await stsError(
+      sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1' })),
+    );
     expect(fromKey).toEqual({ code: 'AccessDenied', status: 403, message: notAuthorized(userArn, MFA_ROLE) });
 
     const plainSession = keysOf((await sts(aliceKeys()).send(new GetSessionTokenCommand({}))).Credentials);
-    const fromPlain = await stsError(sts(plainSession).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1' })));
+    const fromPlain = await stsError(
+      sts(plainSession).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1' })),
+    );
     expect(fromPlain.code).toBe('AccessDenied');
 
     const open = await sts(plainSession).send(new AssumeRoleCommand({ RoleArn: OPEN_ROLE, RoleSessionName: 's1' }));
-    const fromOpen = await stsError(sts(keysOf(open.Credentials)).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's2' })));
+    const fromOpen = await stsError(
+      sts(keysOf(open.Credentials)).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's2' })),
+    );
     expect(fromOpen.message).toBe(notAuthorized(`arn:aws:sts::${ACCOUNT}:assumed-role/open/s1`, MFA_ROLE));
 
     const unknown = `arn:aws:iam::${ACCOUNT}:role/nope`;
-    expect(await stsError(sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: unknown, RoleSessionName: 's1' })))).toMatchObject({
+    expect(
+      await stsError(sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: unknown, RoleSessionName: 's1' }))),
+    ).toMatchObject({
       code: 'AccessDenied',
       message: notAuthorized(userArn, unknown),
     });
@@ -253,14 +294,18 @@ describe('fake STS enforces AWS rules', () => {
     const admin = await sts(aliceKeys()).send(
       new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1', SerialNumber: SERIAL, TokenCode: code() }),
     );
-    const chained = await sts(keysOf(admin.Credentials)).send(new AssumeRoleCommand({ RoleArn: LONG_ROLE, RoleSessionName: 's2' }));
+    const chained = await sts(keysOf(admin.Credentials)).send(
+      new AssumeRoleCommand({ RoleArn: LONG_ROLE, RoleSessionName: 's2' }),
+    );
     expect(chained.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/long/s2`);
   });
 
   it('enforces role session names and duration limits, including the 1 h role-chaining limit', async () => {
     await start();
     for (const name of ['a', 'has space', 'x'.repeat(65)]) {
-      const err = await stsError(sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: OPEN_ROLE, RoleSessionName: name })));
+      const err = await stsError(
+        sts(aliceKeys()).send(new AssumeRoleCommand({ RoleArn: OPEN_ROLE, RoleSessionName: name })),
+      );
       expect(err).toMatchObject({ code: 'ValidationError', status: 400 });
     }
     const session = await sessionWithMfa();
@@ -274,29 +319,55 @@ describe('fake STS enforces AWS rules', () => {
     });
     const overMax = await stsError(
       sts(aliceKeys()).send(
-        new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1', DurationSeconds: 7200, SerialNumber: SERIAL, TokenCode: code(1) }),
+        new AssumeRoleCommand({
+          RoleArn: MFA_ROLE,
+          RoleSessionName: 's1',
+          DurationSeconds: 7200,
+          SerialNumber: SERIAL,
+          TokenCode: code(1),
+        }),
       ),
     );
-    expect(overMax).toMatchObject({ code: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' });
-    const tooShort = await stsError(sts(session).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1', DurationSeconds: 899 })));
+    expect(overMax).toMatchObject({
+      code: 'ValidationError',
+      message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    });
+    const tooShort = await stsError(
+      sts(session).send(new AssumeRoleCommand({ RoleArn: MFA_ROLE, RoleSessionName: 's1', DurationSeconds: 899 })),
+    );
     expect(tooShort.code).toBe('ValidationError');
-    const ok = await sts(session).send(new AssumeRoleCommand({ RoleArn: LONG_ROLE, RoleSessionName: 's1', DurationSeconds: 3600 }));
+    const ok = await sts(session).send(
+      new AssumeRoleCommand({ RoleArn: LONG_ROLE, RoleSessionName: 's1', DurationSeconds: 3600 }),
+    );
     expect(ok.Credentials?.AccessKeyId).toMatch(/^ASIA/);
 
     for (const DurationSeconds of [899, 129601]) {
-      expect((await stsError(sts(aliceKeys()).send(new GetSessionTokenCommand({ DurationSeconds })))).code).toBe('ValidationError');
+      expect((await stsError(sts(aliceKeys()).send(new GetSessionTokenCommand({ DurationSeconds })))).code).toBe(
+        'ValidationError',
+      );
     }
     const longest = await sts(aliceKeys()).send(new GetSessionTokenCommand({ DurationSeconds: 129600 }));
     expect(Math.abs((longest.Credentials?.Expiration?.getTime() ?? 0) - Date.now() - 129600_000)).toBeLessThan(5_000);
     const fromSession = await stsError(sts(session).send(new GetSessionTokenCommand({})));
-    expect(fromSession).toMatchObject({ code: 'AccessDenied', message: 'Cannot call GetSessionToken with session credentials' });
+    expect(fromSession).toMatchObject({
+      code: 'AccessDenied',
+      message: 'Cannot call GetSessionToken with session credentials',
+    });
   });
 
   it('refuses unknown keys, bad signatures and mismatched session tokens', async () => {
     await start();
-    const unknown = await stsError(sts({ ...aliceKeys(), accessKeyId: 'AKIANOBODY0000000000' }).send(new GetCallerIdentityCommand({})));
-    expect(unknown).toEqual({ code: 'InvalidClientTokenId', status: 403, message: 'The security token included in the request is invalid.' });
-    const badSecret = await stsError(sts({ ...aliceKeys(), secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})));
+    const unknown = await stsError(
+      sts({ ...aliceKeys(), accessKeyId: 'AKIANOBODY0000000000' }).send(new GetCallerIdentityCommand({})),
+    );
+    expect(unknown).toEqual({
+      code: 'InvalidClientTokenId',
+      status: 403,
+      message: 'The security token included in the request is invalid.',
+    });
+    const badSecret = await stsError(
+      sts({ ...aliceKeys(), secretAccessKey: 'x'.repeat(40) }).send(new GetCallerIdentityCommand({})),
+    );
     expect(badSecret).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
     const session = await sessionWithMfa();
     const badToken = await stsError(sts({ ...session, sessionToken: 'forged' }).send(new GetCallerIdentityCommand({})));
@@ -311,7 +382,11 @@ describe('fake STS enforces AWS rules', () => {
     await expect(sts(session).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Account: ACCOUNT });
     await new Promise((r) => setTimeout(r, 1_200));
     const expired = await stsError(sts(session).send(new GetCallerIdentityCommand({})));
-    expect(expired).toEqual({ code: 'ExpiredToken', status: 400, message: 'The security token included in the request is expired' });
+    expect(expired).toEqual({
+      code: 'ExpiredToken',
+      status: 400,
+      message: 'The security token included in the request is expired',
+    });
     fake.setCredentialLifetime(undefined);
     const fresh = await sts(aliceKeys()).send(new GetSessionTokenCommand({ DurationSeconds: 900 }));
     expect(Math.abs((fresh.Credentials?.Expiration?.getTime() ?? 0) - Date.now() - 900_000)).toBeLessThan(5_000);
@@ -320,7 +395,9 @@ describe('fake STS enforces AWS rules', () => {
   it('fails the next N requests on demand (throttling), which the SDK retries', async () => {
     await start();
     fake.setFailure({ status: 400, code: 'Throttling', message: 'Rate exceeded', times: 2 });
-    await expect(sts(aliceKeys(), 3).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Account: ACCOUNT });
+    await expect(sts(aliceKeys(), 3).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({
+      Account: ACCOUNT,
+    });
     expect(fake.calls.map((c) => c.status)).toEqual([400, 400, 200]);
 
     fake.setFailure({ status: 400, code: 'Throttling', message: 'Rate exceeded', times: 1 });

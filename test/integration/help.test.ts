@@ -74,7 +74,10 @@ describe('--help of every command', () => {
       });
 
       it('has two to four examples, and each mfa-exec invocation in them parses', () => {
-        const examples = help.split('Examples:\n')[1]!.split('\n').filter((l) => l.trim());
+        const examples = help
+          .split('Examples:\n')[1]!
+          .split('\n')
+          .filter((l) => l.trim());
         expect(examples.length, `examples of ${name}`).toBeGreaterThanOrEqual(2);
         expect(examples.length, `examples of ${name}`).toBeLessThanOrEqual(4);
         for (const example of examples) {
@@ -151,14 +154,18 @@ describe('the top level', () => {
 describe('list output', () => {
   /** `mfa-exec args` in a pseudo-terminal: everything it wrote there. */
   async function inPty(args: string[], env: Record<string, string> = {}): Promise<string> {
-    const { stdout } = await run('python3', [PTY, '--timeout', '30', '--', process.execPath, BIN, ...args], { env: { ...box.env, ...env } });
+    const { stdout } = await run('python3', [PTY, '--timeout', '30', '--', process.execPath, BIN, ...args], {
+      env: { ...box.env, ...env },
+    });
     const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
     expect(r.timedOut).toBe(false);
     return r.output;
   }
 
   beforeAll(async () => {
-    const r = await box.run(['add', 'test_iam_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    const r = await box.run(['add', 'test_iam_user', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+    });
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -192,7 +199,14 @@ describe('list output', () => {
         hasStoredKey: false,
         sessions: [],
       },
-      { profile: 'test_iam_user', sourceProfile: null, roleArn: null, mfaSerial: null, hasStoredKey: true, sessions: [] },
+      {
+        profile: 'test_iam_user',
+        sourceProfile: null,
+        roleArn: null,
+        mfaSerial: null,
+        hasStoredKey: true,
+        sessions: [],
+      },
     ]);
     expect(r.stdout).not.toContain(ESC);
   });
@@ -217,8 +231,12 @@ describe('list output', () => {
   it('errors: a red prefix on a terminal, exactly `mfa-exec: what (how to fix)` otherwise', async () => {
     const tty = await inPty(['list', '--jsn']);
     expect(tty).toContain(`${ESC}31mmfa-exec:${ESC}0m unknown option --jsn`);
-    expect(await inPty(['list', '--jsn'], { NO_COLOR: '1' })).toMatch(/^mfa-exec: unknown option --jsn for list \(did you mean --json\?\) \(see `mfa-exec list --help`\)\r?\n$/);
+    expect(await inPty(['list', '--jsn'], { NO_COLOR: '1' })).toMatch(
+      /^mfa-exec: unknown option --jsn for list \(did you mean --json\?\) \(see `mfa-exec list --help`\)\r?\n$/,
+    );
     const piped = await box.run(['list', '--jsn']);
-    expect(piped.stderr).toBe('mfa-exec: unknown option --jsn for list (did you mean --json?) (see `mfa-exec list --help`)\n');
+    expect(piped.stderr).toBe(
+      'mfa-exec: unknown option --jsn for list (did you mean --json?) (see `mfa-exec list --help`)\n',
+    );
   });
 });

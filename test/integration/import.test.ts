@@ -30,7 +30,10 @@ const profiles: Profile[] = Array.from({ length: PROFILES }, (_, i) => ({
 
 // The credentials file as lines, each marked when it is a key line (removed by --scrub).
 function credentialsFile(): { original: string; scrubbed: string } {
-  const lines: [string, boolean][] = [['# credentials of the team; keep this comment', false], ['', false]];
+  const lines: [string, boolean][] = [
+    ['# credentials of the team; keep this comment', false],
+    ['', false],
+  ];
   profiles.forEach((p, i) => {
     lines.push([`[${p.name}]`, false]);
     if (i % 3 === 0) lines.push(['; a comment before the key', false]);
@@ -43,7 +46,11 @@ function credentialsFile(): { original: string; scrubbed: string } {
   });
   lines.push(['# the end', false]);
   // CRLF throughout: the file was last edited on Windows.
-  const join = (keep: (isKey: boolean) => boolean) => lines.filter(([, k]) => keep(k)).map(([t]) => `${t}\r\n`).join('');
+  const join = (keep: (isKey: boolean) => boolean) =>
+    lines
+      .filter(([, k]) => keep(k))
+      .map(([t]) => `${t}\r\n`)
+      .join('');
   return { original: join(() => true), scrubbed: join((k) => !k) };
 }
 
@@ -60,7 +67,8 @@ function reset(): void {
   writeFileSync(box.credentialsPath, original);
   chmodSync(box.credentialsPath, MODE);
   rmSync(storeDir(), { recursive: true, force: true });
-  for (const f of readdirSync(join(box.dir, 'home', '.aws'))) if (f.endsWith('.tmp')) rmSync(join(box.dir, 'home', '.aws', f));
+  for (const f of readdirSync(join(box.dir, 'home', '.aws')))
+    if (f.endsWith('.tmp')) rmSync(join(box.dir, 'home', '.aws', f));
 }
 
 /** The keys in the store, read with the store itself (the CLI's passphrase). */
@@ -75,9 +83,15 @@ async function storedKeys(): Promise<Map<string, { accessKeyId: string; secretAc
 }
 
 /** Runs `import --scrub`; with `killAfterMs`, sends SIGKILL then. Resolves with the exit status or signal. */
-function importRun(killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }> {
+function importRun(
+  killAfterMs?: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, 'import', '--scrub'], { env: box.env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'import', '--scrub'], {
+    env: box.env,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
@@ -113,7 +127,8 @@ describe('import --scrub is crash-safe', () => {
     expect(statSync(box.credentialsPath).mode & 0o7777).toBe(MODE);
     const stored = await storedKeys();
     expect(stored.size).toBe(PROFILES);
-    for (const p of profiles) expect(stored.get(p.name)).toMatchObject({ accessKeyId: p.id, secretAccessKey: p.secret });
+    for (const p of profiles)
+      expect(stored.get(p.name)).toMatchObject({ accessKeyId: p.id, secretAccessKey: p.secret });
     // The store is encrypted: no key in plain text anywhere in it.
     for (const f of readdirSync(storeDir())) {
       const bytes = readFileSync(join(storeDir(), f), 'latin1');

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
-import { keyringAvailable, requireKeyringOrSkip, startPrivateKeyring, type PrivateKeyring } from '../support/keyring.js';
+import {
+  keyringAvailable,
+  requireKeyringOrSkip,
+  startPrivateKeyring,
+  type PrivateKeyring,
+} from '../support/keyring.js';
 
 const ACCOUNT = '210987654321';
 const KEY_ID = 'AKIAKEYCHAINFLOW0001';
@@ -32,12 +37,23 @@ describe('core flow on the OS keychain (Secret Service)', () => {
     if (!keyringAvailable().ok) return;
     keyring = await startPrivateKeyring();
     sts = await startFakeSts({
-      users: [{ userName: 'kc_user', accountId: ACCOUNT, accessKeyId: KEY_ID, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP }],
+      users: [
+        {
+          userName: 'kc_user',
+          accountId: ACCOUNT,
+          accessKeyId: KEY_ID,
+          secretAccessKey: SECRET,
+          mfaSerial: MFA,
+          totpSecret: TOTP,
+        },
+      ],
       roles: [{ roleArn: ROLE, requireMfa: true }],
     });
     box = await makeSandbox({ backend: 'keychain', keyringEnv: keyring.env });
     box.env.AWS_ENDPOINT_URL_STS = sts.url;
-    await box.writeConfig(`[profile kc_user]\nregion = eu-central-1\n\n[profile kc]\nrole_arn = ${ROLE}\nsource_profile = kc_user\nmfa_serial = ${MFA}\nregion = eu-central-1\n`);
+    await box.writeConfig(
+      `[profile kc_user]\nregion = eu-central-1\n\n[profile kc]\nrole_arn = ${ROLE}\nsource_profile = kc_user\nmfa_serial = ${MFA}\nregion = eu-central-1\n`,
+    );
   });
   afterAll(async () => {
     await sts?.close();
@@ -47,11 +63,23 @@ describe('core flow on the OS keychain (Secret Service)', () => {
 
   it('add, exec (one GetSessionToken + one AssumeRole), exec again (no STS call), list, remove', async (ctx) => {
     requireKeyringOrSkip(ctx);
-    const added = await box.run(['add', 'kc_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    const added = await box.run(['add', 'kc_user', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+    });
     expect(added.stderr).toBe('');
     expect(added.stdout).toBe('Stored the key …0001 for profile "kc_user" in the keychain.\n');
 
-    const first = await box.run(['kc', '--mfa-token', totpCode(TOTP), '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const first = await box.run([
+      'kc',
+      '--mfa-token',
+      totpCode(TOTP),
+      '--',
+      'aws',
+      'sts',
+      'get-caller-identity',
+      '--output',
+      'json',
+    ]);
     expect(first.stderr).toBe('');
     expect(JSON.parse(first.stdout).Arn).toContain(':assumed-role/KeychainRole/');
     expect(sts.count('GetSessionToken')).toBe(1);
@@ -63,8 +91,15 @@ describe('core flow on the OS keychain (Secret Service)', () => {
     expect(second.stdout).toMatch(/^AWS_ACCESS_KEY_ID=ASIA/m);
     expect(sts.count()).toBe(0);
 
-    const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; hasStoredKey: boolean; sessions: { kind: string }[] }[];
-    expect(rows.find((r) => r.profile === 'kc_user')).toMatchObject({ hasStoredKey: true, sessions: [{ kind: 'session' }] });
+    const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as {
+      profile: string;
+      hasStoredKey: boolean;
+      sessions: { kind: string }[];
+    }[];
+    expect(rows.find((r) => r.profile === 'kc_user')).toMatchObject({
+      hasStoredKey: true,
+      sessions: [{ kind: 'session' }],
+    });
     expect(rows.find((r) => r.profile === 'kc')).toMatchObject({ hasStoredKey: false, sessions: [{ kind: 'role' }] });
 
     // The key and the cached credentials live in the keyring, not in plain files under HOME.
@@ -75,7 +110,11 @@ describe('core flow on the OS keychain (Secret Service)', () => {
 
     const removed = await box.run(['remove', 'kc_user']);
     expect(removed.code).toBe(0);
-    const after = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; hasStoredKey: boolean; sessions: unknown[] }[];
+    const after = JSON.parse((await box.run(['list', '--json'])).stdout) as {
+      profile: string;
+      hasStoredKey: boolean;
+      sessions: unknown[];
+    }[];
     expect(after.find((r) => r.profile === 'kc_user')).toMatchObject({ hasStoredKey: false, sessions: [] });
     expect(after.find((r) => r.profile === 'kc')).toMatchObject({ sessions: [] });
   });

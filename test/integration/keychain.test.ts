@@ -8,7 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyringAvailable, requireKeyringOrSkip, startPrivateKeyring, type PrivateKeyring } from '../support/keyring.js';
+import {
+  keyringAvailable,
+  requireKeyringOrSkip,
+  startPrivateKeyring,
+  type PrivateKeyring,
+} from '../support/keyring.js';
 
 const run = promisify(execFile);
 const CHILD = join(import.meta.dirname, '../support/store-child.ts');
@@ -59,8 +64,10 @@ describe('keychain store on a private gnome-keyring', () => {
     requireKeyringOrSkip(ctx);
     const env = keyring!.env;
     expect(await store(env, ['list'])).toMatchObject({ ok: [] });
-    for (const [i, name] of NAMES.entries()) expect(await store(env, ['set', name], `value-${i}`)).toMatchObject({ ok: null });
-    for (const [i, name] of NAMES.entries()) expect(await store(env, ['get', name])).toMatchObject({ ok: `value-${i}` });
+    for (const [i, name] of NAMES.entries())
+      expect(await store(env, ['set', name], `value-${i}`)).toMatchObject({ ok: null });
+    for (const [i, name] of NAMES.entries())
+      expect(await store(env, ['get', name])).toMatchObject({ ok: `value-${i}` });
     expect(((await store(env, ['list'])).ok as string[]).sort()).toEqual([...NAMES].sort());
     await store(env, ['set', 'key:prod'], 'replaced');
     expect(await store(env, ['get', 'key:prod'])).toMatchObject({ ok: 'replaced' });
@@ -134,20 +141,43 @@ describe('keychain store on a locked gnome-keyring', () => {
         await writeFile(join(services, `${name}.service`), `[D-BUS Service]\nName=${name}\nExec=/bin/sleep 60\n`);
       }
       const busEnv = { ...process.env, ...env };
-      await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.ReloadConfig'], { env: busEnv });
       await run(
         'dbus-send',
-        ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'],
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.DBus',
+          '/org/freedesktop/DBus',
+          'org.freedesktop.DBus.ReloadConfig',
+        ],
+        { env: busEnv },
+      );
+      await run(
+        'dbus-send',
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.secrets',
+          '/org/freedesktop/secrets',
+          'org.freedesktop.Secret.Service.Lock',
+          'array:objpath:/org/freedesktop/secrets/collection/login',
+        ],
         { env: busEnv },
       );
 
       const get = await store(env, ['get', 'key:prod']);
-      expect(get.error).toMatchObject({ kind: 'store', message: 'the OS keychain (Secret Service over D-Bus) did not answer within 4 s' });
+      expect(get.error).toMatchObject({
+        kind: 'store',
+        message: 'the OS keychain (Secret Service over D-Bus) did not answer within 4 s',
+      });
       expect(get.error?.hint).toContain('unlock the keyring');
       expect(get.ms).toBeLessThan(5000);
 
       const list = await store(env, ['list']);
-      expect(list.error).toMatchObject({ kind: 'store', message: 'the OS keychain (Secret Service over D-Bus) is locked' });
+      expect(list.error).toMatchObject({
+        kind: 'store',
+        message: 'the OS keychain (Secret Service over D-Bus) is locked',
+      });
       expect(list.ms).toBeLessThan(5000);
       expect(JSON.stringify([get, list])).not.toContain('secret-value');
     } finally {

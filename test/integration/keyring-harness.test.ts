@@ -8,7 +8,10 @@ const run = promisify(execFile);
 // Runs keyring code in a child node: @napi-rs/keyring keeps one bus connection per process.
 async function inChild(env: Record<string, string>, code: string): Promise<string> {
   const script = `const { Entry } = require('@napi-rs/keyring'); const e = new Entry('mfa-exec-test', 'x', { linux: { store: 'secret-service' } }); ${code}`;
-  const { stdout } = await run(process.execPath, ['-e', script], { env: { ...process.env, ...env }, cwd: process.cwd() });
+  const { stdout } = await run(process.execPath, ['-e', script], {
+    env: { ...process.env, ...env },
+    cwd: process.cwd(),
+  });
   return stdout.trim();
 }
 

@@ -32,9 +32,15 @@ const exported: string[] = [];
 const ran: string[] = [];
 
 /** Run with --debug; record stdout (unless it is export's) and stderr for the search. */
-async function run(args: string[], opts: { env?: Record<string, string>; input?: string; exportOut?: boolean } = {}): Promise<RunResult> {
+async function run(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; exportOut?: boolean } = {},
+): Promise<RunResult> {
   const dash = args.includes('--') ? args.indexOf('--') : args.length;
-  const r = await box.run([...args.slice(0, dash), '--debug', ...args.slice(dash)], { env: opts.env, input: opts.input });
+  const r = await box.run([...args.slice(0, dash), '--debug', ...args.slice(dash)], {
+    env: opts.env,
+    input: opts.input,
+  });
   outputs.push({ what: `${args.join(' ')} (stderr)`, text: r.stderr });
   ran.push(`${args.join(' ')} → ${r.code}`);
   if (opts.exportOut) exported.push(r.stdout);
@@ -71,7 +77,15 @@ echo "$code"
 `,
     { mode: 0o755 },
   );
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_IAM: sts.url, MFA_EXEC_FEDERATION_URL: `${sts.url}/federation` } });
+  box = await makeSandbox({
+    backend: 'file',
+    env: {
+      TEST_TOTP_SECRET: TOTP,
+      AWS_ENDPOINT_URL_STS: sts.url,
+      AWS_ENDPOINT_URL_IAM: sts.url,
+      MFA_EXEC_FEDERATION_URL: `${sts.url}/federation`,
+    },
+  });
   await box.writeConfig(`[profile base]
 region = eu-west-1
 
@@ -101,13 +115,22 @@ afterAll(async () => {
 
 describe('no secret leaks', () => {
   it('runs every command with --debug, then finds no secret anywhere but in export stdout', async () => {
-    expect((await run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code).toBe(0);
+    expect(
+      (await run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code,
+    ).toBe(0);
     expect((await run(['import', 'imported', '--scrub'])).code).toBe(0);
     const json = await run(['export', 'test', '--format', 'json'], { exportOut: true });
     expect(json.code).toBe(0);
-    for (const format of ['env', 'shell', 'ini']) expect((await run(['export', 'test', '--format', format], { exportOut: true })).code).toBe(0);
+    for (const format of ['env', 'shell', 'ini'])
+      expect((await run(['export', 'test', '--format', format], { exportOut: true })).code).toBe(0);
     // The child prints its own command line and mfa-exec's.
-    const child = await run(['test', '--', 'sh', '-c', 'tr "\\0" " " < /proc/$$/cmdline; echo; tr "\\0" " " < /proc/$PPID/cmdline; echo']);
+    const child = await run([
+      'test',
+      '--',
+      'sh',
+      '-c',
+      'tr "\\0" " " < /proc/$$/cmdline; echo; tr "\\0" " " < /proc/$PPID/cmdline; echo',
+    ]);
     expect(child.code).toBe(0);
     expect(child.stdout).toContain('dist/bin.js test --debug -- sh -c');
     expect(child.stderr).toContain('mfa-exec: debug: ');
@@ -134,7 +157,10 @@ describe('no secret leaks', () => {
     }
     expect((await run(['clear', 'test'])).code).toBe(0);
     // The MFA session and role credentials in the store, read before they are cleared.
-    const store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! });
+    const store = createFileStore({
+      dir: join(box.dir, 'store'),
+      getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+    });
     const cachedSecrets: string[] = [];
     for (const name of await store.list()) {
       const entry = decodeEntry(await store.get(name));

@@ -44,7 +44,16 @@ let box: Sandbox;
 
 beforeAll(async () => {
   sts = await startFakeSts({
-    users: [{ userName: 'login_user', accountId: ACCOUNT, accessKeyId: KEY_ID, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP }],
+    users: [
+      {
+        userName: 'login_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID,
+        secretAccessKey: SECRET,
+        mfaSerial: MFA,
+        totpSecret: TOTP,
+      },
+    ],
     roles: [
       { roleArn: ROLE, requireMfa: true },
       { roleArn: CN_ROLE, requireMfa: true },
@@ -55,7 +64,9 @@ beforeAll(async () => {
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   box.env.MFA_EXEC_FEDERATION_URL = fed.url;
   await box.writeConfig(CONFIG);
-  const added = await box.run(['add', 'login_user', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+  const added = await box.run(['add', 'login_user', '--env'], {
+    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+  });
   expect(added.code).toBe(0);
 });
 afterAll(async () => {
@@ -69,7 +80,9 @@ beforeEach(() => {
 });
 
 /** The role credentials mfa-exec has cached for `profile` (export reads the cache). */
-async function cachedCredentials(profile: string): Promise<{ AccessKeyId: string; SecretAccessKey: string; SessionToken: string }> {
+async function cachedCredentials(
+  profile: string,
+): Promise<{ AccessKeyId: string; SecretAccessKey: string; SessionToken: string }> {
   const r = await box.run(['export', profile, '--format', 'json']);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
@@ -90,7 +103,11 @@ describe('login', () => {
     expect(Object.keys(req!.params)).toEqual(['Action', 'Session']);
     expect(req!.params.Action).toBe('getSigninToken');
     const role = await cachedCredentials('console');
-    expect(JSON.parse(req!.params.Session!)).toEqual({ sessionId: role.AccessKeyId, sessionKey: role.SecretAccessKey, sessionToken: role.SessionToken });
+    expect(JSON.parse(req!.params.Session!)).toEqual({
+      sessionId: role.AccessKeyId,
+      sessionKey: role.SecretAccessKey,
+      sessionToken: role.SessionToken,
+    });
     expect(role.AccessKeyId).toMatch(/^ASIA/);
     expect(r.stdout).toBe(`${expectedUrl('https://console.aws.amazon.com/s3/buckets')}\n`);
   });
@@ -124,7 +141,10 @@ describe('login', () => {
     expect(r.stdout).toBe('');
     // The stand-in records after its visit, which may end just after mfa-exec does.
     for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 100));
-    const visits = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const visits = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(visits).toHaveLength(1);
     expect(visits[0].argv).toHaveLength(1);
     expect(visits[0].argv[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}$/);
@@ -141,7 +161,9 @@ describe('login', () => {
     await cachedCredentials('console'); // so no mfa_process needs the PATH below
     const r = await box.run(['login', 'console'], { env: { PATH: '/nonexistent' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('mfa-exec: cannot open a browser: xdg-open not found (use `mfa-exec login PROFILE --stdout` and open the URL yourself)\n');
+    expect(r.stderr).toBe(
+      'mfa-exec: cannot open a browser: xdg-open not found (use `mfa-exec login PROFILE --stdout` and open the URL yourself)\n',
+    );
   });
 
   it('federation endpoint down, refusing, or answering non-JSON: one line, exit 1, no secret', async () => {
@@ -160,12 +182,22 @@ describe('login', () => {
         srv.close(() => resolve(port));
       });
     });
-    const down = await box.run(['login', 'console', '--stdout'], { env: { MFA_EXEC_FEDERATION_URL: `http://127.0.0.1:${closedPort}/federation` } });
-    check(down, new RegExp(`^mfa-exec: cannot reach the AWS sign-in service: ECONNREFUSED \\(sign-in federation endpoint http://127\\.0\\.0\\.1:${closedPort}/federation\\) \\(`));
+    const down = await box.run(['login', 'console', '--stdout'], {
+      env: { MFA_EXEC_FEDERATION_URL: `http://127.0.0.1:${closedPort}/federation` },
+    });
+    check(
+      down,
+      new RegExp(
+        `^mfa-exec: cannot reach the AWS sign-in service: ECONNREFUSED \\(sign-in federation endpoint http://127\\.0\\.0\\.1:${closedPort}/federation\\) \\(`,
+      ),
+    );
     fed.setMode('non-json');
     check(await box.run(['login', 'console', '--stdout']), /did not answer with a sign-in token/);
     fed.setMode('refuse');
-    check(await box.run(['login', 'console', '--stdout']), /^mfa-exec: the AWS sign-in service refused the credentials with HTTP 400 /);
+    check(
+      await box.run(['login', 'console', '--stdout']),
+      /^mfa-exec: the AWS sign-in service refused the credentials with HTTP 400 /,
+    );
     // --debug adds steps and a stack, still without a secret.
     check(await box.run(['login', 'console', '--stdout', '--debug']), /refused the credentials with HTTP 400/, true);
   });
@@ -180,7 +212,9 @@ describe('login for a profile without a role (GetFederationToken, moto)', () => 
     plain.env.AWS_ENDPOINT_URL_STS = moto.url;
     plain.env.MFA_EXEC_FEDERATION_URL = fed.url;
     await plain.writeConfig('[profile plain]\nregion = eu-west-1\n');
-    const added = await plain.run(['add', 'plain', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET } });
+    const added = await plain.run(['add', 'plain', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+    });
     expect(added.code).toBe(0);
   }, 60_000);
   afterAll(async () => {

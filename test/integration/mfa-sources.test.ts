@@ -42,7 +42,11 @@ let box: Sandbox;
 let logN = 0;
 
 /** Run the CLI with the stand-ins first on PATH; returns the result and the stand-ins' recorded calls. */
-async function runPrompted(args: string[], env: Record<string, string> = {}, input?: string): Promise<RunResult & { calls: { program: string; args: string[] }[] }> {
+async function runPrompted(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<RunResult & { calls: { program: string; args: string[] }[] }> {
   const log = join(box.dir, `prompt-${++logN}.log`);
   const r = await box.run(args, { env: { PATH: `${PROMPT_BIN}:${box.env.PATH}`, PROMPT_BIN_LOG: log, ...env }, input });
   let text = '';
@@ -51,11 +55,18 @@ async function runPrompted(args: string[], env: Record<string, string> = {}, inp
   } catch {
     // no stand-in ran
   }
-  return { ...r, calls: text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { program: string; args: string[] }) };
+  return {
+    ...r,
+    calls: text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { program: string; args: string[] }),
+  };
 }
 
 /** The STS calls that carried an MFA code for `d`, with their HTTP status. */
-const mfaCalls = (d: Device): number[] => sts.calls.filter((c) => c.params.SerialNumber === d.serial).map((c) => c.status);
+const mfaCalls = (d: Device): number[] =>
+  sts.calls.filter((c) => c.params.SerialNumber === d.serial).map((c) => c.status);
 
 /** The child's AWS_ACCESS_KEY_ID as print-env showed it. */
 const childKey = (stdout: string): string | undefined => stdout.match(/^AWS_ACCESS_KEY_ID=(.*)$/m)?.[1];
@@ -76,11 +87,16 @@ beforeAll(async () => {
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(
     Object.values(devices)
-      .map((d) => `[profile ${d.name}_user]\nregion = eu-central-1\n\n[profile ${d.name}]\nrole_arn = ${ROLE}\nsource_profile = ${d.name}_user\nmfa_serial = ${d.serial}\n`)
+      .map(
+        (d) =>
+          `[profile ${d.name}_user]\nregion = eu-central-1\n\n[profile ${d.name}]\nrole_arn = ${ROLE}\nsource_profile = ${d.name}_user\nmfa_serial = ${d.serial}\n`,
+      )
       .join('\n'),
   );
   for (const d of Object.values(devices)) {
-    const r = await box.run(['add', `${d.name}_user`, '--env'], { env: { AWS_ACCESS_KEY_ID: d.keyId, AWS_SECRET_ACCESS_KEY: d.secret } });
+    const r = await box.run(['add', `${d.name}_user`, '--env'], {
+      env: { AWS_ACCESS_KEY_ID: d.keyId, AWS_SECRET_ACCESS_KEY: d.secret },
+    });
     expect(r.code).toBe(0);
   }
 });
@@ -93,7 +109,9 @@ beforeEach(() => sts.resetCalls());
 describe('program and GUI drivers through stand-ins', () => {
   it('--prompt ykman runs `ykman oath accounts code --single <mfa_serial>` and its code reaches STS', async () => {
     const d = devices.ykman;
-    const r = await runPrompted(['exec', d.name, '--prompt', 'ykman', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { TEST_TOTP_SECRET: d.seed });
+    const r = await runPrompted(['exec', d.name, '--prompt', 'ykman', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], {
+      TEST_TOTP_SECRET: d.seed,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(childKey(r.stdout)).toMatch(/^ASIA/);
@@ -103,36 +121,55 @@ describe('program and GUI drivers through stand-ins', () => {
 
   it('--prompt zenity asks in a hidden entry dialog', async () => {
     const d = devices.zenity;
-    const r = await runPrompted(['exec', d.name, '--prompt', 'zenity', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { TEST_TOTP_SECRET: d.seed });
+    const r = await runPrompted(['exec', d.name, '--prompt', 'zenity', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], {
+      TEST_TOTP_SECRET: d.seed,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.calls).toEqual([{ program: 'zenity', args: ['--entry', '--hide-text', '--title=mfa-exec', `--text=Enter the MFA code for ${d.serial}`] }]);
+    expect(r.calls).toEqual([
+      {
+        program: 'zenity',
+        args: ['--entry', '--hide-text', '--title=mfa-exec', `--text=Enter the MFA code for ${d.serial}`],
+      },
+    ]);
     expect(mfaCalls(d)).toEqual([200]);
   });
 
   it('MFA_EXEC_PROMPT=kdialog asks in a password dialog', async () => {
     const d = devices.kdialog;
-    const r = await runPrompted(['exec', d.name, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { TEST_TOTP_SECRET: d.seed, MFA_EXEC_PROMPT: 'kdialog' });
+    const r = await runPrompted(['exec', d.name, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], {
+      TEST_TOTP_SECRET: d.seed,
+      MFA_EXEC_PROMPT: 'kdialog',
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.calls).toEqual([{ program: 'kdialog', args: ['--title', 'mfa-exec', '--password', `Enter the MFA code for ${d.serial}`] }]);
+    expect(r.calls).toEqual([
+      { program: 'kdialog', args: ['--title', 'mfa-exec', '--password', `Enter the MFA code for ${d.serial}`] },
+    ]);
     expect(mfaCalls(d)).toEqual([200]);
   });
 
   it('--prompt osascript shows a dialog with a hidden answer and reads "text returned:"', async () => {
     const d = devices.osascript;
-    const r = await runPrompted(['exec', d.name, '--prompt', 'osascript', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { TEST_TOTP_SECRET: d.seed });
+    const r = await runPrompted(['exec', d.name, '--prompt', 'osascript', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], {
+      TEST_TOTP_SECRET: d.seed,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.calls).toHaveLength(1);
     expect(r.calls[0]!.args[0]).toBe('-e');
-    expect(r.calls[0]!.args[1]).toContain(`display dialog "Enter the MFA code for ${d.serial}" default answer "" with hidden answer`);
+    expect(r.calls[0]!.args[1]).toContain(
+      `display dialog "Enter the MFA code for ${d.serial}" default answer "" with hidden answer`,
+    );
     expect(mfaCalls(d)).toEqual([200]);
   });
 
   it('with no terminal, no --prompt and a display, the zenity dialog is chosen', async () => {
     const d = devices.auto;
-    const r = await runPrompted(['exec', d.name, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { TEST_TOTP_SECRET: d.seed, DISPLAY: ':99' });
+    const r = await runPrompted(['exec', d.name, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], {
+      TEST_TOTP_SECRET: d.seed,
+      DISPLAY: ':99',
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.calls.map((c) => c.program)).toEqual(['zenity']);
@@ -142,7 +179,9 @@ describe('program and GUI drivers through stand-ins', () => {
   it('Cancel in the dialog stops at once with exit 130, and nothing is sent to STS', async () => {
     const r = await runPrompted(['exec', 'spare', '--prompt', 'zenity', '--', 'print-env'], { PROMPT_BIN_EXIT: '1' });
     expect(r.code).toBe(130);
-    expect(r.stderr).toBe('mfa-exec: the zenity dialog for the MFA code was cancelled (nothing was cached; run again to enter the code)\n');
+    expect(r.stderr).toBe(
+      'mfa-exec: the zenity dialog for the MFA code was cancelled (nothing was cached; run again to enter the code)\n',
+    );
     expect(r.calls).toHaveLength(1);
     expect(sts.count('GetSessionToken') + sts.count('AssumeRole')).toBe(0);
   });
@@ -150,7 +189,9 @@ describe('program and GUI drivers through stand-ins', () => {
   it('without ykman installed: one line naming yubikey-manager', async () => {
     const r = await box.run(['exec', 'spare', '--prompt', 'ykman', '--', 'print-env'], { env: { PATH: FIXTURE_BIN } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('mfa-exec: ykman is not installed (not found on PATH) (install the yubikey-manager package, or choose another --prompt)\n');
+    expect(r.stderr).toBe(
+      'mfa-exec: ykman is not installed (not found on PATH) (install the yubikey-manager package, or choose another --prompt)\n',
+    );
   });
 
   it('no terminal and no display: fails at once, naming the ways to give a code', async () => {
@@ -164,7 +205,9 @@ describe('program and GUI drivers through stand-ins', () => {
   it('an unknown driver is a usage error (exit 2), from the flag or the environment', async () => {
     const flag = await box.run(['exec', 'spare', '--prompt', 'carrier-pigeon', '--', 'print-env']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/^mfa-exec: unknown prompt driver "carrier-pigeon" \(use one of terminal, totp, ykman, process, osascript, zenity, kdialog\)\n$/);
+    expect(flag.stderr).toMatch(
+      /^mfa-exec: unknown prompt driver "carrier-pigeon" \(use one of terminal, totp, ykman, process, osascript, zenity, kdialog\)\n$/,
+    );
     const env = await box.run(['exec', 'spare', '--', 'print-env'], { env: { MFA_EXEC_PROMPT: 'yubikey' } });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('unknown prompt driver "yubikey"');
@@ -177,8 +220,12 @@ describe('totp: a seed in the store', () => {
     const spaced = d.seed.toLowerCase().replace(/(.{4})/g, '$1 ');
     const r = await box.run(['totp', 'add', d.serial, '--stdin'], { input: `${spaced}\n` });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Stored the TOTP seed of ${d.serial} in the encrypted file store; use it with --prompt totp.\n`);
-    expect(r.stderr).toMatch(/^mfa-exec: warning: the second factor of .* now lives on this machine, next to the access key/);
+    expect(r.stdout).toBe(
+      `Stored the TOTP seed of ${d.serial} in the encrypted file store; use it with --prompt totp.\n`,
+    );
+    expect(r.stderr).toMatch(
+      /^mfa-exec: warning: the second factor of .* now lives on this machine, next to the access key/,
+    );
     expect(r.stdout + r.stderr).not.toContain(d.seed);
     for (const f of readdirSync(join(box.dir, 'store'))) {
       const bytes = readFileSync(join(box.dir, 'store', f), 'latin1');
@@ -202,7 +249,9 @@ describe('totp: a seed in the store', () => {
   it('MFA_EXEC_PROMPT=totp does the same', async () => {
     const d = devices.totpenv;
     expect((await box.run(['totp', 'add', d.serial, '--stdin'], { input: d.seed })).code).toBe(0);
-    const r = await box.run(['exec', d.name, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { env: { MFA_EXEC_PROMPT: 'totp' } });
+    const r = await box.run(['exec', d.name, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], {
+      env: { MFA_EXEC_PROMPT: 'totp' },
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(mfaCalls(d)).toEqual([200]);
@@ -229,7 +278,19 @@ describe('totp: a seed in the store', () => {
     const d = devices.spare;
     const { stdout } = await promisify(execFile)(
       'python3',
-      [join(ROOT, 'test/support/pty.py'), '--when', 'TOTP seed', '--send', `${d.seed}\r`, '--', process.execPath, BIN, 'totp', 'add', d.serial],
+      [
+        join(ROOT, 'test/support/pty.py'),
+        '--when',
+        'TOTP seed',
+        '--send',
+        `${d.seed}\r`,
+        '--',
+        process.execPath,
+        BIN,
+        'totp',
+        'add',
+        d.serial,
+      ],
       { env: box.env },
     );
     const pty = JSON.parse(stdout) as { output: string; exitCode: number };
@@ -250,14 +311,18 @@ describe('totp: a seed in the store', () => {
     expect(sts.count()).toBe(0);
   });
 
-  it('a wrong seed: STS rejects the code, the next window\'s code too, then a clear error', { timeout: 75_000 }, async () => {
-    const d = devices.wrongseed;
-    expect((await box.run(['totp', 'add', d.serial, '--stdin'], { input: generateSecret() })).code).toBe(0);
-    const r = await box.run(['exec', d.name, '--prompt', 'totp', '--', 'print-env']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/waiting \d+s for the next code from the stored TOTP seed/);
-    expect(r.stderr).toContain(`mfa-exec: AWS rejected the MFA code for ${d.serial}`);
-    expect(mfaCalls(d)).toEqual([403, 403]);
-    expect(r.stdout).toBe('');
-  });
+  it(
+    "a wrong seed: STS rejects the code, the next window's code too, then a clear error",
+    { timeout: 75_000 },
+    async () => {
+      const d = devices.wrongseed;
+      expect((await box.run(['totp', 'add', d.serial, '--stdin'], { input: generateSecret() })).code).toBe(0);
+      const r = await box.run(['exec', d.name, '--prompt', 'totp', '--', 'print-env']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/waiting \d+s for the next code from the stored TOTP seed/);
+      expect(r.stderr).toContain(`mfa-exec: AWS rejected the MFA code for ${d.serial}`);
+      expect(mfaCalls(d)).toEqual([403, 403]);
+      expect(r.stdout).toBe('');
+    },
+  );
 });

@@ -18,7 +18,13 @@ describe('core flow against moto_server', () => {
   /** The aws CLI against moto with moto's dummy admin keys. */
   async function admin(args: string[]): Promise<Record<string, Record<string, string>>> {
     const { stdout } = await run('aws', [...args, '--output', 'json'], {
-      env: { ...box.env, AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'us-east-1' },
+      env: {
+        ...box.env,
+        AWS_ENDPOINT_URL: moto.url,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_DEFAULT_REGION: 'us-east-1',
+      },
     });
     return JSON.parse(stdout);
   }
@@ -31,12 +37,22 @@ describe('core flow against moto_server', () => {
     key = (await admin(['iam', 'create-access-key', '--user-name', 'moto_user'])).AccessKey as unknown as typeof key;
     const trust = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'sts:AssumeRole',
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+      ],
     });
-    roleArn = (await admin(['iam', 'create-role', '--role-name', 'moto_role', '--assume-role-policy-document', trust])).Role!.Arn!;
+    roleArn = (await admin(['iam', 'create-role', '--role-name', 'moto_role', '--assume-role-policy-document', trust]))
+      .Role!.Arn!;
     // moto neither checks codes nor devices; the serial has the shape AWS gives it.
     const mfa = 'arn:aws:iam::123456789012:mfa/moto_mfa';
-    await box.writeConfig(`[profile moto_user]\nregion = us-east-1\n\n[profile moto]\nrole_arn = ${roleArn}\nsource_profile = moto_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`);
+    await box.writeConfig(
+      `[profile moto_user]\nregion = us-east-1\n\n[profile moto]\nrole_arn = ${roleArn}\nsource_profile = moto_user\nmfa_serial = ${mfa}\nregion = us-east-1\n`,
+    );
   });
   afterAll(async () => {
     await box?.cleanup();
@@ -44,10 +60,22 @@ describe('core flow against moto_server', () => {
   });
 
   it('add, exec with the aws CLI as child, cached second exec, export for credential_process', async () => {
-    const added = await box.run(['add', 'moto_user', '--env'], { env: { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey } });
+    const added = await box.run(['add', 'moto_user', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey },
+    });
     expect(added.code).toBe(0);
     // moto checks no MFA codes; any well-formed code goes through.
-    const first = await box.run(['moto', '--mfa-token', '123456', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const first = await box.run([
+      'moto',
+      '--mfa-token',
+      '123456',
+      '--',
+      'aws',
+      'sts',
+      'get-caller-identity',
+      '--output',
+      'json',
+    ]);
     expect(first.stderr).toBe('');
     expect(JSON.parse(first.stdout).Arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/moto_role\/mfa-exec-\d+$/);
 

@@ -24,7 +24,10 @@ describe('moto harness', () => {
   });
 
   // The aws CLI against moto, as `creds` (dummy admin keys unless given); parsed JSON output.
-  async function aws(args: string[], creds = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' }): Promise<any> {
+  async function aws(
+    args: string[],
+    creds = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+  ): Promise<any> {
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: home,
@@ -48,7 +51,8 @@ describe('moto harness', () => {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
     });
-    const role = (await aws(['iam', 'create-role', '--role-name', 'deploy', '--assume-role-policy-document', trust])).Role;
+    const role = (await aws(['iam', 'create-role', '--role-name', 'deploy', '--assume-role-policy-document', trust]))
+      .Role;
 
     const asAlice = { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey };
     const session = (await aws(['sts', 'get-session-token', '--duration-seconds', '900'], asAlice)).Credentials;

@@ -26,7 +26,13 @@ function npm(args: string[], cwd: string, extra: Record<string, string> = {}) {
   return run('npm', args, {
     cwd,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...extra },
+    env: {
+      ...process.env,
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+      ...extra,
+    },
   });
 }
 
@@ -34,7 +40,12 @@ function npm(args: string[], cwd: string, extra: Record<string, string> = {}) {
 function installedCli(args: string[]) {
   const home = join(dir, 'home');
   return run(join(prefix, 'bin', 'mfa-exec'), args, {
-    env: { PATH, HOME: home, MFA_EXEC_FILE_DIR: join(home, 'store'), MFA_EXEC_FILE_PASSPHRASE: 'packaging test passphrase' },
+    env: {
+      PATH,
+      HOME: home,
+      MFA_EXEC_FILE_DIR: join(home, 'store'),
+      MFA_EXEC_FILE_PASSPHRASE: 'packaging test passphrase',
+    },
   });
 }
 
@@ -98,7 +109,11 @@ describe('the installed package', () => {
   });
 
   it('comes with the prebuilt keychain binding for this platform', async () => {
-    const { stdout } = await run(process.execPath, ['-e', "process.stdout.write(typeof require('@napi-rs/keyring').Entry)"], { cwd: installed, env: { PATH } });
+    const { stdout } = await run(
+      process.execPath,
+      ['-e', "process.stdout.write(typeof require('@napi-rs/keyring').Entry)"],
+      { cwd: installed, env: { PATH } },
+    );
     expect(stdout).toBe('function');
   });
 });

@@ -15,16 +15,19 @@ const run = promisify(execFile);
 const ACCOUNT = '303030303030';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/pty`;
 // One user and device per test: the fake, like AWS, rejects a code used twice.
-const USERS: FakeUser[] = ['ONSWG4TFOQQGC3TEEBQWY3DPMN2GK4TF', 'NBSWY3DPEB3W64TMMQQGC3DPNZSSA33G', 'MJUXI5DPOJ4SA5DIMUQGIZLWNFRWKIDT', 'IFBEGRCFIZDUQSKKJNGE2TSPKBIVEUST'].map(
-  (totpSecret, i) => ({
-    userName: `pty${i}`,
-    accountId: ACCOUNT,
-    accessKeyId: `AKIAPROMPTPTY0000${i}`,
-    secretAccessKey: `pRoMpT/PtY/K7MDENG/bPxRfiCYEXAMPLEKEY0${i}`,
-    mfaSerial: `arn:aws:iam::${ACCOUNT}:mfa/pty${i}`,
-    totpSecret,
-  }),
-);
+const USERS: FakeUser[] = [
+  'ONSWG4TFOQQGC3TEEBQWY3DPMN2GK4TF',
+  'NBSWY3DPEB3W64TMMQQGC3DPNZSSA33G',
+  'MJUXI5DPOJ4SA5DIMUQGIZLWNFRWKIDT',
+  'IFBEGRCFIZDUQSKKJNGE2TSPKBIVEUST',
+].map((totpSecret, i) => ({
+  userName: `pty${i}`,
+  accountId: ACCOUNT,
+  accessKeyId: `AKIAPROMPTPTY0000${i}`,
+  secretAccessKey: `pRoMpT/PtY/K7MDENG/bPxRfiCYEXAMPLEKEY0${i}`,
+  mfaSerial: `arn:aws:iam::${ACCOUNT}:mfa/pty${i}`,
+  totpSecret,
+}));
 
 // A pty driver for several prompts: each step waits until its text has appeared `count`
 // times in the output, then types `send`, or the current TOTP code (`code: true`).
@@ -81,7 +84,11 @@ interface PtyResult {
 type Step = { when: string; count?: number } & ({ send: string } | { code: true });
 
 async function inPty(box: Sandbox, steps: Step[], command: string[]): Promise<PtyResult> {
-  const { stdout } = await run('python3', [driverPath, JSON.stringify(steps), ...command], { env: box.env, cwd: ROOT, timeout: 90_000 });
+  const { stdout } = await run('python3', [driverPath, JSON.stringify(steps), ...command], {
+    env: box.env,
+    cwd: ROOT,
+    timeout: 90_000,
+  });
   const result = JSON.parse(stdout) as PtyResult;
   // Colour (on a terminal, without NO_COLOR) is not what these tests are about.
   return { ...result, output: result.output.replace(/\x1b\[[0-9;]*m/g, '') };
@@ -98,7 +105,10 @@ beforeEach(() => sts.resetCalls());
 
 /** A sandbox for `user` whose profile `test` has no mfa_process (the terminal is asked). */
 async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
-  const box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url } });
+  const box = await makeSandbox({
+    backend: 'file',
+    env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
+  });
   await box.writeConfig(`[profile base]
 region = eu-west-1
 
@@ -108,7 +118,9 @@ source_profile = base
 mfa_serial = ${user.mfaSerial}
 region = eu-west-1
 ${extraConfig}`);
-  const added = await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } });
+  const added = await box.run(['add', 'base', '--env'], {
+    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
+  });
   expect(added.code).toBe(0);
   return box;
 }
@@ -121,9 +133,16 @@ async function awayFromWindowEdge(seconds: number): Promise<void> {
 
 describe('prompts at the terminal', () => {
   it('under the real aws CLI as credential_process, the prompt reaches the terminal and the typed code is hidden', async () => {
-    const box = await sandbox(USERS[0]!, `\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = eu-west-1\n`);
+    const box = await sandbox(
+      USERS[0]!,
+      `\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = eu-west-1\n`,
+    );
     try {
-      const r = await inPty(box, [{ when: 'Enter MFA code for', code: true }], ['aws', 'sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json']);
+      const r = await inPty(
+        box,
+        [{ when: 'Enter MFA code for', code: true }],
+        ['aws', 'sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json'],
+      );
       expect(r.exitCode).toBe(0);
       expect(r.output).toContain(`Enter MFA code for ${USERS[0]!.mfaSerial}: `);
       expect(r.output).toContain(`"Arn": "arn:aws:sts::${ACCOUNT}:assumed-role/pty/`);
@@ -139,7 +158,11 @@ describe('prompts at the terminal', () => {
   it('exec: the prompt is shown, the code is typed, and the child has a TTY on stdin and stdout', async () => {
     const box = await sandbox(USERS[1]!);
     try {
-      const r = await inPty(box, [{ when: 'Enter MFA code for', code: true }], cli('test', '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo TTY-OK'));
+      const r = await inPty(
+        box,
+        [{ when: 'Enter MFA code for', code: true }],
+        cli('test', '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo TTY-OK'),
+      );
       expect(r.exitCode).toBe(0);
       expect(r.output).toContain(`Enter MFA code for ${USERS[1]!.mfaSerial}: `);
       expect(r.output).toContain('TTY-OK');
@@ -188,7 +211,9 @@ describe('prompts at the terminal', () => {
         cli('export', 'test', '--format', 'json'),
       );
       expect(r.exitCode).toBe(1);
-      expect(r.output).toMatch(/mfa-exec: AWS rejected the MFA code for arn:aws:iam::303030303030:mfa\/pty2 \(check that the device matches mfa_serial/);
+      expect(r.output).toMatch(
+        /mfa-exec: AWS rejected the MFA code for arn:aws:iam::303030303030:mfa\/pty2 \(check that the device matches mfa_serial/,
+      );
       const list = await box.run(['list', '--json']);
       expect((JSON.parse(list.stdout) as { sessions: unknown[] }[]).every((p) => p.sessions.length === 0)).toBe(true);
     } finally {
@@ -200,7 +225,10 @@ describe('prompts at the terminal', () => {
 describe('MFA codes are never reused', () => {
   it('a second profile with --no-session in the same 30 s window waits for the next code, says so, and succeeds', async () => {
     const user = USERS[3]!;
-    const box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url } });
+    const box = await makeSandbox({
+      backend: 'file',
+      env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
+    });
     try {
       await box.writeConfig(`[profile base]
 region = eu-west-1
@@ -217,7 +245,13 @@ source_profile = base
 mfa_serial = ${user.mfaSerial}
 mfa_process = totp-code
 `);
-      expect((await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey } })).code).toBe(0);
+      expect(
+        (
+          await box.run(['add', 'base', '--env'], {
+            env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
+          })
+        ).code,
+      ).toBe(0);
       await awayFromWindowEdge(15);
       const first = await box.run(['export', 'one', '--format', 'json']);
       expect(first.stderr).toBe('');
@@ -225,12 +259,18 @@ mfa_process = totp-code
       const started = Date.now();
       const second = await box.run(['export', 'two', '--format', 'json', '--no-session']);
       expect(second.code).toBe(0);
-      expect(second.stderr).toMatch(/^mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n$/);
+      expect(second.stderr).toMatch(
+        /^mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n$/,
+      );
       expect(Date.now() - started).toBeGreaterThan(1000);
       expect(JSON.parse(second.stdout).AccessKeyId).toMatch(/^ASIA/);
       expect(JSON.parse(second.stdout).AccessKeyId).not.toBe(JSON.parse(first.stdout).AccessKeyId);
       // STS never saw the same code twice: no call was refused.
-      expect(sts.calls.map((c) => `${c.action} ${c.status}`)).toEqual(['GetSessionToken 200', 'AssumeRole 200', 'AssumeRole 200']);
+      expect(sts.calls.map((c) => `${c.action} ${c.status}`)).toEqual([
+        'GetSessionToken 200',
+        'AssumeRole 200',
+        'AssumeRole 200',
+      ]);
     } finally {
       await box.cleanup();
     }

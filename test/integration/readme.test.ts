@@ -46,7 +46,12 @@ function codeOf(markdown: string): { code: string; ours: boolean }[] {
       out.push({ code: line, ours: !OTHER_TOOLS.test(line) });
       continue;
     }
-    const cells = line.trim().startsWith('|') ? line.trim().replace(/^\||\|$/g, '').split(/(?<!\\)\|/) : undefined;
+    const cells = line.trim().startsWith('|')
+      ? line
+          .trim()
+          .replace(/^\||\|$/g, '')
+          .split(/(?<!\\)\|/)
+      : undefined;
     header = cells ? (header ?? cells) : undefined;
     (cells ?? [line]).forEach((cell, i) => {
       const ours = cells ? !OTHER_TOOLS.test(header![i] ?? '') : !OTHER_TOOLS.test(line);
@@ -66,7 +71,11 @@ function invocations(code: { code: string }[]): Invocation[] {
   return code.flatMap(({ code: line }) =>
     [...line.matchAll(/(?:^|[\s($"'=])mfa-exec((?:[ \t]+[^\s|;&)<>#`]+)*)/g)].map((m) => ({
       line,
-      words: m[1]!.trim().split(/\s+/).filter(Boolean).map((w) => w.replace(/^["']|["']$/g, '')),
+      words: m[1]!
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((w) => w.replace(/^["']|["']$/g, '')),
     })),
   );
 }
@@ -94,13 +103,17 @@ function commandOf(inv: Invocation, profiles: Set<string>): { command?: string; 
   if (first === 'help' || commands.includes(first)) return { command: first === 'help' ? undefined : first };
   // `mfa-exec <profile> [flags] -- cmd` and `mfa-exec <profile>` (a subshell) are exec.
   if (/^[<[$]|^[A-Z_]+$|…/.test(first) || profiles.has(first) || isShorthand(inv)) return { command: 'exec' };
-  return { problem: `\`mfa-exec ${first}\` in "${inv.line.trim()}": "${first}" is not a command (${commands.join(', ')}), nor a profile the README declares or uses elsewhere` };
+  return {
+    problem: `\`mfa-exec ${first}\` in "${inv.line.trim()}": "${first}" is not a command (${commands.join(', ')}), nor a profile the README declares or uses elsewhere`,
+  };
 }
 
 /** Long flags in the words of an invocation, before a standalone `--` (what follows belongs to the child). */
 function flagsOf(inv: Invocation): string[] {
   const dash = inv.words.indexOf('--');
-  return (dash < 0 ? inv.words : inv.words.slice(0, dash)).filter((w) => /^--[a-z]/.test(w)).map((w) => w.replace(/=.*$/, ''));
+  return (dash < 0 ? inv.words : inv.words.slice(0, dash))
+    .filter((w) => /^--[a-z]/.test(w))
+    .map((w) => w.replace(/=.*$/, ''));
 }
 
 /** Every MFA_EXEC_* environment variable in the source (read, or set for a child); build constants excluded. */
@@ -133,7 +146,7 @@ for (const file of READMES) {
       profiles = usedProfiles(text, invocations(code));
     });
 
-    it('every `mfa-exec <command>` it shows is a command, and every flag exists in that command\'s --help', () => {
+    it("every `mfa-exec <command>` it shows is a command, and every flag exists in that command's --help", () => {
       const problems: string[] = [];
       const all = invocations(code);
       expect(all.length).toBeGreaterThan(0);
@@ -145,13 +158,16 @@ for (const file of READMES) {
         }
         const help = command ? helps.get(command)! : TOP_LEVEL_FLAGS.join(' ');
         for (const flag of flagsOf(inv)) {
-          if (!new RegExp(`(^|\\s)${flag}(\\s|$)`, 'm').test(help)) problems.push(`${flag} in "${inv.line.trim()}" is not in \`mfa-exec${command ? ` ${command}` : ''} --help\``);
+          if (!new RegExp(`(^|\\s)${flag}(\\s|$)`, 'm').test(help))
+            problems.push(
+              `${flag} in "${inv.line.trim()}" is not in \`mfa-exec${command ? ` ${command}` : ''} --help\``,
+            );
         }
       }
       expect(problems).toEqual([]);
     });
 
-    it('every flag it mentions on its own (`--scrub`, `--duration 4h`) exists in some command\'s --help', () => {
+    it("every flag it mentions on its own (`--scrub`, `--duration 4h`) exists in some command's --help", () => {
       const known = [...helps.values(), TOP_LEVEL_FLAGS.join(' ')].join('\n');
       const flags = new Set(code.flatMap((c) => (c.ours ? (c.code.match(/^\s*(--[a-z][a-z0-9-]*)/)?.[1] ?? []) : [])));
       expect([...flags].filter((f) => !new RegExp(`(^|\\s)${f}(\\s|$)`, 'm').test(known))).toEqual([]);

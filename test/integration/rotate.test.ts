@@ -12,7 +12,10 @@ import { makeSandbox, type Sandbox } from '../support/cli.js';
 import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
-const ADMIN = { AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0002', AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000002' };
+const ADMIN = {
+  AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0002',
+  AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000002',
+};
 
 let moto: Moto;
 let proxy: AwsProxy;
@@ -25,12 +28,31 @@ beforeAll(async () => {
   moto = await startMoto();
   proxy = await startAwsProxy(moto.url);
   const creds = { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY };
-  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*AccessKey*', Resource: '*' }] });
-  const policy = await new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: creds }).send(new CreatePolicyCommand({ PolicyName: 'RotateKeys', PolicyDocument: doc }));
+  const doc = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'iam:*AccessKey*', Resource: '*' }],
+  });
+  const policy = await new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: creds }).send(
+    new CreatePolicyCommand({ PolicyName: 'RotateKeys', PolicyDocument: doc }),
+  );
   iam = createIamClient({ region: 'us-east-1', iamEndpoint: moto.url, stsEndpoint: moto.url, credentials: creds });
   box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
   store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
-  const r = await box.run(['setup', '--user', 'carol', '--role', 'keys', '--profile', 'work', '--policy-arn', policy.Policy!.Arn!, '--store-totp'], { env: ADMIN });
+  const r = await box.run(
+    [
+      'setup',
+      '--user',
+      'carol',
+      '--role',
+      'keys',
+      '--profile',
+      'work',
+      '--policy-arn',
+      policy.Policy!.Arn!,
+      '--store-totp',
+    ],
+    { env: ADMIN },
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
 });
@@ -109,7 +131,9 @@ describe('rotate', () => {
     proxy.calls.length = 0;
     const again = await rotate();
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`user carol already has 2 access keys (IAM's limit); nothing was changed (delete the one not stored by mfa-exec (${shown(old.accessKeyId)})`);
+    expect(again.stderr).toContain(
+      `user carol already has 2 access keys (IAM's limit); nothing was changed (delete the one not stored by mfa-exec (${shown(old.accessKeyId)})`,
+    );
     expect(proxy.calls.filter((c) => /^(Create|Delete)/.test(c))).toEqual([]);
     expect((await storedKey()).accessKeyId).toBe(fresh.accessKeyId);
 
@@ -126,7 +150,9 @@ describe('rotate', () => {
     proxy.rules = [{ action: 'CreateAccessKey', code: 'LimitExceeded', status: 409 }];
     const r = await rotate();
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`rotate failed creating the new access key (LimitExceeded: CreateAccessKey: injected by the test proxy); nothing was changed; the key ${shown(old.accessKeyId)} is still stored and active`);
+    expect(r.stderr).toContain(
+      `rotate failed creating the new access key (LimitExceeded: CreateAccessKey: injected by the test proxy); nothing was changed; the key ${shown(old.accessKeyId)} is still stored and active`,
+    );
     expect(await storedKey()).toEqual(old);
     expect(await iamKeys()).toEqual([old.accessKeyId]);
   });
@@ -137,7 +163,9 @@ describe('rotate', () => {
     proxy.rules = [{ action: 'GetCallerIdentity', code: 'InternalFailure', status: 400, skip: 1 }];
     const r = await rotate();
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^mfa-exec: the new key …[A-Z0-9]{4} could not be proven \(InternalFailure: GetCallerIdentity: injected by the test proxy\): it was deleted again \(the old key …\w{4} is still stored and active; run rotate again later\)\n$/);
+    expect(r.stderr).toMatch(
+      /^mfa-exec: the new key …[A-Z0-9]{4} could not be proven \(InternalFailure: GetCallerIdentity: injected by the test proxy\): it was deleted again \(the old key …\w{4} is still stored and active; run rotate again later\)\n$/,
+    );
     expect(await storedKey()).toEqual(old);
     expect(await iamKeys()).toEqual([old.accessKeyId]);
   });

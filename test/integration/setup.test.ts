@@ -15,11 +15,25 @@ import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const ACCOUNT = '123456789012';
-const ADMIN = { AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0001', AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000001' };
+const ADMIN = {
+  AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0001',
+  AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000001',
+};
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/CREATED_ROLE`;
 const MFA = `arn:aws:iam::${ACCOUNT}:mfa/alice`;
 const CONFIG = `# my own settings, kept byte for byte\n[profile admin]\nregion = eu-west-1 ; a comment\n\n[default]\noutput = json\n`;
-const SETUP = ['setup', '--user', 'alice', '--role', 'CREATED_ROLE', '--profile', 'test', '--region', 'ap-northeast-1', '--store-totp'];
+const SETUP = [
+  'setup',
+  '--user',
+  'alice',
+  '--role',
+  'CREATED_ROLE',
+  '--profile',
+  'test',
+  '--region',
+  'ap-northeast-1',
+  '--store-totp',
+];
 const MUTATING = /^(Create|Put|Attach|Enable|Delete|Update)/;
 
 let moto: Moto;
@@ -32,10 +46,22 @@ let policyArn: string;
 beforeAll(async () => {
   moto = await startMoto();
   proxy = await startAwsProxy(moto.url);
-  const sdk = new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY } });
-  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+  const sdk = new IAMClient({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
+  });
+  const doc = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+  });
   policyArn = (await sdk.send(new CreatePolicyCommand({ PolicyName: 'S3Work', PolicyDocument: doc }))).Policy!.Arn!;
-  iam = createIamClient({ region: 'us-east-1', iamEndpoint: moto.url, stsEndpoint: moto.url, credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY } });
+  iam = createIamClient({
+    region: 'us-east-1',
+    iamEndpoint: moto.url,
+    stsEndpoint: moto.url,
+    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
+  });
   box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
   await box.writeConfig(CONFIG);
   store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
@@ -63,7 +89,12 @@ describe('setup', () => {
         {
           Version: '2012-10-17',
           Statement: [
-            { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::ACCOUNT_ID:root' }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
+            {
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::ACCOUNT_ID:root' },
+              Action: 'sts:AssumeRole',
+              Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+            },
           ],
         },
         null,
@@ -72,7 +103,9 @@ describe('setup', () => {
     );
     expect(r.stdout).toContain('"Resource": "arn:aws:iam::ACCOUNT_ID:role/CREATED_ROLE"');
     expect(r.stdout).toContain(`2. Attach to the role: ${policyArn}`);
-    expect(r.stdout).toContain('[profile test]\nrole_arn = arn:aws:iam::ACCOUNT_ID:role/CREATED_ROLE\nsource_profile = alice\nmfa_serial = arn:aws:iam::ACCOUNT_ID:mfa/alice\nregion = ap-northeast-1');
+    expect(r.stdout).toContain(
+      '[profile test]\nrole_arn = arn:aws:iam::ACCOUNT_ID:role/CREATED_ROLE\nsource_profile = alice\nmfa_serial = arn:aws:iam::ACCOUNT_ID:mfa/alice\nregion = ap-northeast-1',
+    );
     expect(await iam.getRole('CREATED_ROLE')).toBeUndefined();
     expect(readFileSync(box.configPath, 'utf8')).toBe(CONFIG);
   });
@@ -80,7 +113,9 @@ describe('setup', () => {
   it('without admin credentials it says how to give them', async () => {
     const r = await setup(SETUP, {});
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^mfa-exec: setup needs credentials that may administer IAM \(give --admin-profile A, or set AWS_ACCESS_KEY_ID/);
+    expect(r.stderr).toMatch(
+      /^mfa-exec: setup needs credentials that may administer IAM \(give --admin-profile A, or set AWS_ACCESS_KEY_ID/,
+    );
     expect(proxy.calls).toEqual([]);
   });
 
@@ -97,7 +132,9 @@ describe('setup', () => {
     const first = await setup([...SETUP, '--policy-arn', `arn:aws:iam::${ACCOUNT}:policy/Missing`]);
     expect(first.code).toBe(1);
     expect(first.stdout).toBe(`created role ${ROLE_ARN} (trusts account ${ACCOUNT}, MFA required)\n`);
-    expect(first.stderr).toMatch(/^mfa-exec: setup stopped: NoSuchEntity: AttachRolePolicy: .*\(fix the cause and run the same command again/);
+    expect(first.stderr).toMatch(
+      /^mfa-exec: setup stopped: NoSuchEntity: AttachRolePolicy: .*\(fix the cause and run the same command again/,
+    );
     expect(await iam.getUser('alice')).toBeUndefined();
     expect(readFileSync(box.configPath, 'utf8')).toBe(CONFIG);
 
@@ -108,10 +145,14 @@ describe('setup', () => {
     expect(lines[0]).toBe(`found role ${ROLE_ARN}`);
     expect(lines[1]).toBe(`attached ${policyArn} to role CREATED_ROLE`);
     expect(lines[2]).toBe(`created user arn:aws:iam::${ACCOUNT}:user/alice`);
-    expect(lines[3]).toBe(`put inline policy mfa-exec-assume-CREATED_ROLE on user alice (sts:AssumeRole on ${ROLE_ARN} only)`);
+    expect(lines[3]).toBe(
+      `put inline policy mfa-exec-assume-CREATED_ROLE on user alice (sts:AssumeRole on ${ROLE_ARN} only)`,
+    );
     expect(lines[4]).toMatch(new RegExp(`^stored the TOTP seed of ${MFA} in the encrypted file store`));
     expect(lines[5]).toBe(`created MFA device ${MFA}, enabled for user alice`);
-    expect(lines[6]).toMatch(/^created access key …[A-Z0-9]{4} for user alice, stored in the encrypted file store for profile alice$/);
+    expect(lines[6]).toMatch(
+      /^created access key …[A-Z0-9]{4} for user alice, stored in the encrypted file store for profile alice$/,
+    );
     expect(lines[7]).toBe('wrote [profile alice] and [profile test] to ~/.aws/config');
     expect(proxy.calls.filter((c) => c === 'EnableMFADevice')).toHaveLength(1);
 
@@ -119,7 +160,14 @@ describe('setup', () => {
     const role = await iam.getRole('CREATED_ROLE');
     expect(JSON.parse(role!.trustPolicy)).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'sts:AssumeRole',
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+      ],
     });
     expect(await iam.listAttachedRolePolicies('CREATED_ROLE')).toEqual([policyArn]);
     expect(JSON.parse((await iam.getUserPolicy('alice', 'mfa-exec-assume-CREATED_ROLE'))!)).toEqual({
@@ -180,7 +228,9 @@ describe('setup', () => {
     expect(await store.get('key:bob')).toBeNull();
 
     const second = await setup(args);
-    expect(second.stderr).toContain(`deleted the unassigned MFA device arn:aws:iam::${ACCOUNT}:mfa/bob left by an earlier run`);
+    expect(second.stderr).toContain(
+      `deleted the unassigned MFA device arn:aws:iam::${ACCOUNT}:mfa/bob left by an earlier run`,
+    );
     expect(second.code).toBe(0);
     expect(proxy.calls.filter((c) => /VirtualMFADevice$/.test(c))).toEqual([
       'CreateVirtualMFADevice',
@@ -190,6 +240,8 @@ describe('setup', () => {
     ]);
     expect(await iam.listMfaDevices('bob')).toEqual([`arn:aws:iam::${ACCOUNT}:mfa/bob`]);
     expect(decodeKey(await store.get('key:bob'))).toBeDefined();
-    expect(readFileSync(box.configPath, 'utf8')).toContain('[profile BOB_ROLE]\nrole_arn = arn:aws:iam::123456789012:role/BOB_ROLE\nsource_profile = bob\n');
+    expect(readFileSync(box.configPath, 'utf8')).toContain(
+      '[profile BOB_ROLE]\nrole_arn = arn:aws:iam::123456789012:role/BOB_ROLE\nsource_profile = bob\n',
+    );
   });
 });

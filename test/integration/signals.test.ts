@@ -24,7 +24,16 @@ let box: Sandbox;
 
 beforeAll(async () => {
   sts = await startFakeSts({
-    users: [{ userName: 'signals', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP }],
+    users: [
+      {
+        userName: 'signals',
+        accountId: A,
+        accessKeyId: KEY,
+        secretAccessKey: SECRET,
+        mfaSerial: MFA,
+        totpSecret: TOTP,
+      },
+    ],
     roles: [{ roleArn: ROLE, requireMfa: true }],
   });
   box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, AWS_ENDPOINT_URL_STS: sts.url } });
@@ -48,7 +57,9 @@ source_profile = base
 mfa_serial = ${MFA}
 mfa_process = echo started > "$SLOW_MARKER"; sleep 20; echo 000000
 `);
-  expect((await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code).toBe(0);
+  expect(
+    (await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code,
+  ).toBe(0);
 });
 afterAll(async () => {
   await sts.close();
@@ -57,7 +68,12 @@ afterAll(async () => {
 
 /** Every item name in the store. */
 async function storeItems(): Promise<string[]> {
-  return (await createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! }).list()).sort();
+  return (
+    await createFileStore({
+      dir: join(box.dir, 'store'),
+      getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+    }).list()
+  ).sort();
 }
 
 /** Files left in the lock folder, the store folder and ~/.aws other than the expected ones. */
@@ -74,27 +90,50 @@ describe('signals', () => {
   it.each([
     ['export', ['export', 'test', '--format', 'json']],
     ['exec', ['test', '--', 'true']],
-  ])('Ctrl-C at the MFA prompt (%s) exits 130, leaving no lock, no cache entry, no partial file', async (_name, args) => {
-    const storeBefore = readFileSync(join(box.dir, 'store', 'store.enc'));
-    const { stdout } = await run('python3', [join(ROOT, 'test/support/pty.py'), '--when', 'Enter MFA code', '--send', '\\x03', '--', process.execPath, BIN, ...args], {
-      env: box.env,
-      timeout: 30_000,
-    });
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
-    expect(r.timedOut).toBe(false);
-    expect(r.output).toContain(`Enter MFA code for ${MFA}: `);
-    expect(r.output.replace(/\x1b\[[0-9;]*m/g, '')).toContain('mfa-exec: interrupted at the prompt (nothing was stored or cached)');
-    expect(r.output).not.toContain('    at ');
-    expect(r.exitCode).toBe(130);
-    expect(leftovers()).toEqual([]);
-    expect(await storeItems()).toEqual(['key:base']);
-    expect(readFileSync(join(box.dir, 'store', 'store.enc')).equals(storeBefore)).toBe(true);
-    expect(sts.count()).toBe(0);
-  });
+  ])(
+    'Ctrl-C at the MFA prompt (%s) exits 130, leaving no lock, no cache entry, no partial file',
+    async (_name, args) => {
+      const storeBefore = readFileSync(join(box.dir, 'store', 'store.enc'));
+      const { stdout } = await run(
+        'python3',
+        [
+          join(ROOT, 'test/support/pty.py'),
+          '--when',
+          'Enter MFA code',
+          '--send',
+          '\\x03',
+          '--',
+          process.execPath,
+          BIN,
+          ...args,
+        ],
+        {
+          env: box.env,
+          timeout: 30_000,
+        },
+      );
+      const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+      expect(r.timedOut).toBe(false);
+      expect(r.output).toContain(`Enter MFA code for ${MFA}: `);
+      expect(r.output.replace(/\x1b\[[0-9;]*m/g, '')).toContain(
+        'mfa-exec: interrupted at the prompt (nothing was stored or cached)',
+      );
+      expect(r.output).not.toContain('    at ');
+      expect(r.exitCode).toBe(130);
+      expect(leftovers()).toEqual([]);
+      expect(await storeItems()).toEqual(['key:base']);
+      expect(readFileSync(join(box.dir, 'store', 'store.enc')).equals(storeBefore)).toBe(true);
+      expect(sts.count()).toBe(0);
+    },
+  );
 
   it('SIGINT while the lock is held (a slow mfa_process) exits 130 and removes the lock at once', async () => {
     const marker = join(box.dir, 'slow-started');
-    const child = spawn(process.execPath, [BIN, 'export', 'slow'], { env: { ...box.env, SLOW_MARKER: marker }, detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'export', 'slow'], {
+      env: { ...box.env, SLOW_MARKER: marker },
+      detached: true,
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 200 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(marker)).toBe(true);
     const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
@@ -108,7 +147,11 @@ describe('signals', () => {
 
   it('SIGTERM to mfa-exec reaches the child, and the status the child chose is passed through', async () => {
     const marker = join(box.dir, 'marker');
-    const child = spawn(process.execPath, [BIN, 'proc', '--', 'sleep-trap', marker], { env: box.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'proc', '--', 'sleep-trap', marker], {
+      env: box.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -127,8 +170,14 @@ describe('signals', () => {
   });
 
   it('a child killed by the forwarded SIGTERM makes mfa-exec exit 128 + 15', async () => {
-    const child = spawn(process.execPath, [BIN, 'proc', '--', 'sh', '-c', 'echo READY; exec sleep 30'], { env: box.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve()));
+    const child = spawn(process.execPath, [BIN, 'proc', '--', 'sh', '-c', 'echo READY; exec sleep 30'], {
+      env: box.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve()),
+    );
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
     process.kill(child.pid!, 'SIGTERM');
     expect(await exited).toEqual([143, null]);

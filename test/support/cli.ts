@@ -38,7 +38,11 @@ export interface Sandbox {
 }
 
 /** A fresh sandbox; `backend: 'file'` uses an encrypted file store in it, 'keychain' needs `keyringEnv`. */
-export async function makeSandbox(opts: { backend: 'file' | 'keychain'; keyringEnv?: Record<string, string>; env?: Record<string, string> } = { backend: 'file' }): Promise<Sandbox> {
+export async function makeSandbox(
+  opts: { backend: 'file' | 'keychain'; keyringEnv?: Record<string, string>; env?: Record<string, string> } = {
+    backend: 'file',
+  },
+): Promise<Sandbox> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
   const dir = await mkdtemp(join(tmpdir(), 'mfa-exec-test-'));
   const home = join(dir, 'home');
@@ -79,11 +83,19 @@ export async function makeSandbox(opts: { backend: 'file' | 'keychain'; keyringE
 }
 
 /** Run the CLI with exactly `env` (undefined values removed) in a new session (no terminal). */
-export function runCli(args: string[], env: Record<string, string | undefined>, input?: string | Buffer): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  input?: string | Buffer,
+): Promise<RunResult> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: clean, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: clean,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -91,7 +103,13 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const stdoutBytes = Buffer.concat(out);
-      resolvePromise({ code, signal, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+      resolvePromise({
+        code,
+        signal,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+      });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');

@@ -133,7 +133,11 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
       );
     }
     if (serial === null || code === null) {
-      throw new StsError(403, 'AccessDenied', 'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.');
+      throw new StsError(
+        403,
+        'AccessDenied',
+        'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.',
+      );
     }
     if (serial !== user.mfaSerial || user.totpSecret === undefined) {
       throw new StsError(
@@ -164,7 +168,9 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     const roleArn = p.get('RoleArn') ?? '';
     const sessionName = p.get('RoleSessionName');
     if (sessionName === null) {
-      throw validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
+      throw validation(
+        "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null",
+      );
     }
     if (sessionName.length < 2 || sessionName.length > 64 || !/^[\w+=,.@-]*$/.test(sessionName)) {
       throw validation(
@@ -181,7 +187,9 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     if (!role) throw denied;
     const maxSession = role.maxSessionDuration ?? 3600;
     if (requested !== undefined && caller.issued && requested > 3600) {
-      throw validation('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+      throw validation(
+        'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      );
     }
     if (requested !== undefined && requested > maxSession) {
       throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
@@ -197,14 +205,19 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
   };
 
   const getCallerIdentity = (caller: Caller): string => {
-    const userId = caller.issued?.role ? caller.issued.role.assumedRoleId : caller.user.accessKeyId.replace(/^AKIA/, 'AIDA');
+    const userId = caller.issued?.role
+      ? caller.issued.role.assumedRoleId
+      : caller.user.accessKeyId.replace(/^AKIA/, 'AIDA');
     return `<Arn>${xml(callerArn(caller))}</Arn><UserId>${xml(userId)}</UserId><Account>${caller.user.accountId}</Account>`;
   };
 
   // Finds the caller from the SigV4 Authorization header and checks the signature and token.
   const authenticate = (req: IncomingMessage, body: string): Caller => {
     const auth = req.headers.authorization ?? '';
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    const m =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+        auth,
+      );
     if (!m) throw new StsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
     const [, accessKeyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] = m;
     const temp = issued.get(accessKeyId);
@@ -263,7 +276,11 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
       out = `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${xml(e.code)}</Code><Message>${xml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
     }
     call.status = status;
-    res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, date: new Date().toUTCString() });
+    res.writeHead(status, {
+      'content-type': 'text/xml',
+      'x-amzn-requestid': requestId,
+      date: new Date().toUTCString(),
+    });
     res.end(out);
   };
 
@@ -328,9 +345,18 @@ function durationParam(p: URLSearchParams, max: number): number | undefined {
   const raw = p.get('DurationSeconds');
   if (raw === null) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n)) throw validation(`1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`);
-  if (n < 900) throw validation(`1 validation error detected: Value '${n}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
-  if (n > max) throw validation(`1 validation error detected: Value '${n}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+  if (!Number.isInteger(n))
+    throw validation(
+      `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`,
+    );
+  if (n < 900)
+    throw validation(
+      `1 validation error detected: Value '${n}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    );
+  if (n > max)
+    throw validation(
+      `1 validation error detected: Value '${n}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
   return n;
 }
 
@@ -349,7 +375,11 @@ function sigV4Signature(
   k: { secret: string; date: string; region: string; service: string; signedHeaders: string },
 ): string {
   const [rawPath = '/', rawQuery = ''] = (req.url ?? '/').split('?', 2);
-  const canonicalUri = rawPath.split('/').map((seg) => uriEncode(decodeURIComponent(seg))).map(uriEncode).join('/');
+  const canonicalUri = rawPath
+    .split('/')
+    .map((seg) => uriEncode(decodeURIComponent(seg)))
+    .map(uriEncode)
+    .join('/');
   const canonicalQuery = [...new URLSearchParams(rawQuery)]
     .map(([key, v]) => [uriEncode(key), uriEncode(v)] as const)
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
@@ -363,7 +393,14 @@ function sigV4Signature(
     })
     .join('');
   const payloadHash = (req.headers['x-amz-content-sha256'] as string | undefined) ?? sha256(body);
-  const canonicalRequest = [req.method, canonicalUri, canonicalQuery, canonicalHeaders, k.signedHeaders, payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method,
+    canonicalUri,
+    canonicalQuery,
+    canonicalHeaders,
+    k.signedHeaders,
+    payloadHash,
+  ].join('\n');
   const amzDate = (req.headers['x-amz-date'] as string | undefined) ?? '';
   const scope = `${k.date}/${k.region}/${k.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');

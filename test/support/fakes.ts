@@ -1,7 +1,16 @@
 // In-memory fakes of core's own ports (src/core/types.ts), recording what core asked of them.
 
 import { AwsCallError } from '../../src/core/errors.js';
-import type { Clock, Credentials, Lock, Logger, MfaCodeSource, SecretStore, StsClient, UsedCodes } from '../../src/core/types.js';
+import type {
+  Clock,
+  Credentials,
+  Lock,
+  Logger,
+  MfaCodeSource,
+  SecretStore,
+  StsClient,
+  UsedCodes,
+} from '../../src/core/types.js';
 
 /** One call made to a MemoryStore. */
 export type StoreCall = { op: 'get' | 'set' | 'delete'; name: string } | { op: 'list' };

@@ -33,7 +33,12 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
-      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const action =
+        new URLSearchParams(body.toString('utf8')).get('Action') ??
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ??
+        '';
       proxy.calls.push(action);
       const rule = proxy.rules.find((r) => r.action === action);
       const n = rule ? (seen.get(rule) ?? 0) : 0;
@@ -46,10 +51,18 @@ export async function startAwsProxy(target: string): Promise<AwsProxy> {
         return;
       }
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
-      const answer = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, ...(body.length ? { body: new Uint8Array(body) } : {}) });
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+      const answer = await fetch(`${target}${req.url ?? '/'}`, {
+        method: req.method ?? 'POST',
+        headers,
+        ...(body.length ? { body: new Uint8Array(body) } : {}),
+      });
       const out = Buffer.from(await answer.arrayBuffer());
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/xml', date: proxy.date ?? answer.headers.get('date') ?? new Date().toUTCString() });
+      res.writeHead(answer.status, {
+        'content-type': answer.headers.get('content-type') ?? 'text/xml',
+        date: proxy.date ?? answer.headers.get('date') ?? new Date().toUTCString(),
+      });
       res.end(out);
     })().catch((e: unknown) => {
       res.writeHead(502);

@@ -48,7 +48,8 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
     XDG_CONFIG_HOME: join(dir, 'config'),
     XDG_CACHE_HOME: join(dir, 'cache'),
   };
-  for (const [k, path] of Object.entries(env)) await mkdir(path, { recursive: true, mode: k === 'XDG_RUNTIME_DIR' ? 0o700 : 0o755 });
+  for (const [k, path] of Object.entries(env))
+    await mkdir(path, { recursive: true, mode: k === 'XDG_RUNTIME_DIR' ? 0o700 : 0o755 });
   let busPid: number | undefined;
   let keyring: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
@@ -70,7 +71,14 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
   try {
     const bus = await run(
       'dbus-daemon',
-      ['--session', '--fork', '--nopidfile', '--print-address=1', '--print-pid=1', `--address=unix:path=${join(dir, 'bus')}`],
+      [
+        '--session',
+        '--fork',
+        '--nopidfile',
+        '--print-address=1',
+        '--print-pid=1',
+        `--address=unix:path=${join(dir, 'bus')}`,
+      ],
       { env: { ...process.env, ...env } },
     );
     const [address = '', pid = ''] = bus.stdout.trim().split('\n');
@@ -104,10 +112,18 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
 async function waitForSecretService(env: NodeJS.ProcessEnv, daemon: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (daemon.exitCode !== null) throw new Error(`gnome-keyring-daemon exited with ${daemon.exitCode}: ${stderr().trim()}`);
+    if (daemon.exitCode !== null)
+      throw new Error(`gnome-keyring-daemon exited with ${daemon.exitCode}: ${stderr().trim()}`);
     const { stdout } = await run(
       'dbus-send',
-      ['--session', '--dest=org.freedesktop.DBus', '--print-reply', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+      [
+        '--session',
+        '--dest=org.freedesktop.DBus',
+        '--print-reply',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.freedesktop.secrets',
+      ],
       { env },
     );
     if (stdout.includes('boolean true')) return;

@@ -29,10 +29,17 @@ export async function startMoto(): Promise<Moto> {
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const failure = await Promise.race([spawnError, exited.then(() => new Error('moto_server exited')), sleep(200).then(() => undefined)]);
+    const failure = await Promise.race([
+      spawnError,
+      exited.then(() => new Error('moto_server exited')),
+      sleep(200).then(() => undefined),
+    ]);
     if (failure) {
       await close();
-      const why = 'code' in failure && failure.code === 'ENOENT' ? 'moto_server not found (pip install "moto[server]")' : failure.message;
+      const why =
+        'code' in failure && failure.code === 'ENOENT'
+          ? 'moto_server not found (pip install "moto[server]")'
+          : failure.message;
       throw new Error(`${why}: ${stderr.trim()}`);
     }
     try {

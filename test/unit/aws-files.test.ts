@@ -54,7 +54,10 @@ describe('loadAwsFiles', () => {
 
   it('follows AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, expanding ~/', () => {
     writeFileSync(join(home, 'cfg'), '[profile moved]\nregion = us-east-2\n');
-    writeFileSync(join(home, 'creds'), '[moved]\naws_access_key_id = AKIAEXAMPLE000000001\naws_secret_access_key = s\n');
+    writeFileSync(
+      join(home, 'creds'),
+      '[moved]\naws_access_key_id = AKIAEXAMPLE000000001\naws_secret_access_key = s\n',
+    );
     const files = loadAwsFiles({ AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: join(home, 'creds') }, home);
     expect(files.configPath).toBe(join(home, 'cfg'));
     expect(files.configLabel).toBe('~/cfg');
@@ -62,7 +65,10 @@ describe('loadAwsFiles', () => {
   });
 
   it('reads missing files as empty', () => {
-    const files = loadAwsFiles({ AWS_CONFIG_FILE: join(home, 'nope'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'nope2') }, home);
+    const files = loadAwsFiles(
+      { AWS_CONFIG_FILE: join(home, 'nope'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'nope2') },
+      home,
+    );
     expect(files.profiles).toEqual({});
     expect(files.services).toEqual({});
   });
@@ -73,7 +79,9 @@ describe('loadAwsFiles', () => {
 
   it('names file and line of a malformed line read from disk', () => {
     writeFileSync(join(home, 'cfg'), '[profile ok]\nregion = x\n[profile broken\n');
-    expect(() => loadAwsFiles({ AWS_CONFIG_FILE: join(home, 'cfg') }, home)).toThrow('~/cfg:3: section header without a closing "]"');
+    expect(() => loadAwsFiles({ AWS_CONFIG_FILE: join(home, 'cfg') }, home)).toThrow(
+      '~/cfg:3: section header without a closing "]"',
+    );
   });
 });
 
@@ -85,7 +93,9 @@ describe('parseAwsFiles: the SDK semantics', () => {
   });
 
   it('[profile default] replaces [default] in config wherever it stands', () => {
-    expect(parse('[profile default]\nregion = a\n[default]\nregion = b\noutput = json\n').profiles.default).toEqual({ region: 'a' });
+    expect(parse('[profile default]\nregion = a\n[default]\nregion = b\noutput = json\n').profiles.default).toEqual({
+      region: 'a',
+    });
   });
 
   it('accepts quoted names, as the SDK', () => {
@@ -114,7 +124,9 @@ describe('parseAwsFiles: the SDK semantics', () => {
   });
 
   it('strips comments at line start and after whitespace only; keys are case-sensitive', () => {
-    const files = parse('# top\n; top\n[profile a] # header comment\nRegion = x\nregion = y #c\nurl = http://h/p#frag\nk = v;not-a-comment\n  ; indented comment\n');
+    const files = parse(
+      '# top\n; top\n[profile a] # header comment\nRegion = x\nregion = y #c\nurl = http://h/p#frag\nk = v;not-a-comment\n  ; indented comment\n',
+    );
     expect(files.profiles.a).toEqual({ Region: 'x', region: 'y', url: 'http://h/p#frag', k: 'v;not-a-comment' });
   });
 
@@ -159,15 +171,38 @@ describe('parseAwsFiles: malformed files fail with file:line', () => {
 
 describe('parseAwsFiles: properties', () => {
   it('random text yields a result or an MfaExecError, nothing else', () => {
-    const piece = fc.constantFrom('[', ']', '=', '#', ';', ' ', '\t', '\n', '\r\n', '\r', 'a', 'profile ', 'services ', 'default', '__proto__', '"', 'é', '\uFEFF');
+    const piece = fc.constantFrom(
+      '[',
+      ']',
+      '=',
+      '#',
+      ';',
+      ' ',
+      '\t',
+      '\n',
+      '\r\n',
+      '\r',
+      'a',
+      'profile ',
+      'services ',
+      'default',
+      '__proto__',
+      '"',
+      'é',
+      '\uFEFF',
+    );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 80 }).map((p) => p.join('')), fc.boolean(), (text, asCredentials) => {
-        try {
-          asCredentials ? parse('', text) : parse(text);
-        } catch (e) {
-          if (!(e instanceof MfaExecError) || e.kind !== 'config') throw e;
-        }
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 80 }).map((p) => p.join('')),
+        fc.boolean(),
+        (text, asCredentials) => {
+          try {
+            asCredentials ? parse('', text) : parse(text);
+          } catch (e) {
+            if (!(e instanceof MfaExecError) || e.kind !== 'config') throw e;
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -209,7 +244,11 @@ describe('parseAwsFiles: properties', () => {
           Object.entries(sdk.configFile).flatMap(([k, v]) => (k.startsWith('services.') ? [[k.slice(9), v]] : [])),
         );
         const nonEmpty = (r: Record<string, Record<string, string>>) =>
-          Object.fromEntries(Object.entries(r).filter(([, v]) => Object.keys(v).length > 0).map(([k, v]) => [k, { ...v }]));
+          Object.fromEntries(
+            Object.entries(r)
+              .filter(([, v]) => Object.keys(v).length > 0)
+              .map(([k, v]) => [k, { ...v }]),
+          );
         expect(nonEmpty(ours.profiles)).toEqual(sdkProfiles);
         expect(nonEmpty(ours.services)).toEqual(sdkServices);
       }),
@@ -232,7 +271,9 @@ describe('parseAwsFiles: properties', () => {
     });
     const files = parse(text);
     const ms = Math.min(...times);
-    console.log(`5,000 profiles (${(text.length / 1024).toFixed(0)} KiB) parsed in ${times.map((t) => t.toFixed(1)).join(' / ')} ms (first / second / third)`);
+    console.log(
+      `5,000 profiles (${(text.length / 1024).toFixed(0)} KiB) parsed in ${times.map((t) => t.toFixed(1)).join(' / ')} ms (first / second / third)`,
+    );
     expect(Object.keys(files.profiles)).toHaveLength(5000);
     expect(ms).toBeLessThan(1000);
   });

@@ -138,7 +138,13 @@ describe('containerEnv', () => {
 
   it('sets no static keys, so the SDK reaches the server (the env provider comes first)', () => {
     const env = containerEnv(input);
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION']) {
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_SECURITY_TOKEN',
+      'AWS_CREDENTIAL_EXPIRATION',
+    ]) {
       expect(env, name).not.toHaveProperty(name);
     }
   });

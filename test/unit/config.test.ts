@@ -75,7 +75,9 @@ describe('getProfile and profileNames', () => {
   });
 
   it('suggests a name the input is a prefix of', () => {
-    expect(failure(() => getProfile(files('[profile production-eu]\n'), 'production')).hint).toBe('did you mean "production-eu"?');
+    expect(failure(() => getProfile(files('[profile production-eu]\n'), 'production')).hint).toBe(
+      'did you mean "production-eu"?',
+    );
   });
 
   it('suggests nothing far away, and explains [NAME] without "profile " in config', () => {
@@ -83,7 +85,9 @@ describe('getProfile and profileNames', () => {
     expect(e.hint).toBe(
       '~/.aws/config:2 has [staging], which AWS tools ignore there: write [profile staging] in the config file, [staging] in the credentials file',
     );
-    expect(failure(() => getProfile(files('[profile alpha]\n'), 'zzz')).hint).toBe('add [profile zzz] to ~/.aws/config');
+    expect(failure(() => getProfile(files('[profile alpha]\n'), 'zzz')).hint).toBe(
+      'add [profile zzz] to ~/.aws/config',
+    );
   });
 
   it('does not find names of Object.prototype', () => {
@@ -91,11 +95,17 @@ describe('getProfile and profileNames', () => {
   });
 
   it.each([
-    ['role_arn = arn:aws:iam::123:role/x', 'profile "p": role_arn "arn:aws:iam::123:role/x" is not a role ARN (arn:aws:iam::123456789012:role/NAME)'],
+    [
+      'role_arn = arn:aws:iam::123:role/x',
+      'profile "p": role_arn "arn:aws:iam::123:role/x" is not a role ARN (arn:aws:iam::123456789012:role/NAME)',
+    ],
     ['role_arn = arn:aws:iam::123456789012:user/x', /role_arn .* is not a role ARN/],
     ['mfa_serial = arn:aws:iam::123:mfa/x', /mfa_serial .* is not an MFA device/],
     ['mfa_serial = short', /mfa_serial "short" is not an MFA device/],
-    ['duration_seconds = 899', 'profile "p": duration_seconds "899" is not a whole number of seconds from 900 to 43200'],
+    [
+      'duration_seconds = 899',
+      'profile "p": duration_seconds "899" is not a whole number of seconds from 900 to 43200',
+    ],
     ['duration_seconds = 43201', /duration_seconds/],
     ['duration_seconds = 3600.5', /duration_seconds/],
     ['duration_seconds = 1h', /duration_seconds/],
@@ -130,7 +140,9 @@ describe('resolveChain', () => {
     expect(resolveChain(f, 'test')).toEqual({
       profile: 'test',
       base: { profile: 'test_iam_user', kind: 'key' },
-      roles: [{ profile: 'test', roleArn: ROLE('CREATED_ROLE'), mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA' }],
+      roles: [
+        { profile: 'test', roleArn: ROLE('CREATED_ROLE'), mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA' },
+      ],
       mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA',
       region: 'ap-northeast-1',
     });
@@ -170,14 +182,18 @@ describe('resolveChain', () => {
 
   it('takes the MFA device nearest the named profile', () => {
     const other = 'arn:aws:iam::123456789012:mfa/other';
-    const f = files(`[profile r2]\nrole_arn = ${ROLE('2')}\nsource_profile = r1\n[profile r1]\nrole_arn = ${ROLE('1')}\nsource_profile = u\nmfa_serial = ${other}\n[profile u]\nmfa_serial = ${MFA}\n`);
+    const f = files(
+      `[profile r2]\nrole_arn = ${ROLE('2')}\nsource_profile = r1\n[profile r1]\nrole_arn = ${ROLE('1')}\nsource_profile = u\nmfa_serial = ${other}\n[profile u]\nmfa_serial = ${MFA}\n`,
+    );
     const chain = resolveChain(f, 'r2');
     expect(chain.mfaSerial).toBe(other);
     expect(chain.roles.map((r) => r.mfaSerial)).toEqual([other, undefined]);
   });
 
   it('names a source_profile cycle', () => {
-    const f = files(`[profile x]\nrole_arn = ${ROLE('x')}\nsource_profile = a\n[profile a]\nrole_arn = ${ROLE('a')}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE('b')}\nsource_profile = a\n`);
+    const f = files(
+      `[profile x]\nrole_arn = ${ROLE('x')}\nsource_profile = a\n[profile a]\nrole_arn = ${ROLE('a')}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE('b')}\nsource_profile = a\n`,
+    );
     const e = failure(() => resolveChain(f, 'x'));
     expect(e.kind).toBe('config');
     expect(e.message).toBe('profile "x": source_profile cycle a → b → a');
@@ -185,25 +201,40 @@ describe('resolveChain', () => {
   });
 
   it('treats source_profile = itself as "assume my role with my own key", as the SDK', () => {
-    const f = files(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`, '[self]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n');
-    expect(resolveChain(f, 'self')).toMatchObject({ base: { profile: 'self', kind: 'key' }, roles: [{ profile: 'self', roleArn: ROLE('self') }] });
+    const f = files(
+      `[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`,
+      '[self]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
+    );
+    expect(resolveChain(f, 'self')).toMatchObject({
+      base: { profile: 'self', kind: 'key' },
+      roles: [{ profile: 'self', roleArn: ROLE('self') }],
+    });
     const noKey = files(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`);
     expect(failure(() => resolveChain(noKey, 'self')).message).toBe('profile "self": source_profile cycle self → self');
   });
 
-  it('uses a source with role_arn and a key in the files as the key holder, but assumes the named profile\'s own role', () => {
+  it("uses a source with role_arn and a key in the files as the key holder, but assumes the named profile's own role", () => {
     const f = files(
       `[profile top]\nrole_arn = ${ROLE('top')}\nsource_profile = both\n[profile both]\nrole_arn = ${ROLE('both')}\nsource_profile = nowhere\n`,
       '[both]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
     );
-    expect(resolveChain(f, 'top')).toMatchObject({ base: { profile: 'both', kind: 'key' }, roles: [{ profile: 'top' }] });
+    expect(resolveChain(f, 'top')).toMatchObject({
+      base: { profile: 'both', kind: 'key' },
+      roles: [{ profile: 'top' }],
+    });
     // named itself, it is a role profile, so its (missing) source matters
     expect(failure(() => resolveChain(f, 'both')).kind).toBe('profile-not-found');
   });
 
   it('uses credential_process on the base', () => {
-    const f = files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = p\n[profile p]\ncredential_process = /usr/bin/get-creds --json\n`);
-    expect(resolveChain(f, 'r').base).toEqual({ profile: 'p', kind: 'credential_process', credentialProcess: '/usr/bin/get-creds --json' });
+    const f = files(
+      `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = p\n[profile p]\ncredential_process = /usr/bin/get-creds --json\n`,
+    );
+    expect(resolveChain(f, 'r').base).toEqual({
+      profile: 'p',
+      kind: 'credential_process',
+      credentialProcess: '/usr/bin/get-creds --json',
+    });
   });
 
   it('rejects role_arn without source_profile', () => {
@@ -213,19 +244,25 @@ describe('resolveChain', () => {
   });
 
   it('rejects credential_source, which it cannot serve', () => {
-    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\ncredential_source = Ec2InstanceMetadata\n`), 'r'));
+    const e = failure(() =>
+      resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\ncredential_source = Ec2InstanceMetadata\n`), 'r'),
+    );
     expect(e.message).toBe('profile "r" uses credential_source, which mfa-exec does not support');
   });
 
   it('reports a missing source_profile as profile-not-found, with did-you-mean', () => {
-    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = usr\n[profile user]\n`), 'r'));
+    const e = failure(() =>
+      resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = usr\n[profile user]\n`), 'r'),
+    );
     expect(e.kind).toBe('profile-not-found');
     expect(e.message).toBe('profile "usr" not found in ~/.aws/config (source_profile of "r")');
     expect(e.hint).toBe('did you mean "user"?');
   });
 
   it('validates every profile on the chain', () => {
-    const f = files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = m\n[profile m]\nrole_arn = ${ROLE('m')}\nsource_profile = u\nduration_seconds = 60\n[profile u]\n`);
+    const f = files(
+      `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = m\n[profile m]\nrole_arn = ${ROLE('m')}\nsource_profile = u\nduration_seconds = 60\n[profile u]\n`,
+    );
     expect(failure(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
   });
 });
@@ -256,7 +293,9 @@ describe('resolveEndpoint', () => {
     const all = { AWS_ENDPOINT_URL_STS: 'http://sts-env', AWS_ENDPOINT_URL: 'http://global-env' };
     expect(resolveEndpoint('sts', { env: all, profile: local, files: f })).toBe('http://sts-env');
     expect(resolveEndpoint('iam', { env: all, profile: local, files: f })).toBe('http://global-env');
-    expect(resolveEndpoint('iam', { env: { AWS_ENDPOINT_URL_IAM: 'http://iam-env' }, profile: local, files: f })).toBe('http://iam-env');
+    expect(resolveEndpoint('iam', { env: { AWS_ENDPOINT_URL_IAM: 'http://iam-env' }, profile: local, files: f })).toBe(
+      'http://iam-env',
+    );
     expect(resolveEndpoint('sts', { env: {}, profile: local, files: f })).toBe('http://127.0.0.1:5000');
     expect(resolveEndpoint('iam', { env: {}, profile: local, files: f })).toBe('http://127.0.0.1:5001');
     const noServices = { ...local, servicesSection: undefined };
@@ -266,7 +305,9 @@ describe('resolveEndpoint', () => {
   });
 
   it('falls back to endpoint_url when the services section has no entry for the service', () => {
-    const g = files('[profile p]\nservices = s\nendpoint_url = http://profile\n[services s]\ns3 =\n  endpoint_url = http://s3\n');
+    const g = files(
+      '[profile p]\nservices = s\nendpoint_url = http://profile\n[services s]\ns3 =\n  endpoint_url = http://s3\n',
+    );
     expect(resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).toBe('http://profile');
   });
 
@@ -275,8 +316,14 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint('sts', { env, profile: local, files: f })).toBeUndefined();
     const ignoring = { ...local, ignoreConfiguredEndpointUrls: true };
     expect(resolveEndpoint('sts', { env: {}, profile: ignoring, files: f })).toBeUndefined();
-    expect(resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, profile: ignoring, files: f })).toBe('http://127.0.0.1:5000');
-    expect(failure(() => resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '1' }, profile: local, files: f })).kind).toBe('config');
+    expect(
+      resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, profile: ignoring, files: f }),
+    ).toBe('http://127.0.0.1:5000');
+    expect(
+      failure(() =>
+        resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '1' }, profile: local, files: f }),
+      ).kind,
+    ).toBe('config');
   });
 
   it('fails on a services section that does not exist, as the SDK', () => {

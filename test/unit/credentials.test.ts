@@ -5,7 +5,15 @@ import { AwsCallError, MfaExecError } from '../../src/core/errors.js';
 import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
 import { decodeEntry, encodeEntry, encodeKey, keyItem, type CachedEntry } from '../../src/core/store-items.js';
 import type { Credentials } from '../../src/core/types.js';
-import { FakeClock, FakeSts, MemoryStore, MemoryUsedCodes, RecordingLock, RecordingLogger, ScriptedMfaSource } from '../support/fakes.js';
+import {
+  FakeClock,
+  FakeSts,
+  MemoryStore,
+  MemoryUsedCodes,
+  RecordingLock,
+  RecordingLogger,
+  ScriptedMfaSource,
+} from '../support/fakes.js';
 
 const MFA = 'arn:aws:iam::900000000001:mfa/alice';
 const ROLE = (n: string) => `arn:aws:iam::800000000002:role/${n}`;
@@ -19,7 +27,11 @@ function chain(profile: string, roles: Partial<RoleStep>[] = [{}], extra: Partia
   return {
     profile,
     base: { profile: 'base', kind: 'key' },
-    roles: roles.map((r, i) => ({ profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`, roleArn: ROLE(`${profile}${i}`), ...r })),
+    roles: roles.map((r, i) => ({
+      profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`,
+      roleArn: ROLE(`${profile}${i}`),
+      ...r,
+    })),
     mfaSerial: MFA,
     ...extra,
   };
@@ -42,7 +54,10 @@ function setup(o: Setup = {}) {
   const lock = new RecordingLock();
   const logger = new RecordingLogger();
   const usedCodes = new MemoryUsedCodes((o.used ?? []).map((code) => ({ serial: MFA, code })));
-  const source = new ScriptedMfaSource(o.codes ?? ['123456'], { interactive: o.interactive ?? true, maxTries: o.maxTries ?? 3 });
+  const source = new ScriptedMfaSource(o.codes ?? ['123456'], {
+    interactive: o.interactive ?? true,
+    maxTries: o.maxTries ?? 3,
+  });
   const sourcesMade = { count: 0 };
   const processRuns: [string, string][] = [];
   const deps: CredentialDeps = {
@@ -69,7 +84,12 @@ function setup(o: Setup = {}) {
 type Env = ReturnType<typeof setup>;
 
 function temp(id: string, expiresInMs: number): Credentials {
-  return { accessKeyId: id, secretAccessKey: `${id}-secret`, sessionToken: `${id}-token`, expiration: new Date(NOW + expiresInMs) };
+  return {
+    accessKeyId: id,
+    secretAccessKey: `${id}-secret`,
+    sessionToken: `${id}-token`,
+    expiration: new Date(NOW + expiresInMs),
+  };
 }
 
 /** Put a cached entry in the store as resolveCredentials would have left it. */
@@ -110,7 +130,12 @@ describe('resolveCredentials: cache', () => {
 
     expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken', 'assumeRole']);
     const [gst] = env.sts.callsOf('getSessionToken');
-    expect(gst!.input).toMatchObject({ credentials: KEY, durationSeconds: 8 * 3600, serialNumber: MFA, tokenCode: '123456' });
+    expect(gst!.input).toMatchObject({
+      credentials: KEY,
+      durationSeconds: 8 * 3600,
+      serialNumber: MFA,
+      tokenCode: '123456',
+    });
     expect(gst!.input.credentials.sessionToken).toBeUndefined();
     const [ar] = env.sts.callsOf('assumeRole');
     expect(ar!.input).toMatchObject({ credentials: gst!.result, roleArn: ROLE('dev0'), durationSeconds: 3600 });
@@ -120,7 +145,12 @@ describe('resolveCredentials: cache', () => {
     expect(creds).toEqual(ar!.result);
 
     const session = decodeEntry(env.store.items.get(plan.sessionItem) ?? null);
-    expect(session).toEqual({ kind: 'session', credentials: gst!.result, base: 'base', fingerprint: plan.sessionFingerprint });
+    expect(session).toEqual({
+      kind: 'session',
+      credentials: gst!.result,
+      base: 'base',
+      fingerprint: plan.sessionFingerprint,
+    });
     const role = decodeEntry(env.store.items.get(plan.resultItem) ?? null);
     expect(role).toEqual({ kind: 'role', credentials: creds, base: 'base', fingerprint: plan.fingerprint });
     expect(env.usedCodes.marked).toEqual([{ serial: MFA, code: '123456' }]);
@@ -192,7 +222,9 @@ describe('resolveCredentials: cache', () => {
     await env.resolve(chain('dev'));
     expect(env.sts.calls.map((c) => c.op)).toEqual(['getSessionToken', 'assumeRole']);
     expect(env.sts.callsOf('assumeRole')[0]!.input.credentials.accessKeyId).not.toBe('ASIAOLDSESSION');
-    expect(decodeEntry(env.store.items.get(`session:base:${MFA}`) ?? null)!.credentials.accessKeyId).toMatch(/^ASIASESSION/);
+    expect(decodeEntry(env.store.items.get(`session:base:${MFA}`) ?? null)!.credentials.accessKeyId).toMatch(
+      /^ASIASESSION/,
+    );
   });
 
   it('a cached result with another fingerprint is a miss', async () => {
@@ -202,7 +234,9 @@ describe('resolveCredentials: cache', () => {
     const creds = await env.resolve(chain('dev'));
     expect(creds.accessKeyId).not.toBe('ASIASTALEROLE');
     expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
-    expect(decodeEntry(env.store.items.get('role:dev') ?? null)!.fingerprint).toBe(planCredentials(chain('dev'), {}).fingerprint);
+    expect(decodeEntry(env.store.items.get('role:dev') ?? null)!.fingerprint).toBe(
+      planCredentials(chain('dev'), {}).fingerprint,
+    );
   });
 
   it('a cached session with another fingerprint is a miss', async () => {
@@ -232,13 +266,20 @@ describe('resolveCredentials: shapes of the STS calls', () => {
     const env = setup();
     await env.resolve(chain('dev'), { durationSeconds: 4 * 3600 });
     expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
-    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({ credentials: KEY, durationSeconds: 4 * 3600, serialNumber: MFA });
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({
+      credentials: KEY,
+      durationSeconds: 4 * 3600,
+      serialNumber: MFA,
+    });
   });
 
   it('passes external_id and role_session_name of the role', async () => {
     const env = setup();
     await env.resolve(chain('dev', [{ externalId: 'ext-42', roleSessionName: 'alice-dev' }]));
-    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({ externalId: 'ext-42', roleSessionName: 'alice-dev' });
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({
+      externalId: 'ext-42',
+      roleSessionName: 'alice-dev',
+    });
   });
 
   it('a chain of 2 roles without a session: two AssumeRoles, the MFA code only on the first', async () => {
@@ -247,7 +288,12 @@ describe('resolveCredentials: shapes of the STS calls', () => {
     const creds = await env.resolve(c, { noSession: true });
     const [first, second] = env.sts.callsOf('assumeRole');
     expect(env.sts.calls).toHaveLength(2);
-    expect(first!.input).toMatchObject({ credentials: KEY, roleArn: ROLE('dev0'), serialNumber: MFA, tokenCode: '123456' });
+    expect(first!.input).toMatchObject({
+      credentials: KEY,
+      roleArn: ROLE('dev0'),
+      serialNumber: MFA,
+      tokenCode: '123456',
+    });
     expect(second!.input).toMatchObject({ credentials: first!.result, roleArn: ROLE('dev1'), durationSeconds: 1800 });
     expect(second!.input.tokenCode).toBeUndefined();
     expect(second!.input.serialNumber).toBeUndefined();
@@ -289,7 +335,9 @@ describe('resolveCredentials: shapes of the STS calls', () => {
   it('credential_process base with a session token: no GetSessionToken (AWS refuses it), straight AssumeRole', async () => {
     const fromProcess = temp('ASIAFROMPROCESS', 3600_000);
     const env = setup({ credentialProcess: fromProcess, storedKey: false });
-    const c = chain('dev', [{}], { base: { profile: 'sso', kind: 'credential_process', credentialProcess: '/bin/creds --sso' } });
+    const c = chain('dev', [{}], {
+      base: { profile: 'sso', kind: 'credential_process', credentialProcess: '/bin/creds --sso' },
+    });
     const creds = await env.resolve(c);
     expect(env.processRuns).toEqual([['/bin/creds --sso', 'sso']]);
     expect(env.sts.calls.map((c) => c.op)).toEqual(['assumeRole']);
@@ -328,7 +376,9 @@ describe('resolveCredentials: errors', () => {
   it('expired credential_process credentials refused by AssumeRole: an error naming the base profile, with a hint', async () => {
     const env = setup({ credentialProcess: temp('ASIASTALEPROCESS', 3600_000), storedKey: false });
     env.sts.failNext('ExpiredToken', 'The security token included in the request is expired', { on: 'assumeRole' });
-    const c = chain('dev', [{}], { base: { profile: 'sso', kind: 'credential_process', credentialProcess: '/bin/creds' } });
+    const c = chain('dev', [{}], {
+      base: { profile: 'sso', kind: 'credential_process', credentialProcess: '/bin/creds' },
+    });
     const e = await failure(env.resolve(c));
     expect(e.message).toContain('"sso"');
     expect(e.hint).toBeTruthy();
@@ -349,9 +399,13 @@ describe('resolveCredentials: errors', () => {
 
   it('an AccessDenied that is not about MFA is not retried and names the profile', async () => {
     const env = setup();
-    env.sts.failNext('AccessDenied', 'User: arn:aws:iam::900000000001:user/alice is not authorized to perform: sts:AssumeRole', {
-      on: 'assumeRole',
-    });
+    env.sts.failNext(
+      'AccessDenied',
+      'User: arn:aws:iam::900000000001:user/alice is not authorized to perform: sts:AssumeRole',
+      {
+        on: 'assumeRole',
+      },
+    );
     const e = await failure(env.resolve(chain('dev'), { noSession: true }));
     expect(e.kind).toBe('sts');
     expect(e.message).toContain('"dev"');

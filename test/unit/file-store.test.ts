@@ -97,7 +97,10 @@ describe('file store', () => {
           .get(NAME)
           .then(
             () => `byte ${i}: accepted`,
-            (e: unknown) => (e instanceof MfaExecError && e.kind === 'store' && e.message.includes('was modified') ? null : `byte ${i}: ${String(e)}`),
+            (e: unknown) =>
+              e instanceof MfaExecError && e.kind === 'store' && e.message.includes('was modified')
+                ? null
+                : `byte ${i}: ${String(e)}`,
           );
       }),
     );

@@ -19,10 +19,17 @@ function read(config: string, credentials = '') {
 describe('iniLines', () => {
   it('gives the text back byte for byte', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a', '[', ']', '=', '#', ' ', '\n', '\r', '\r\n'), { maxLength: 60 }), (parts) => {
-        const text = parts.join('');
-        expect(iniLines(text).map((l) => l.text + l.eol).join('')).toBe(text);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('a', '[', ']', '=', '#', ' ', '\n', '\r', '\r\n'), { maxLength: 60 }),
+        (parts) => {
+          const text = parts.join('');
+          expect(
+            iniLines(text)
+              .map((l) => l.text + l.eol)
+              .join(''),
+          ).toBe(text);
+        },
+      ),
     );
   });
 });
@@ -54,7 +61,9 @@ describe('removeKeys', () => {
   it('takes the nested lines of a removed sub-section with it, and leaves nested keys of the same name alone', () => {
     const text = '[default]\ns3 =\n  max = 10\n  # note\n  style = path\nregion = x\nsts =\n  region = nested\n';
     expect(removeKeys(text, 'default', ['s3'])).toBe('[default]\n  # note\nregion = x\nsts =\n  region = nested\n');
-    expect(removeKeys(text, 'default', ['region'])).toBe('[default]\ns3 =\n  max = 10\n  # note\n  style = path\nsts =\n  region = nested\n');
+    expect(removeKeys(text, 'default', ['region'])).toBe(
+      '[default]\ns3 =\n  max = 10\n  # note\n  style = path\nsts =\n  region = nested\n',
+    );
   });
 
   it('changes nothing when nothing matches', () => {
@@ -67,14 +76,22 @@ describe('removeKeys', () => {
 describe('upsertSection', () => {
   it('updates lines in place, keeping indentation and inline comments', () => {
     const text = '[profile p]\nregion = old # why\n  output = json\n\n[profile q]\n';
-    expect(upsertSection(text, 'profile p', [['region', 'new'], ['output', 'text']])).toBe(
-      '[profile p]\nregion = new # why\n  output = text\n\n[profile q]\n',
-    );
+    expect(
+      upsertSection(text, 'profile p', [
+        ['region', 'new'],
+        ['output', 'text'],
+      ]),
+    ).toBe('[profile p]\nregion = new # why\n  output = text\n\n[profile q]\n');
   });
 
   it('appends missing keys after the last setting, before trailing blank lines and comments', () => {
     const text = '[profile p]\nregion = x\n\n# about q\n[profile q]\nregion = y\n';
-    expect(upsertSection(text, 'profile p', [['role_arn', 'arn:aws:iam::123456789012:role/R'], ['region', 'z']])).toBe(
+    expect(
+      upsertSection(text, 'profile p', [
+        ['role_arn', 'arn:aws:iam::123456789012:role/R'],
+        ['region', 'z'],
+      ]),
+    ).toBe(
       '[profile p]\nregion = z\nrole_arn = arn:aws:iam::123456789012:role/R\n\n# about q\n[profile q]\nregion = y\n',
     );
   });
@@ -83,8 +100,10 @@ describe('upsertSection', () => {
     expect(upsertSection('[a]\nx = 1\n[b]\n[a]\n', 'a', [['y', '2']])).toBe('[a]\nx = 1\n[b]\n[a]\ny = 2\n');
   });
 
-  it('appends a new section after one blank line, in the file\'s line endings', () => {
-    expect(upsertSection('[a]\r\nx = 1\r\n', 'profile b', [['region', 'r']])).toBe('[a]\r\nx = 1\r\n\r\n[profile b]\r\nregion = r\r\n');
+  it("appends a new section after one blank line, in the file's line endings", () => {
+    expect(upsertSection('[a]\r\nx = 1\r\n', 'profile b', [['region', 'r']])).toBe(
+      '[a]\r\nx = 1\r\n\r\n[profile b]\r\nregion = r\r\n',
+    );
     expect(upsertSection('[a]\nx = 1', 'b', [['k', 'v']])).toBe('[a]\nx = 1\n\n[b]\nk = v\n');
     expect(upsertSection('[a]\nx = 1\n\n', 'b', [['k', 'v']])).toBe('[a]\nx = 1\n\n[b]\nk = v\n');
     expect(upsertSection('', 'b', [['k', 'v']])).toBe('[b]\nk = v\n');
@@ -112,10 +131,20 @@ describe('upsertSection', () => {
   it('reads back what it wrote, leaving the rest as it was (round trip through the parser)', () => {
     const original = readFileSync(join(fixtures, 'crlf-nested.config'), 'utf8');
     const before = read(original);
-    let text = upsertSection(original, 'profile local', [['region', 'eu-north-1'], ['endpoint_url', 'http://127.0.0.1:9']]);
-    text = upsertSection(text, 'profile fresh', [['role_arn', 'arn:aws:iam::123456789012:role/F'], ['source_profile', 'default']]);
+    let text = upsertSection(original, 'profile local', [
+      ['region', 'eu-north-1'],
+      ['endpoint_url', 'http://127.0.0.1:9'],
+    ]);
+    text = upsertSection(text, 'profile fresh', [
+      ['role_arn', 'arn:aws:iam::123456789012:role/F'],
+      ['source_profile', 'default'],
+    ]);
     const after = read(text);
-    expect(after.profiles.local).toEqual({ ...before.profiles.local, region: 'eu-north-1', endpoint_url: 'http://127.0.0.1:9' });
+    expect(after.profiles.local).toEqual({
+      ...before.profiles.local,
+      region: 'eu-north-1',
+      endpoint_url: 'http://127.0.0.1:9',
+    });
     expect(after.profiles.fresh).toEqual({ role_arn: 'arn:aws:iam::123456789012:role/F', source_profile: 'default' });
     expect(after.profiles.default).toEqual(before.profiles.default);
     expect(after.services).toEqual(before.services);
@@ -127,20 +156,23 @@ describe('upsertSection', () => {
     const key = fc.constantFrom('region', 'role_arn', 'output', 'mfa_serial');
     const value = fc.constantFrom('x', 'eu-west-1', 'arn:aws:iam::123456789012:role/R', 'a=b', 'http://h/p#f');
     fc.assert(
-      fc.property(fc.array(fc.tuple(name, fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 4 })), { maxLength: 8 }), (edits) => {
-        let text = '# managed\n';
-        const expected: Record<string, Record<string, string>> = {};
-        for (const [section, values] of edits) {
-          text = upsertSection(text, `profile ${section}`, values);
-          expected[section] = { ...expected[section], ...Object.fromEntries(values) };
-        }
-        const got = Object.fromEntries(Object.entries(read(text).profiles).map(([k, v]) => [k, { ...v }]));
-        expect(got).toEqual(expected);
-        for (const section of Object.keys(expected)) {
-          const removed = read(removeKeys(text, `profile ${section}`, ['region'])).profiles[section]!;
-          expect(removed.region).toBeUndefined();
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(name, fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 4 })), { maxLength: 8 }),
+        (edits) => {
+          let text = '# managed\n';
+          const expected: Record<string, Record<string, string>> = {};
+          for (const [section, values] of edits) {
+            text = upsertSection(text, `profile ${section}`, values);
+            expected[section] = { ...expected[section], ...Object.fromEntries(values) };
+          }
+          const got = Object.fromEntries(Object.entries(read(text).profiles).map(([k, v]) => [k, { ...v }]));
+          expect(got).toEqual(expected);
+          for (const section of Object.keys(expected)) {
+            const removed = read(removeKeys(text, `profile ${section}`, ['region'])).profiles[section]!;
+            expect(removed.region).toBeUndefined();
+          }
+        },
+      ),
     );
   });
 });

@@ -94,14 +94,22 @@ describe('GUI dialogs', () => {
     expect(source.maxTries).toBe(3);
     expect(await source.getCode(SERIAL, 1)).toBe('246810');
     expect(await calls()).toEqual([
-      { program: 'zenity', args: ['--entry', '--hide-text', '--title=mfa-exec', `--text=Enter the MFA code for ${SERIAL}`] },
+      {
+        program: 'zenity',
+        args: ['--entry', '--hide-text', '--title=mfa-exec', `--text=Enter the MFA code for ${SERIAL}`],
+      },
     ]);
   });
 
   it('kdialog: a password dialog', async () => {
     log = join(dir, 'kdialog.log');
     expect(await dialogSource('kdialog', env()).getCode(SERIAL, 2)).toBe('246810');
-    expect(await calls()).toEqual([{ program: 'kdialog', args: ['--title', 'mfa-exec', '--password', `Try again. Enter the MFA code for ${SERIAL}`] }]);
+    expect(await calls()).toEqual([
+      {
+        program: 'kdialog',
+        args: ['--title', 'mfa-exec', '--password', `Try again. Enter the MFA code for ${SERIAL}`],
+      },
+    ]);
   });
 
   it('osascript: a dialog with a hidden answer; the code is parsed from "text returned:"', async () => {
@@ -109,7 +117,9 @@ describe('GUI dialogs', () => {
     expect(await dialogSource('osascript', env()).getCode(SERIAL, 1)).toBe('246810');
     const [call] = await calls();
     expect(call!.args[0]).toBe('-e');
-    expect(call!.args[1]).toMatch(/^display dialog "Enter the MFA code for arn:aws:iam::123456789012:mfa\/unit-user" default answer "" with hidden answer /);
+    expect(call!.args[1]).toMatch(
+      /^display dialog "Enter the MFA code for arn:aws:iam::123456789012:mfa\/unit-user" default answer "" with hidden answer /,
+    );
   });
 
   it('osascript escapes quotes in the dialog text', async () => {
@@ -118,13 +128,16 @@ describe('GUI dialogs', () => {
     expect((await calls())[0]!.args[1]).toContain('for GAHT\\"12345"');
   });
 
-  it.each(['zenity', 'kdialog', 'osascript'] as const)('%s: Cancel is an interruption (exit 130), not a retry', async (driver) => {
-    log = join(dir, `${driver}-cancel.log`);
-    const e = await failure(dialogSource(driver, env({ PROMPT_BIN_EXIT: '1' })).getCode(SERIAL, 1));
-    expect(e.kind).toBe('interrupted');
-    expect(e.exitCode).toBe(130);
-    expect(e.message).toBe(`the ${driver} dialog for the MFA code was cancelled`);
-  });
+  it.each(['zenity', 'kdialog', 'osascript'] as const)(
+    '%s: Cancel is an interruption (exit 130), not a retry',
+    async (driver) => {
+      log = join(dir, `${driver}-cancel.log`);
+      const e = await failure(dialogSource(driver, env({ PROMPT_BIN_EXIT: '1' })).getCode(SERIAL, 1));
+      expect(e.kind).toBe('interrupted');
+      expect(e.exitCode).toBe(130);
+      expect(e.message).toBe(`the ${driver} dialog for the MFA code was cancelled`);
+    },
+  );
 
   it('another failure says how the dialog program exited', async () => {
     log = join(dir, 'zenity-fail.log');
@@ -135,7 +148,9 @@ describe('GUI dialogs', () => {
 
   it('a dialog left open is closed after the timeout', async () => {
     log = join(dir, 'zenity-slow.log');
-    const e = await failure(dialogSource('zenity', env({ PROMPT_BIN_SLEEP: '20' }), { timeoutMs: 300 }).getCode(SERIAL, 1));
+    const e = await failure(
+      dialogSource('zenity', env({ PROMPT_BIN_SLEEP: '20' }), { timeoutMs: 300 }).getCode(SERIAL, 1),
+    );
     expect(e.message).toMatch(/^no answer in the zenity dialog within/);
   });
 });
@@ -199,4 +214,3 @@ describe('totp', () => {
     expect(e.hint).toContain(`mfa-exec totp add ${SERIAL}`);
   });
 });
-

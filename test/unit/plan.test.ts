@@ -11,7 +11,11 @@ function chain(profile: string, roles: Partial<RoleStep>[] = [{}], extra: Partia
   return {
     profile,
     base: { profile: 'base', kind: 'key' },
-    roles: roles.map((r, i) => ({ profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`, roleArn: ROLE(`${profile}${i}`), ...r })),
+    roles: roles.map((r, i) => ({
+      profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`,
+      roleArn: ROLE(`${profile}${i}`),
+      ...r,
+    })),
     mfaSerial: MFA,
     ...extra,
   };
@@ -111,7 +115,9 @@ describe('planCredentials for a profile without a role', () => {
   it('lets --duration set the session length, --session-duration winning when both are given', () => {
     expect(planCredentials(plain(), { durationSeconds: 7200 }).sessionSeconds).toBe(7200);
     expect(planCredentials(plain(), { durationSeconds: 30 * 3600 }).sessionSeconds).toBe(30 * 3600);
-    expect(planCredentials(plain(), { durationSeconds: 7200, sessionDurationSeconds: 10800 }).sessionSeconds).toBe(10800);
+    expect(planCredentials(plain(), { durationSeconds: 7200, sessionDurationSeconds: 10800 }).sessionSeconds).toBe(
+      10800,
+    );
     usageError(plain(), { durationSeconds: 899 });
     usageError(plain(), { durationSeconds: 129601 });
   });

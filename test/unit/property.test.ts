@@ -11,7 +11,11 @@ import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'default', 'prod-admin', 'x.y'];
 
-const value = (good: fc.Arbitrary<string>) => fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, '')) });
+const value = (good: fc.Arbitrary<string>) =>
+  fc.oneof(
+    { weight: 4, arbitrary: good },
+    { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, '')) },
+  );
 
 /** One profile's settings: each key present or not, mostly well-formed values, sometimes junk. */
 const profileSettings = fc.record(
@@ -37,7 +41,13 @@ const graph = fc.record({
   config: fc.dictionary(fc.constantFrom(...NAMES), profileSettings, { maxKeys: NAMES.length }),
   credentials: fc.dictionary(
     fc.constantFrom(...NAMES),
-    fc.record({ aws_access_key_id: fc.constant('AKIAIOSFODNN7EXAMPLE'), aws_secret_access_key: fc.constant('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY') }, { requiredKeys: [] }),
+    fc.record(
+      {
+        aws_access_key_id: fc.constant('AKIAIOSFODNN7EXAMPLE'),
+        aws_secret_access_key: fc.constant('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'),
+      },
+      { requiredKeys: [] },
+    ),
     { maxKeys: 3 },
   ),
 });
@@ -53,7 +63,12 @@ const planOptions: fc.Arbitrary<PlanOptions> = fc.record(
 
 const render = (sections: Record<string, Record<string, string>>, header: (n: string) => string) =>
   Object.entries(sections)
-    .map(([name, kv]) => `${header(name)}\n${Object.entries(kv).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
+    .map(
+      ([name, kv]) =>
+        `${header(name)}\n${Object.entries(kv)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join('\n')}\n`,
+    )
     .join('\n');
 
 /** The outcome of resolving every profile: 'ok' with the chain, or the typed error; anything else fails the property. */
@@ -78,7 +93,10 @@ describe('random profile graphs → chain → plan', () => {
       fc.property(graph, planOptions, (g, opts) => {
         const config = render(g.config, (n) => (n === 'default' ? '[default]' : `[profile ${n}]`));
         const credentials = render(g.credentials, (n) => `[${n}]`);
-        const files = parseAwsFiles({ path: '/c', label: '~/.aws/config', text: config }, { path: '/k', label: '~/.aws/credentials', text: credentials });
+        const files = parseAwsFiles(
+          { path: '/c', label: '~/.aws/config', text: config },
+          { path: '/k', label: '~/.aws/credentials', text: credentials },
+        );
         for (const name of [...profileNames(files), 'missing']) {
           const started = Date.now();
           const result = outcome(() => {
@@ -105,8 +123,29 @@ describe('random profile graphs → chain → plan', () => {
 
   it('random config text: parsed and resolved, or an MfaExecError naming the file and line', () => {
     const line = fc.oneof(
-      fc.constantFrom('[profile a]', '[profile b]', '[default]', '[a]', '[profile a', '[]', '[sso-session s]', '[services s]', '  sts =', '    endpoint_url = http://127.0.0.1:1', '# comment', '; comment', ''),
-      fc.constantFrom('role_arn = arn:aws:iam::123456789012:role/R', 'source_profile = a', 'source_profile = b', 'mfa_serial = arn:aws:iam::123456789012:mfa/m', 'duration_seconds = 3600', 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE'),
+      fc.constantFrom(
+        '[profile a]',
+        '[profile b]',
+        '[default]',
+        '[a]',
+        '[profile a',
+        '[]',
+        '[sso-session s]',
+        '[services s]',
+        '  sts =',
+        '    endpoint_url = http://127.0.0.1:1',
+        '# comment',
+        '; comment',
+        '',
+      ),
+      fc.constantFrom(
+        'role_arn = arn:aws:iam::123456789012:role/R',
+        'source_profile = a',
+        'source_profile = b',
+        'mfa_serial = arn:aws:iam::123456789012:mfa/m',
+        'duration_seconds = 3600',
+        'aws_access_key_id = AKIAIOSFODNN7EXAMPLE',
+      ),
       fc.string({ maxLength: 30 }),
     );
     fc.assert(
@@ -114,13 +153,17 @@ describe('random profile graphs → chain → plan', () => {
         const text = lines.join(eol);
         let files;
         try {
-          files = parseAwsFiles({ path: '/c', label: '~/.aws/config', text }, { path: '/k', label: '~/.aws/credentials', text: '' });
+          files = parseAwsFiles(
+            { path: '/c', label: '~/.aws/config', text },
+            { path: '/k', label: '~/.aws/credentials', text: '' },
+          );
         } catch (e) {
           if (!(e instanceof MfaExecError)) throw new Error(`untyped error: ${String(e)}`, { cause: e });
           expect(e.message).toMatch(/^~\/\.aws\/config:\d+: /);
           return;
         }
-        for (const name of profileNames(files)) outcome(() => (planCredentials(resolveChain(files, name), opts), resolveChain(files, name)));
+        for (const name of profileNames(files))
+          outcome(() => (planCredentials(resolveChain(files, name), opts), resolveChain(files, name)));
       }),
       { numRuns: 1000 },
     );

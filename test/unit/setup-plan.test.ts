@@ -13,14 +13,28 @@ import {
 } from '../../src/core/setup-plan.js';
 import { isAssumeOnly, trustProblem } from '../../src/core/doctor.js';
 
-const REQ: SetupRequest = { user: 'alice', role: 'deploy', profile: 'prod', policyArns: [], region: 'eu-west-1', storeTotp: false };
+const REQ: SetupRequest = {
+  user: 'alice',
+  role: 'deploy',
+  profile: 'prod',
+  policyArns: [],
+  region: 'eu-west-1',
+  storeTotp: false,
+};
 const REF = { account: '210987654321', partition: 'aws-cn' };
 
 describe('setup plan', () => {
   it('the trust policy names the account root in its partition and requires MFA', () => {
     expect(JSON.parse(trustPolicy(REF))).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws-cn:iam::210987654321:root' }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws-cn:iam::210987654321:root' },
+          Action: 'sts:AssumeRole',
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+      ],
     });
     // doctor accepts what setup writes.
     expect(trustProblem(trustPolicy(REF))).toBeUndefined();
@@ -28,13 +42,19 @@ describe('setup plan', () => {
 
   it("the user's policy allows sts:AssumeRole on the role only", () => {
     const doc = assumeOnlyPolicy('arn:aws:iam::1:role/deploy');
-    expect(JSON.parse(doc)).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::1:role/deploy' }] });
+    expect(JSON.parse(doc)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::1:role/deploy' }],
+    });
     expect(isAssumeOnly(doc)).toBe(true);
   });
 
   it('account and partition come from the caller ARN (user or assumed role)', () => {
     expect(accountOf('arn:aws:iam::123456789012:user/admin')).toEqual({ account: '123456789012', partition: 'aws' });
-    expect(accountOf('arn:aws-us-gov:sts::123456789012:assumed-role/Admin/x')).toEqual({ account: '123456789012', partition: 'aws-us-gov' });
+    expect(accountOf('arn:aws-us-gov:sts::123456789012:assumed-role/Admin/x')).toEqual({
+      account: '123456789012',
+      partition: 'aws-us-gov',
+    });
     expect(() => accountOf('nonsense')).toThrow(MfaExecError);
   });
 
@@ -72,7 +92,9 @@ describe('setup plan', () => {
     expect(bad({ profile: 'alice' })).toThrow(/is the user's own profile name/);
     expect(bad({ profile: 'a]b' })).toThrow(/cannot be a profile name/);
     expect(bad({ policyArns: ['ReadOnlyAccess'] })).toThrow(/not a managed policy ARN/);
-    expect(bad({ policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::123456789012:policy/team/Mine'] })).not.toThrow();
+    expect(
+      bad({ policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::123456789012:policy/team/Mine'] }),
+    ).not.toThrow();
     const err = (() => {
       try {
         bad({ user: '' })();
@@ -84,12 +106,19 @@ describe('setup plan', () => {
   });
 
   it('the dry-run text shows every step with the placeholder account', () => {
-    const text = describeSetup({ ...REQ, policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'], storeTotp: true }, { storeName: 'keychain', configLabel: '~/.aws/config' });
+    const text = describeSetup(
+      { ...REQ, policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'], storeTotp: true },
+      { storeName: 'keychain', configLabel: '~/.aws/config' },
+    );
     expect(text).toContain('ACCOUNT_ID stands for the account of the admin credentials');
     expect(text).toContain('1. Create the role deploy (arn:aws:iam::ACCOUNT_ID:role/deploy)');
     expect(text).toContain('2. Attach to the role: arn:aws:iam::aws:policy/ReadOnlyAccess');
     expect(text).toContain('store its TOTP seed in the keychain');
-    expect(text).toContain('[profile prod]\nrole_arn = arn:aws:iam::ACCOUNT_ID:role/deploy\nsource_profile = alice\nmfa_serial = arn:aws:iam::ACCOUNT_ID:mfa/alice\nregion = eu-west-1\n');
-    expect(describeSetup(REQ, { storeName: 'keychain', configLabel: 'c' })).toContain('2. Attach no policy to the role');
+    expect(text).toContain(
+      '[profile prod]\nrole_arn = arn:aws:iam::ACCOUNT_ID:role/deploy\nsource_profile = alice\nmfa_serial = arn:aws:iam::ACCOUNT_ID:mfa/alice\nregion = eu-west-1\n',
+    );
+    expect(describeSetup(REQ, { storeName: 'keychain', configLabel: 'c' })).toContain(
+      '2. Attach no policy to the role',
+    );
   });
 });

@@ -76,11 +76,19 @@ describe('item names', () => {
     expect(parseItemName(keyItem('base'))).toEqual({ kind: 'key', profile: 'base' });
     expect(parseItemName(roleItem('dev'))).toEqual({ kind: 'role', profile: 'dev' });
     expect(parseItemName(sessionItem('base', MFA))).toEqual({ kind: 'session', base: 'base', mfaSerial: MFA });
-    expect(parseItemName(sessionItem('base', undefined))).toEqual({ kind: 'session', base: 'base', mfaSerial: undefined });
+    expect(parseItemName(sessionItem('base', undefined))).toEqual({
+      kind: 'session',
+      base: 'base',
+      mfaSerial: undefined,
+    });
   });
 
   it('keeps a hardware serial with colons whole', () => {
-    expect(parseItemName(sessionItem('base', 'GAHT:1234:5678'))).toEqual({ kind: 'session', base: 'base', mfaSerial: 'GAHT:1234:5678' });
+    expect(parseItemName(sessionItem('base', 'GAHT:1234:5678'))).toEqual({
+      kind: 'session',
+      base: 'base',
+      mfaSerial: 'GAHT:1234:5678',
+    });
   });
 
   it('keeps profile names with colons whole in key and role items', () => {
@@ -90,7 +98,11 @@ describe('item names', () => {
 
   it('a session item of a base profile with a colon in its name parses back to that profile', () => {
     expect(parseItemName(sessionItem('org:base', MFA))).toEqual({ kind: 'session', base: 'org:base', mfaSerial: MFA });
-    expect(parseItemName(sessionItem('org:base', undefined))).toEqual({ kind: 'session', base: 'org:base', mfaSerial: undefined });
+    expect(parseItemName(sessionItem('org:base', undefined))).toEqual({
+      kind: 'session',
+      base: 'org:base',
+      mfaSerial: undefined,
+    });
   });
 
   it('is undefined for other names', () => {

@@ -12,7 +12,10 @@ export type DialogDriver = 'osascript' | 'zenity' | 'kdialog';
 const DIALOG_TIMEOUT_MS = 120_000;
 const TITLE = 'mfa-exec';
 
-const DRIVERS: Record<DialogDriver, { args: (text: string) => string[]; code: (stdout: string) => string | undefined; install: string }> = {
+const DRIVERS: Record<
+  DialogDriver,
+  { args: (text: string) => string[]; code: (stdout: string) => string | undefined; install: string }
+> = {
   osascript: {
     // Prints "button returned:OK, text returned:123456".
     args: (text) => [
@@ -35,7 +38,11 @@ const DRIVERS: Record<DialogDriver, { args: (text: string) => string[]; code: (s
 };
 
 /** Asks a person in a GUI dialog with hidden input; Cancel → 'interrupted' (exit 130). */
-export function dialogSource(driver: DialogDriver, env: Record<string, string | undefined>, opts: { timeoutMs?: number } = {}): MfaCodeSource {
+export function dialogSource(
+  driver: DialogDriver,
+  env: Record<string, string | undefined>,
+  opts: { timeoutMs?: number } = {},
+): MfaCodeSource {
   const d = DRIVERS[driver];
   return {
     name: driver,
@@ -43,14 +50,24 @@ export function dialogSource(driver: DialogDriver, env: Record<string, string | 
     maxTries: 3,
     async getCode(mfaSerial, attempt) {
       const text = `${attempt > 1 ? 'Try again. ' : ''}Enter the MFA code for ${mfaSerial}`;
-      const r = await runProgram(driver, d.args(text), { env, timeoutMs: opts.timeoutMs ?? DIALOG_TIMEOUT_MS, installHint: d.install });
+      const r = await runProgram(driver, d.args(text), {
+        env,
+        timeoutMs: opts.timeoutMs ?? DIALOG_TIMEOUT_MS,
+        installHint: d.install,
+      });
       if (r.timedOut) {
-        throw new MfaExecError('mfa', `no answer in the ${driver} dialog within ${Math.round((opts.timeoutMs ?? DIALOG_TIMEOUT_MS) / 1000)} s`, {
-          hint: 'run again and enter the code, or give it with --mfa-token CODE',
-        });
+        throw new MfaExecError(
+          'mfa',
+          `no answer in the ${driver} dialog within ${Math.round((opts.timeoutMs ?? DIALOG_TIMEOUT_MS) / 1000)} s`,
+          {
+            hint: 'run again and enter the code, or give it with --mfa-token CODE',
+          },
+        );
       }
       if (r.status === 1) {
-        throw new MfaExecError('interrupted', `the ${driver} dialog for the MFA code was cancelled`, { hint: 'nothing was cached; run again to enter the code' });
+        throw new MfaExecError('interrupted', `the ${driver} dialog for the MFA code was cancelled`, {
+          hint: 'nothing was cached; run again to enter the code',
+        });
       }
       if (r.status !== 0) {
         const why = lastLine(r.stderr);
@@ -59,14 +76,18 @@ export function dialogSource(driver: DialogDriver, env: Record<string, string | 
         });
       }
       const code = d.code(r.stdout);
-      if (code === undefined) throw new MfaExecError('mfa', `${driver} printed no answer`, { hint: 'choose another --prompt' });
+      if (code === undefined)
+        throw new MfaExecError('mfa', `${driver} printed no answer`, { hint: 'choose another --prompt' });
       return code.trim();
     },
   };
 }
 
 /** The GUI prompt this desktop offers: osascript on macOS; with DISPLAY or WAYLAND_DISPLAY, zenity, else kdialog, when on PATH. */
-export function guiDriver(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform): DialogDriver | undefined {
+export function guiDriver(
+  env: Record<string, string | undefined>,
+  platform: NodeJS.Platform = process.platform,
+): DialogDriver | undefined {
   if (platform === 'darwin') return 'osascript';
   if (!env.DISPLAY && !env.WAYLAND_DISPLAY) return undefined;
   return (['zenity', 'kdialog'] as const).find((p) => onPath(p, env));

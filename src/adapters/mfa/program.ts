@@ -33,7 +33,10 @@ export function runProgram(
     }, opts.timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const what = e.code === 'ENOENT' ? `${file} is not installed (not found on PATH)` : `cannot run ${file}: ${e.code ?? e.message}`;
+      const what =
+        e.code === 'ENOENT'
+          ? `${file} is not installed (not found on PATH)`
+          : `cannot run ${file}: ${e.code ?? e.message}`;
       reject(new MfaExecError('mfa', what, { hint: opts.installHint, cause: e }));
     });
     child.on('close', (status) => {
@@ -45,7 +48,13 @@ export function runProgram(
 
 /** The last non-empty line a program wrote to stderr, for a one-line error message. */
 export function lastLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? ''
+  );
 }
 
 /** True when `file` is an executable file in one of env.PATH's directories. */

@@ -57,15 +57,24 @@ export function processSource(command: string, env: Record<string, string | unde
         const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
         child.on('error', (e) => {
           clearTimeout(timer);
-          reject(new MfaExecError('mfa', 'cannot run mfa_process', { hint: 'check the mfa_process command in the profile', cause: e }));
+          reject(
+            new MfaExecError('mfa', 'cannot run mfa_process', {
+              hint: 'check the mfa_process command in the profile',
+              cause: e,
+            }),
+          );
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           if (code === 0) return resolve(out.trim());
           reject(
-            new MfaExecError('mfa', `mfa_process ${signal ? `was killed by ${signal}` : `exited with status ${code}`}`, {
-              hint: 'run the mfa_process command by hand to see what is wrong',
-            }),
+            new MfaExecError(
+              'mfa',
+              `mfa_process ${signal ? `was killed by ${signal}` : `exited with status ${code}`}`,
+              {
+                hint: 'run the mfa_process command by hand to see what is wrong',
+              },
+            ),
           );
         });
       }),

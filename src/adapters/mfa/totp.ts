@@ -51,7 +51,9 @@ export function totpSource(store: () => SecretStore): MfaCodeSource {
 export async function totpCodeAt(seed: string, at: Date): Promise<string> {
   const m = await import('otplib');
   // A bundled CommonJS module may put its exports under `default`.
-  const { generateSync } = (m as { generateSync?: unknown }).generateSync ? m : (m as unknown as { default: typeof m }).default;
+  const { generateSync } = (m as { generateSync?: unknown }).generateSync
+    ? m
+    : (m as unknown as { default: typeof m }).default;
   return generateSync({ secret: seed, epoch: Math.floor(at.getTime() / 1000) });
 }
 

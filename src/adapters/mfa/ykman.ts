@@ -27,9 +27,13 @@ export function ykmanSource(env: Record<string, string | undefined>, opts: { tim
         installHint: 'install the yubikey-manager package, or choose another --prompt',
       });
       if (r.timedOut) {
-        throw new MfaExecError('mfa', `ykman gave no code for OATH account "${account}" within ${Math.round(timeoutMs / 1000)} s`, {
-          hint: 'plug in the YubiKey and touch it when it blinks',
-        });
+        throw new MfaExecError(
+          'mfa',
+          `ykman gave no code for OATH account "${account}" within ${Math.round(timeoutMs / 1000)} s`,
+          {
+            hint: 'plug in the YubiKey and touch it when it blinks',
+          },
+        );
       }
       const code = r.stdout.trim().split(/\s+/).pop();
       if (r.status !== 0 || !code) {

@@ -7,7 +7,6 @@ import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
 
-
 /** Run `clear`. */
 export async function clearCommand(ctx: Context, parsed: Parsed): Promise<number> {
   if (parsed.positionals.length > 1) {

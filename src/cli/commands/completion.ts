@@ -34,14 +34,20 @@ interface CommandModel {
 }
 
 /** Run `completion`: the script for the named shell (else $SHELL's), or with --profiles the profile names. */
-export async function completionCommand(ctx: Context, parsed: Parsed, commands: Record<string, { spec: CommandSpec }>): Promise<number> {
+export async function completionCommand(
+  ctx: Context,
+  parsed: Parsed,
+  commands: Record<string, { spec: CommandSpec }>,
+): Promise<number> {
   if (parsed.values.profiles) {
     const names = profileNames(ctx.files());
     if (names.length) ctx.stdout(`${names.join('\n')}\n`);
     return 0;
   }
   if (parsed.positionals.length > 1) {
-    throw new MfaExecError('usage', 'completion takes one shell name', { hint: 'use `mfa-exec completion bash|zsh|fish`' });
+    throw new MfaExecError('usage', 'completion takes one shell name', {
+      hint: 'use `mfa-exec completion bash|zsh|fish`',
+    });
   }
   const shell = pickShell(parsed.positionals[0], ctx.env.SHELL);
   const cmds = Object.values(commands).map(({ spec }) => commandModel(spec));
@@ -71,7 +77,12 @@ function commandModel(spec: CommandSpec): CommandModel {
     description: f.description,
     ...(f.type === 'string' ? { values: flagValues(name, f) } : {}),
   }));
-  return { name: spec.name, purpose: spec.purpose.split('. ')[0]!.replace(/\.$/, ''), flags, positional: positionalValues(spec) };
+  return {
+    name: spec.name,
+    purpose: spec.purpose.split('. ')[0]!.replace(/\.$/, ''),
+    flags,
+    positional: positionalValues(spec),
+  };
 }
 
 /** A flag's values: the words of an `a|b|c` placeholder, profile names for `--…profile`, else none. */
@@ -98,7 +109,9 @@ function groupBy<T>(items: T[], key: (t: T) => string): [string, T[]][] {
 }
 
 function valuedFlags(cmds: CommandModel[]): { cmd: string; flag: FlagModel; values: Values }[] {
-  return cmds.flatMap((c) => c.flags.flatMap((flag) => (flag.values ? [{ cmd: c.name, flag, values: flag.values }] : [])));
+  return cmds.flatMap((c) =>
+    c.flags.flatMap((flag) => (flag.values ? [{ cmd: c.name, flag, values: flag.values }] : [])),
+  );
 }
 
 function bashValues(v: Values): string {
@@ -110,10 +123,15 @@ function bashValues(v: Values): string {
 function bashScript(cmds: CommandModel[]): string {
   const names = cmds.map((c) => c.name).join(' ');
   const valueArms = groupBy(valuedFlags(cmds), (x) => bashValues(x.values)).map(([action, xs]) => {
-    const patterns = xs.flatMap(({ cmd, flag }) => [`"${cmd} --${flag.name}"`, ...(flag.short ? [`"${cmd} -${flag.short}"`] : [])]);
+    const patterns = xs.flatMap(({ cmd, flag }) => [
+      `"${cmd} --${flag.name}"`,
+      ...(flag.short ? [`"${cmd} -${flag.short}"`] : []),
+    ]);
     return `    ${patterns.join('|')}) ${action}; return 0 ;;`;
   });
-  const flagArms = cmds.map((c) => `    ${c.name}) COMPREPLY=($(compgen -W "${c.flags.map((f) => `--${f.name}`).join(' ')}" -- "$cur")) ;;`);
+  const flagArms = cmds.map(
+    (c) => `    ${c.name}) COMPREPLY=($(compgen -W "${c.flags.map((f) => `--${f.name}`).join(' ')}" -- "$cur")) ;;`,
+  );
   const positionalArms = groupBy(
     cmds.filter((c) => c.positional.kind !== 'none'),
     (c) => bashValues(c.positional),
@@ -186,10 +204,15 @@ function zshValues(v: Values): string {
 function zshScript(cmds: CommandModel[]): string {
   const describe = (name: string, text: string) => shQuote(`${name.replace(/:/g, '\\:')}:${text}`);
   const valueArms = groupBy(valuedFlags(cmds), (x) => zshValues(x.values)).map(([action, xs]) => {
-    const patterns = xs.flatMap(({ cmd, flag }) => [`"${cmd} --${flag.name}"`, ...(flag.short ? [`"${cmd} -${flag.short}"`] : [])]);
+    const patterns = xs.flatMap(({ cmd, flag }) => [
+      `"${cmd} --${flag.name}"`,
+      ...(flag.short ? [`"${cmd} -${flag.short}"`] : []),
+    ]);
     return `    ${patterns.join('|')}) ${action}; return ;;`;
   });
-  const flagArms = cmds.map((c) => `    ${c.name}) flags=(${c.flags.map((f) => describe(`--${f.name}`, f.description)).join(' ')}) ;;`);
+  const flagArms = cmds.map(
+    (c) => `    ${c.name}) flags=(${c.flags.map((f) => describe(`--${f.name}`, f.description)).join(' ')}) ;;`,
+  );
   const positionalArms = groupBy(
     cmds.filter((c) => c.positional.kind !== 'none'),
     (c) => zshValues(c.positional),
@@ -274,7 +297,9 @@ function fishScript(cmds: CommandModel[]): string {
     const when = fishQuote(`__mfa_exec_using ${c.name}`);
     for (const f of c.flags) {
       const value = f.values ? ` -x ${fishValues(f.values)}`.trimEnd() : '';
-      lines.push(`complete -c mfa-exec -n ${when} -l ${f.name}${f.short ? ` -s ${f.short}` : ''}${value} -d ${fishQuote(f.description)}`);
+      lines.push(
+        `complete -c mfa-exec -n ${when} -l ${f.name}${f.short ? ` -s ${f.short}` : ''}${value} -d ${fishQuote(f.description)}`,
+      );
     }
     if (c.positional.kind !== 'none') lines.push(`complete -c mfa-exec -n ${when} ${fishValues(c.positional)}`);
   }

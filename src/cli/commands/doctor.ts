@@ -4,7 +4,16 @@
 // prompt), else with the stored key; "not allowed to read" skips a check, it never fails it.
 
 import { createIamClient, serverDate } from '../../adapters/iam.js';
-import { getProfile, profileNames, resolveChain, resolveEndpoint, resolveRegion, type Chain, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
+import {
+  getProfile,
+  profileNames,
+  resolveChain,
+  resolveEndpoint,
+  resolveRegion,
+  type Chain,
+  type ParsedAwsFiles,
+  type ProfileConfig,
+} from '../../core/config.js';
 import { readCachedResult } from '../../core/credentials.js';
 import {
   checkCaller,
@@ -49,7 +58,11 @@ const LABEL: Record<CheckResult['status'], string> = { ok: 'ok  ', warn: 'WARN',
 /** The report as text: one line per check, its fix under it. */
 function formatReport(name: string | undefined, results: CheckResult[]): string {
   const width = Math.max(...results.map((r) => r.check.length));
-  const lines = [name === undefined ? 'mfa-exec doctor (no profile named: files and keys only)' : `mfa-exec doctor: profile "${name}"`];
+  const lines = [
+    name === undefined
+      ? 'mfa-exec doctor (no profile named: files and keys only)'
+      : `mfa-exec doctor: profile "${name}"`,
+  ];
   for (const r of results) {
     lines.push(`  ${LABEL[r.status]}  ${r.check.padEnd(width)}  ${r.message}`);
     if (r.fix && r.status !== 'ok') lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  fix: ${r.fix}`);
@@ -60,7 +73,11 @@ function formatReport(name: string | undefined, results: CheckResult[]): string 
   return `${lines.join('\n')}\n`;
 }
 
-async function diagnose(ctx: Context, name: string | undefined, regionFlag: string | undefined): Promise<CheckResult[]> {
+async function diagnose(
+  ctx: Context,
+  name: string | undefined,
+  regionFlag: string | undefined,
+): Promise<CheckResult[]> {
   let files: ParsedAwsFiles;
   let chain: Chain | undefined;
   let profile: ProfileConfig | undefined;
@@ -76,19 +93,34 @@ async function diagnose(ctx: Context, name: string | undefined, regionFlag: stri
   }
   const storeName = backendName(ctx);
   if (!chain || !profile) {
-    const inFile = Object.entries(files.credentialsProfiles).filter(([, v]) => v.aws_access_key_id && !v.aws_session_token);
+    const inFile = Object.entries(files.credentialsProfiles).filter(
+      ([, v]) => v.aws_access_key_id && !v.aws_session_token,
+    );
     return [
-      { check: 'config', status: 'ok', message: `${files.configLabel} and ${files.credentialsLabel} parse (${profileNames(files).length} profiles)` },
-      ...(inFile.length ? inFile.map(([p]) => checkKeyNotInFile(p, true, files.credentialsLabel)) : [checkKeyNotInFile('any profile', false, files.credentialsLabel)]),
+      {
+        check: 'config',
+        status: 'ok',
+        message: `${files.configLabel} and ${files.credentialsLabel} parse (${profileNames(files).length} profiles)`,
+      },
+      ...(inFile.length
+        ? inFile.map(([p]) => checkKeyNotInFile(p, true, files.credentialsLabel))
+        : [checkKeyNotInFile('any profile', false, files.credentialsLabel)]),
       checkClock(ctx.clock.now(), await serverDate(stsUrl(ctx, files, undefined, regionFlag))),
     ];
   }
-  const chainText = [`${chain.base.profile} (${chain.base.kind === 'key' ? 'stored key' : 'credential_process'})`, ...chain.roles.map((r) => r.roleArn)].join(' → ');
+  const chainText = [
+    `${chain.base.profile} (${chain.base.kind === 'key' ? 'stored key' : 'credential_process'})`,
+    ...chain.roles.map((r) => r.roleArn),
+  ].join(' → ');
   const results: CheckResult[] = [checkConfig(chain.profile, undefined, chainText)];
   const base = chain.base.profile;
   const now = ctx.clock.now();
   if (chain.base.kind !== 'key') {
-    results.push({ check: 'stored key', status: 'skipped', message: `"${base}" gets its credentials from credential_process` });
+    results.push({
+      check: 'stored key',
+      status: 'skipped',
+      message: `"${base}" gets its credentials from credential_process`,
+    });
     results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
     return results;
   }
@@ -105,24 +137,32 @@ async function diagnose(ctx: Context, name: string | undefined, regionFlag: stri
   results.push(checkKeyNotInFile(base, !!fileKey?.aws_access_key_id, files.credentialsLabel));
 
   const region = resolveRegion({ flag: regionFlag, env: ctx.env, profile });
-  const settings = { region, iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile, files }), stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile, files }) };
+  const settings = {
+    region,
+    iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile, files }),
+    stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile, files }),
+  };
   let userName: string | undefined;
   let reader: IamClient | undefined;
   if (key) {
     const caller = await probe(() => createIamClient({ ...settings, credentials: key }).getCallerIdentity());
     results.push(checkCaller(base, caller));
     userName = 'value' in caller ? /:user\/(?:.*\/)?([^/]+)$/.exec(caller.value.arn)?.[1] : undefined;
-    if (userName !== undefined) reader = createIamClient({ ...settings, credentials: (await cachedCredentials(ctx, chain)) ?? key });
+    if (userName !== undefined)
+      reader = createIamClient({ ...settings, credentials: (await cachedCredentials(ctx, chain)) ?? key });
   }
   const listed = reader && userName ? await probe(() => reader.listAccessKeys(userName)) : undefined;
-  const created = listed && 'value' in listed ? listed.value.find((k) => k.accessKeyId === key?.accessKeyId)?.createDate : undefined;
+  const created =
+    listed && 'value' in listed ? listed.value.find((k) => k.accessKeyId === key?.accessKeyId)?.createDate : undefined;
   if (key) results.push(checkKeyAge(chain.profile, key.addedAt, created, now));
   results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
   const devices = reader && userName ? await probe(() => reader.listMfaDevices(userName)) : undefined;
   results.push(checkMfaDevice(chain.mfaSerial, chain.roles.length > 0, userName, devices));
   for (const role of chain.roles) {
     const roleName = role.roleArn.split('/').pop()!;
-    const trust: Probe<string | undefined> = reader ? await probe(async () => (await reader.getRole(roleName))?.trustPolicy) : { error: 'no stored key to read the role with' };
+    const trust: Probe<string | undefined> = reader
+      ? await probe(async () => (await reader.getRole(roleName))?.trustPolicy)
+      : { error: 'no stored key to read the role with' };
     results.push(checkTrustPolicy(role.roleArn, trust));
   }
   const perms = reader && userName ? await probe(() => permissionsOf(reader, userName)) : undefined;
@@ -141,7 +181,9 @@ async function cachedCredentials(ctx: Context, chain: Chain): Promise<Credential
 
 async function permissionsOf(iam: IamClient, user: string): Promise<UserPermissions> {
   const names = await iam.listUserPolicies(user);
-  const inline = await Promise.all(names.map(async (name) => ({ name, document: (await iam.getUserPolicy(user, name)) ?? '' })));
+  const inline = await Promise.all(
+    names.map(async (name) => ({ name, document: (await iam.getUserPolicy(user, name)) ?? '' })),
+  );
   return { inline, attached: await iam.listAttachedUserPolicies(user), groups: await iam.listGroupsForUser(user) };
 }
 
@@ -150,7 +192,8 @@ async function probe<T>(read: () => Promise<T>): Promise<Probe<T>> {
   try {
     return { value: await read() };
   } catch (e) {
-    if (e instanceof AwsCallError && /^(AccessDenied|AccessDeniedException|UnauthorizedOperation)$/.test(e.code)) return { denied: true };
+    if (e instanceof AwsCallError && /^(AccessDenied|AccessDeniedException|UnauthorizedOperation)$/.test(e.code))
+      return { denied: true };
     if (e instanceof AwsCallError) return { error: `${e.code}: ${e.awsMessage}` };
     if (isMfaExecError(e)) return { error: e.message };
     throw e;
@@ -158,7 +201,12 @@ async function probe<T>(read: () => Promise<T>): Promise<Probe<T>> {
 }
 
 /** Where to ask STS for the time: the configured endpoint, else AWS's (regional when a region is known). */
-function stsUrl(ctx: Context, files: ParsedAwsFiles, profile: ProfileConfig | undefined, regionFlag: string | undefined): string {
+function stsUrl(
+  ctx: Context,
+  files: ParsedAwsFiles,
+  profile: ProfileConfig | undefined,
+  regionFlag: string | undefined,
+): string {
   const configured = resolveEndpoint('sts', { env: ctx.env, profile, files });
   if (configured) return configured;
   const region = resolveRegion({ flag: regionFlag, env: ctx.env, profile });

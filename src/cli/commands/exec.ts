@@ -8,7 +8,6 @@ import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor, credentialsFor } from './get-credentials.js';
 
-
 /** Run the command; resolves to the exit status mfa-exec should exit with. */
 export async function execCommand(ctx: Context, parsed: Parsed): Promise<number> {
   nestingGuard(ctx.env);
@@ -18,12 +17,19 @@ export async function execCommand(ctx: Context, parsed: Parsed): Promise<number>
   const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
   const env = buildChildEnv({ parent: ctx.env, credentials, region, profile: profile.name });
-  ctx.logger.debug(`running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`);
+  ctx.logger.debug(
+    `running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`,
+  );
   return runChild({ command: command!, args, env });
 }
 
 /** `exec --ecs-server`: the child reads refreshing credentials from a local server, which stops when the child exits. */
-async function execWithEcsServer(ctx: Context, parsed: Parsed, profileArg: string | undefined, argv: string[]): Promise<number> {
+async function execWithEcsServer(
+  ctx: Context,
+  parsed: Parsed,
+  profileArg: string | undefined,
+  argv: string[],
+): Promise<number> {
   const { profile, region, resolve } = credentialSourceFor(ctx, profileArg, parsed.values);
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
   const server = await startEcsServer({ resolve, logger: ctx.logger });

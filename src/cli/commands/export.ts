@@ -9,7 +9,6 @@ import { credentialsFor } from './get-credentials.js';
 
 const FORMATS = ['env', 'shell', 'json', 'ini'] as const;
 
-
 /** Print the credentials in the chosen format. */
 export async function exportCommand(ctx: Context, parsed: Parsed): Promise<number> {
   const format = (parsed.values.format as string | undefined) ?? 'env';
@@ -23,7 +22,12 @@ export async function exportCommand(ctx: Context, parsed: Parsed): Promise<numbe
 }
 
 /** The credentials as text in `format`. */
-export function formatCredentials(c: Credentials, format: (typeof FORMATS)[number], profile: string, region: string | undefined): string {
+export function formatCredentials(
+  c: Credentials,
+  format: (typeof FORMATS)[number],
+  profile: string,
+  region: string | undefined,
+): string {
   const expiration = c.expiration?.toISOString();
   if (format === 'json') {
     return `${JSON.stringify({ Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, SessionToken: c.sessionToken, Expiration: expiration })}\n`;

@@ -27,7 +27,9 @@ export function credentialSourceFor(
 ): { profile: ProfileConfig; chain: Chain; region: string | undefined; resolve: () => Promise<Credentials> } {
   const name = profileArg ?? ctx.env.AWS_PROFILE;
   if (!name) {
-    throw new MfaExecError('usage', 'no profile given', { hint: 'name one, e.g. `mfa-exec exec prod -- aws s3 ls`, or set AWS_PROFILE' });
+    throw new MfaExecError('usage', 'no profile given', {
+      hint: 'name one, e.g. `mfa-exec exec prod -- aws s3 ls`, or set AWS_PROFILE',
+    });
   }
   const files = ctx.files();
   const profile = getProfile(files, name);
@@ -35,13 +37,21 @@ export function credentialSourceFor(
   const str = (k: string) => values[k] as string | undefined;
   const plan = planCredentials(chain, {
     durationSeconds: str('duration') === undefined ? undefined : parseDuration(str('duration')!, '--duration'),
-    sessionDurationSeconds: str('session-duration') === undefined ? undefined : parseDuration(str('session-duration')!, '--session-duration'),
+    sessionDurationSeconds:
+      str('session-duration') === undefined ? undefined : parseDuration(str('session-duration')!, '--session-duration'),
     noSession: values['no-session'] === true,
   });
   const mfaToken = str('mfa-token');
   if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken.trim())) {
-    throw new MfaExecError('usage', '--mfa-token must be the 6-digit code shown by the MFA device', { hint: 'e.g. --mfa-token 123456' });
+    throw new MfaExecError('usage', '--mfa-token must be the 6-digit code shown by the MFA device', {
+      hint: 'e.g. --mfa-token 123456',
+    });
   }
   const deps = ctx.credentialDeps(chain, profile, { region: str('region'), mfaToken, prompt: str('prompt') });
-  return { profile, chain, region: resolveRegion({ flag: str('region'), env: ctx.env, profile }), resolve: () => resolveCredentials(plan, deps) };
+  return {
+    profile,
+    chain,
+    region: resolveRegion({ flag: str('region'), env: ctx.env, profile }),
+    resolve: () => resolveCredentials(plan, deps),
+  };
 }

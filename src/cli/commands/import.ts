@@ -12,7 +12,6 @@ import { backendName } from './store-view.js';
 
 const KEY_LINES = ['aws_access_key_id', 'aws_secret_access_key'];
 
-
 /** Run `import`. */
 export async function importCommand(ctx: Context, parsed: Parsed): Promise<number> {
   const files = ctx.files();
@@ -20,23 +19,37 @@ export async function importCommand(ctx: Context, parsed: Parsed): Promise<numbe
   const withKey = Object.keys(creds).filter((p) => creds[p]!.aws_access_key_id && creds[p]!.aws_secret_access_key);
   const wanted = parsed.positionals.length ? parsed.positionals : withKey;
   if (wanted.length === 0) {
-    throw new MfaExecError('usage', `no keys to import in ${files.credentialsLabel}`, { hint: 'add keys with `mfa-exec add <profile>`' });
+    throw new MfaExecError('usage', `no keys to import in ${files.credentialsLabel}`, {
+      hint: 'add keys with `mfa-exec add <profile>`',
+    });
   }
   for (const p of wanted) {
     if (!withKey.includes(p)) {
-      throw new MfaExecError('usage', `profile "${p}" has no aws_access_key_id and aws_secret_access_key in ${files.credentialsLabel}`, {
-        hint: `profiles with keys there: ${withKey.join(', ') || 'none'}`,
-      });
+      throw new MfaExecError(
+        'usage',
+        `profile "${p}" has no aws_access_key_id and aws_secret_access_key in ${files.credentialsLabel}`,
+        {
+          hint: `profiles with keys there: ${withKey.join(', ') || 'none'}`,
+        },
+      );
     }
     if (creds[p]!.aws_session_token) {
-      throw new MfaExecError('usage', `profile "${p}" in ${files.credentialsLabel} holds temporary credentials (aws_session_token), not a long-lived key`, {
-        hint: 'import only IAM user access keys',
-      });
+      throw new MfaExecError(
+        'usage',
+        `profile "${p}" in ${files.credentialsLabel} holds temporary credentials (aws_session_token), not a long-lived key`,
+        {
+          hint: 'import only IAM user access keys',
+        },
+      );
     }
     checkKey(creds[p]!.aws_access_key_id!, creds[p]!.aws_secret_access_key!);
   }
   for (const p of wanted) {
-    const key = { accessKeyId: creds[p]!.aws_access_key_id!, secretAccessKey: creds[p]!.aws_secret_access_key!, addedAt: ctx.clock.now().toISOString() };
+    const key = {
+      accessKeyId: creds[p]!.aws_access_key_id!,
+      secretAccessKey: creds[p]!.aws_secret_access_key!,
+      addedAt: ctx.clock.now().toISOString(),
+    };
     await storeKey(ctx, p, key);
     ctx.stdout(`Imported the key …${key.accessKeyId.slice(-4)} of profile "${p}" into the ${backendName(ctx)}.\n`);
   }

@@ -8,7 +8,6 @@ import { styles, useColor } from '../color.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
 
-
 /** One row of `list --json`, as the contract defines it. */
 export interface ListRow {
   profile: string;
@@ -68,7 +67,9 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
     ]);
   }
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  const lines = table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));
+  const lines = table.map((row) =>
+    row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '),
+  );
   lines[0] = styles(useColor(process.stdout, ctx.env)).bold(lines[0]!);
   ctx.stdout(lines.join('\n') + '\n');
   return 0;

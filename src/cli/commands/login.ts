@@ -1,7 +1,15 @@
 // `mfa-exec login <profile> [--stdout] [--path P]`: the AWS console, signed in with the
 // profile's role credentials (or, without a role, a GetFederationToken session).
 
-import { getFederationToken, getSigninToken, loginUrl, openInBrowser, partitionOf, consoleDestination, PARTITION_ENDPOINTS } from '../../adapters/federation.js';
+import {
+  getFederationToken,
+  getSigninToken,
+  loginUrl,
+  openInBrowser,
+  partitionOf,
+  consoleDestination,
+  PARTITION_ENDPOINTS,
+} from '../../adapters/federation.js';
 import { resolveEndpoint } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
@@ -11,19 +19,25 @@ import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor } from './get-credentials.js';
 
-
 /** Sign in to the console: print the URL with --stdout, else open it in the default browser. */
 export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number> {
   const source = credentialSourceFor(ctx, parsed.positionals[0], parsed.values);
   const { chain, profile, region } = source;
-  const credentials = chain.roles.length > 0 ? await source.resolve() : await federationCredentials(ctx, parsed, source);
+  const credentials =
+    chain.roles.length > 0 ? await source.resolve() : await federationCredentials(ctx, parsed, source);
   const partition = partitionOf([chain.roles.at(-1)?.roleArn, chain.mfaSerial], region);
   const federation = ctx.env.MFA_EXEC_FEDERATION_URL || PARTITION_ENDPOINTS[partition].federation;
   if (!URL.canParse(federation)) {
-    throw new MfaExecError('config', `MFA_EXEC_FEDERATION_URL is not a URL: "${federation}"`, { hint: 'set it to e.g. https://signin.aws.amazon.com/federation, or unset it' });
+    throw new MfaExecError('config', `MFA_EXEC_FEDERATION_URL is not a URL: "${federation}"`, {
+      hint: 'set it to e.g. https://signin.aws.amazon.com/federation, or unset it',
+    });
   }
   const token = await getSigninToken(federation, credentials, ctx.logger);
-  const url = loginUrl(federation, token, consoleDestination(partition, parsed.values.path as string | undefined, region));
+  const url = loginUrl(
+    federation,
+    token,
+    consoleDestination(partition, parsed.values.path as string | undefined, region),
+  );
   if (parsed.values.stdout) {
     ctx.stdout(`${url}\n`);
   } else {
@@ -34,20 +48,39 @@ export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number
 }
 
 /** A profile without a role: GetFederationToken with its stored long-lived key (AWS accepts no MFA code or session credentials there). */
-async function federationCredentials(ctx: Context, parsed: Parsed, source: ReturnType<typeof credentialSourceFor>): Promise<Credentials> {
+async function federationCredentials(
+  ctx: Context,
+  parsed: Parsed,
+  source: ReturnType<typeof credentialSourceFor>,
+): Promise<Credentials> {
   const { chain, profile, region } = source;
   const base = chain.base.profile;
   const key = chain.base.kind === 'key' ? decodeKey(await ctx.store().get(keyItem(base))) : undefined;
   if (!key) {
-    throw new MfaExecError(chain.base.kind === 'key' ? 'no-stored-key' : 'config', `profile "${profile.name}" has no role_arn, and the console then needs a stored long-lived key for "${base}"`, {
-      hint: chain.base.kind === 'key' ? `run \`mfa-exec add ${base}\`` : 'add role_arn to the profile to sign in as a role',
-    });
+    throw new MfaExecError(
+      chain.base.kind === 'key' ? 'no-stored-key' : 'config',
+      `profile "${profile.name}" has no role_arn, and the console then needs a stored long-lived key for "${base}"`,
+      {
+        hint:
+          chain.base.kind === 'key'
+            ? `run \`mfa-exec add ${base}\``
+            : 'add role_arn to the profile to sign in as a role',
+      },
+    );
   }
-  if (chain.mfaSerial) ctx.logger.info(`profile "${profile.name}" has no role: the console session comes from GetFederationToken, which takes no MFA code`);
+  if (chain.mfaSerial)
+    ctx.logger.info(
+      `profile "${profile.name}" has no role: the console session comes from GetFederationToken, which takes no MFA code`,
+    );
   const duration = parsed.values.duration as string | undefined;
   const seconds = duration === undefined ? 3600 : parseDuration(duration, '--duration');
   const endpoint = resolveEndpoint('sts', { env: ctx.env, profile, files: ctx.files() });
   const name = `mfa-exec-${base}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
   ctx.logger.debug(`GetFederationToken as ${name} for ${seconds}s`);
-  return getFederationToken({ region, endpoint }, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, name, seconds);
+  return getFederationToken(
+    { region, endpoint },
+    { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+    name,
+    seconds,
+  );
 }

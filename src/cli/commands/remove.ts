@@ -6,12 +6,13 @@ import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
-
 /** Run `remove`. */
 export async function removeCommand(ctx: Context, parsed: Parsed): Promise<number> {
   const profile = parsed.positionals[0];
   if (!profile || parsed.positionals.length > 1) {
-    throw new MfaExecError('usage', 'remove takes exactly one profile name', { hint: 'e.g. `mfa-exec remove test_iam_user`' });
+    throw new MfaExecError('usage', 'remove takes exactly one profile name', {
+      hint: 'e.g. `mfa-exec remove test_iam_user`',
+    });
   }
   const store = ctx.store();
   const had = await store.delete(keyItem(profile));
@@ -19,6 +20,8 @@ export async function removeCommand(ctx: Context, parsed: Parsed): Promise<numbe
   if (!had && derived === 0) {
     throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
   }
-  ctx.stdout(`Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`);
+  ctx.stdout(
+    `Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
+  );
   return 0;
 }

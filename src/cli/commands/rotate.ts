@@ -31,14 +31,20 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
   const chain = resolveChain(files, name);
   const base = chain.base.profile;
   if (chain.base.kind !== 'key') {
-    throw new MfaExecError('usage', `profile "${name}" gets its base credentials from credential_process, not a stored key`, {
-      hint: 'rotate the key of a profile whose chain ends in a key stored with `mfa-exec add`',
-    });
+    throw new MfaExecError(
+      'usage',
+      `profile "${name}" gets its base credentials from credential_process, not a stored key`,
+      {
+        hint: 'rotate the key of a profile whose chain ends in a key stored with `mfa-exec add`',
+      },
+    );
   }
   const store = ctx.store();
   const old = decodeKey(await store.get(keyItem(base)));
   if (!old) {
-    throw new MfaExecError('no-stored-key', `no key stored for profile "${base}"`, { hint: `store the current key with \`mfa-exec add ${base}\`, then rotate it` });
+    throw new MfaExecError('no-stored-key', `no key stored for profile "${base}"`, {
+      hint: `store the current key with \`mfa-exec add ${base}\`, then rotate it`,
+    });
   }
   const settings = {
     region: resolveRegion({ flag: parsed.values.region as string | undefined, env: ctx.env, profile }),
@@ -52,7 +58,9 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
   const callerArn = (await client(old).getCallerIdentity()).arn;
   const user = /:user\/(?:.*\/)?([^/]+)$/.exec(callerArn)?.[1];
   if (!user) {
-    throw new MfaExecError('usage', `the key stored for "${base}" belongs to ${callerArn}, not an IAM user`, { hint: 'only IAM user access keys can be rotated' });
+    throw new MfaExecError('usage', `the key stored for "${base}" belongs to ${callerArn}, not an IAM user`, {
+      hint: 'only IAM user access keys can be rotated',
+    });
   }
   const admin = client((await credentialsFor(ctx, name, parsed.values)).credentials);
   const oldShown = showKey(old.accessKeyId);
@@ -62,10 +70,16 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
   if (keys.length >= 2) {
     const other = keys.find((k) => k.accessKeyId !== old.accessKeyId);
     throw new MfaExecError('usage', `user ${user} already has 2 access keys (IAM's limit); nothing was changed`, {
-      hint: other ? `delete the one not stored by mfa-exec (${showKey(other.accessKeyId)}) with \`aws iam delete-access-key --user-name ${user} --access-key-id ${other.accessKeyId}\`, then rotate` : 'delete one of them, then rotate',
+      hint: other
+        ? `delete the one not stored by mfa-exec (${showKey(other.accessKeyId)}) with \`aws iam delete-access-key --user-name ${user} --access-key-id ${other.accessKeyId}\`, then rotate`
+        : 'delete one of them, then rotate',
     });
   }
-  const created = await step('creating the new access key', () => admin.createAccessKey(user), `nothing was changed; the key ${oldShown} is still stored and active`);
+  const created = await step(
+    'creating the new access key',
+    () => admin.createAccessKey(user),
+    `nothing was changed; the key ${oldShown} is still stored and active`,
+  );
   const fresh = { accessKeyId: created.accessKeyId, secretAccessKey: created.secretAccessKey };
   const newShown = showKey(fresh.accessKeyId);
   const dropNew = () =>
@@ -90,14 +104,24 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
     // Put the old key back (it still works), and do not leave an unstored key behind.
     await store.set(keyItem(base), encodeKey(old)).catch(() => undefined);
     const undone = await dropNew();
-    throw new MfaExecError('store', `the new key ${newShown} works but could not be stored (${(e as Error).message}): ${undone}`, {
-      hint: `the old key ${oldShown} is still active and stored for "${base}"; fix the store and rotate again`,
-      cause: e,
-    });
+    throw new MfaExecError(
+      'store',
+      `the new key ${newShown} works but could not be stored (${(e as Error).message}): ${undone}`,
+      {
+        hint: `the old key ${oldShown} is still active and stored for "${base}"; fix the store and rotate again`,
+        cause: e,
+      },
+    );
   }
-  report(`stored the new key ${newShown} for profile "${base}" in the ${backendName(ctx)} and cleared its cached sessions`);
+  report(
+    `stored the new key ${newShown} for profile "${base}" in the ${backendName(ctx)} and cleared its cached sessions`,
+  );
 
-  await step('deleting the old key', () => admin.deleteAccessKey(user, old.accessKeyId), `new key ${newShown} created and stored; old key ${oldShown} still active: delete it with ${deleteOld}`);
+  await step(
+    'deleting the old key',
+    () => admin.deleteAccessKey(user, old.accessKeyId),
+    `new key ${newShown} created and stored; old key ${oldShown} still active: delete it with ${deleteOld}`,
+  );
   report(`deleted the old key ${oldShown}`);
   return 0;
 }
@@ -109,7 +133,10 @@ async function step<T>(what: string, call: () => Promise<T>, state: string): Pro
   } catch (e) {
     const why = e instanceof AwsCallError ? `${e.code}: ${e.awsMessage}` : (e as Error).message;
     throw new MfaExecError('sts', `rotate failed ${what} (${why}); ${state}`, {
-      hint: e instanceof AwsCallError && e.code === 'AccessDenied' ? 'the profile\'s credentials need iam:ListAccessKeys, iam:CreateAccessKey and iam:DeleteAccessKey on the user' : 'see the state above',
+      hint:
+        e instanceof AwsCallError && e.code === 'AccessDenied'
+          ? "the profile's credentials need iam:ListAccessKeys, iam:CreateAccessKey and iam:DeleteAccessKey on the user"
+          : 'see the state above',
       cause: e,
     });
   }
@@ -121,8 +148,10 @@ async function prove(ctx: Context, call: () => Promise<{ arn: string }>): Promis
     try {
       return { arn: (await call()).arn };
     } catch (e) {
-      const propagating = e instanceof AwsCallError && /^(InvalidClientTokenId|SignatureDoesNotMatch|AccessDenied)$/.test(e.code);
-      if (!propagating) return { error: e instanceof AwsCallError ? `${e.code}: ${e.awsMessage}` : (e as Error).message };
+      const propagating =
+        e instanceof AwsCallError && /^(InvalidClientTokenId|SignatureDoesNotMatch|AccessDenied)$/.test(e.code);
+      if (!propagating)
+        return { error: e instanceof AwsCallError ? `${e.code}: ${e.awsMessage}` : (e as Error).message };
       if (i >= PROOF_WAITS_MS.length) return { error: `AWS still answered ${e.code} after about 40 s` };
       ctx.logger.debug(`the new key is not accepted yet (${e.code}); trying again`);
       await ctx.clock.sleep(PROOF_WAITS_MS[i]!);

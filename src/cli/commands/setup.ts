@@ -40,12 +40,16 @@ export async function setupCommand(ctx: Context, parsed: Parsed): Promise<number
   const v = parsed.values;
   const str = (k: string) => v[k] as string | undefined;
   if (parsed.positionals.length) {
-    throw new MfaExecError('usage', `setup takes no positional arguments (got "${parsed.positionals[0]}")`, { hint: 'name the user and role with --user and --role' });
+    throw new MfaExecError('usage', `setup takes no positional arguments (got "${parsed.positionals[0]}")`, {
+      hint: 'name the user and role with --user and --role',
+    });
   }
   const user = str('user');
   const role = str('role');
   if (!user || !role) {
-    throw new MfaExecError('usage', 'setup needs --user and --role', { hint: 'e.g. `mfa-exec setup --user test_iam_user --role CREATED_ROLE`' });
+    throw new MfaExecError('usage', 'setup needs --user and --role', {
+      hint: 'e.g. `mfa-exec setup --user test_iam_user --role CREATED_ROLE`',
+    });
   }
   const files = ctx.files();
   const adminName = str('admin-profile');
@@ -100,26 +104,39 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
   const stored = decodeKey(await store.get(keyItem(req.user)));
   const keyDone = stored !== undefined && keys.some((k) => k.accessKeyId === stored.accessKeyId);
   if (!keyDone && keys.length >= 2) {
-    throw new MfaExecError('usage', `user ${req.user} already has 2 access keys (IAM's limit) and neither is stored for profile ${req.user}`, {
-      hint: `delete one with \`aws iam delete-access-key --user-name ${req.user} --access-key-id ${keys[0]!.accessKeyId}\`, or store it with \`mfa-exec add ${req.user}\``,
-    });
+    throw new MfaExecError(
+      'usage',
+      `user ${req.user} already has 2 access keys (IAM's limit) and neither is stored for profile ${req.user}`,
+      {
+        hint: `delete one with \`aws iam delete-access-key --user-name ${req.user} --access-key-id ${keys[0]!.accessKeyId}\`, or store it with \`mfa-exec add ${req.user}\``,
+      },
+    );
   }
   let tty: Terminal | undefined;
   if (devices.length === 0 && !req.storeTotp) {
     tty = openTerminal();
     if (!tty) {
-      throw new MfaExecError('mfa', 'enabling the MFA device needs two codes from an authenticator app, and there is no terminal to ask on', {
-        hint: 'run setup at a terminal, or add --store-totp to keep the seed in the store and compute the codes',
-      });
+      throw new MfaExecError(
+        'mfa',
+        'enabling the MFA device needs two codes from an authenticator app, and there is no terminal to ask on',
+        {
+          hint: 'run setup at a terminal, or add --store-totp to keep the seed in the store and compute the codes',
+        },
+      );
     }
   }
 
   try {
     if (role) {
       report(`found role ${role.arn}`);
-      if (trustProblem(role.trustPolicy)) ctx.logger.info(`warning: role ${req.role} already existed and ${trustProblem(role.trustPolicy)}; it was not changed (see \`mfa-exec doctor ${req.profile}\`)`);
+      if (trustProblem(role.trustPolicy))
+        ctx.logger.info(
+          `warning: role ${req.role} already existed and ${trustProblem(role.trustPolicy)}; it was not changed (see \`mfa-exec doctor ${req.profile}\`)`,
+        );
     } else {
-      report(`created role ${(await iam.createRole(req.role, trustPolicy(ref))).arn} (trusts account ${ref.account}, MFA required)`);
+      report(
+        `created role ${(await iam.createRole(req.role, trustPolicy(ref))).arn} (trusts account ${ref.account}, MFA required)`,
+      );
     }
     const attached = role ? await iam.listAttachedRolePolicies(req.role) : [];
     for (const arn of req.policyArns.filter((a) => !attached.includes(a))) {
@@ -143,7 +160,8 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
       report(`created MFA device ${serial}, enabled for user ${req.user}`);
     }
 
-    if (keyDone) report(`found access key …${stored!.accessKeyId.slice(-4)} of user ${req.user}, stored for profile ${req.user}`);
+    if (keyDone)
+      report(`found access key …${stored!.accessKeyId.slice(-4)} of user ${req.user}, stored for profile ${req.user}`);
     else report(await createAndStoreKey(ctx, iam, req.user));
 
     report(writeProfiles(ctx, req, roleArn, serial));
@@ -154,12 +172,20 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
 }
 
 /** Credentials of --admin-profile (role chain through the usual flow, else its key in the files or the store), else the environment's. */
-async function adminCredentials(ctx: Context, admin: ProfileConfig | undefined, values: Parsed['values']): Promise<Credentials> {
+async function adminCredentials(
+  ctx: Context,
+  admin: ProfileConfig | undefined,
+  values: Parsed['values'],
+): Promise<Credentials> {
   if (admin?.roleArn !== undefined) return (await credentialsFor(ctx, admin.name, values)).credentials;
   if (admin) {
     const raw = ctx.files().profiles[admin.name]!;
     if (raw.aws_access_key_id && raw.aws_secret_access_key) {
-      return { accessKeyId: raw.aws_access_key_id, secretAccessKey: raw.aws_secret_access_key, sessionToken: raw.aws_session_token };
+      return {
+        accessKeyId: raw.aws_access_key_id,
+        secretAccessKey: raw.aws_secret_access_key,
+        sessionToken: raw.aws_session_token,
+      };
     }
     const key = decodeKey(await ctx.store().get(keyItem(admin.name)));
     if (key) return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
@@ -175,7 +201,13 @@ async function adminCredentials(ctx: Context, admin: ProfileConfig | undefined, 
 }
 
 /** Create the virtual device (replacing one left unassigned by an interrupted run), then enable it with two consecutive codes. */
-async function enableNewDevice(ctx: Context, iam: IamClient, req: SetupRequest, ref: AccountRef, tty: Terminal | undefined): Promise<string> {
+async function enableNewDevice(
+  ctx: Context,
+  iam: IamClient,
+  req: SetupRequest,
+  ref: AccountRef,
+  tty: Terminal | undefined,
+): Promise<string> {
   let device: { serial: string; seedBase32: string };
   try {
     device = await iam.createVirtualMfaDevice(req.user);
@@ -191,9 +223,13 @@ async function enableNewDevice(ctx: Context, iam: IamClient, req: SetupRequest, 
     const item = totpItem(device.serial);
     await store.set(item, device.seedBase32);
     if ((await store.get(item)) !== device.seedBase32) {
-      throw new MfaExecError('store', `the TOTP seed of ${device.serial} did not read back from the store`, { hint: 'check the store, then run setup again' });
+      throw new MfaExecError('store', `the TOTP seed of ${device.serial} did not read back from the store`, {
+        hint: 'check the store, then run setup again',
+      });
     }
-    ctx.stdout(`stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine (use --prompt totp)\n`);
+    ctx.stdout(
+      `stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine (use --prompt totp)\n`,
+    );
     const [code1, code2] = await consecutiveTotpCodes(device.seedBase32, ctx.clock.now());
     await iam.enableMfaDevice(req.user, device.serial, code1, code2);
     return device.serial;
@@ -231,10 +267,14 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
       () => 'it was deleted again',
       () => `delete it with \`aws iam delete-access-key --user-name ${user} --access-key-id ${key.accessKeyId}\``,
     );
-    throw new MfaExecError('store', `the new access key ${shown} of user ${user} could not be stored (${(e as Error).message}): ${undone}`, {
-      hint: 'fix the store (or use --backend file) and run setup again',
-      cause: e,
-    });
+    throw new MfaExecError(
+      'store',
+      `the new access key ${shown} of user ${user} could not be stored (${(e as Error).message}): ${undone}`,
+      {
+        hint: 'fix the store (or use --backend file) and run setup again',
+        cause: e,
+      },
+    );
   }
   return `created access key ${shown} for user ${user}, stored in the ${backendName(ctx)} for profile ${user}`;
 }

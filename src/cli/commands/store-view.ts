@@ -33,7 +33,8 @@ export async function cacheItems(store: SecretStore, names?: string[]): Promise<
 export async function deleteDerived(store: SecretStore, baseProfile: string): Promise<number> {
   let n = 0;
   for (const item of await cacheItems(store)) {
-    const fromBase = item.kind === 'session' ? item.owner === baseProfile : item.entry?.base === baseProfile || !item.entry;
+    const fromBase =
+      item.kind === 'session' ? item.owner === baseProfile : item.entry?.base === baseProfile || !item.entry;
     if (fromBase && (await store.delete(item.name))) n++;
   }
   return n;

@@ -10,7 +10,6 @@ import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName } from './store-view.js';
 
-
 /** Run `totp add` or `totp remove`. */
 export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number> {
   const [action, serial, ...extra] = parsed.positionals;
@@ -43,7 +42,8 @@ export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number>
 
 async function askSeed(serial: string): Promise<string> {
   const tty = openTerminal();
-  if (!tty) throw new MfaExecError('usage', 'no terminal to ask for the TOTP seed on', { hint: 'pipe it in with --stdin' });
+  if (!tty)
+    throw new MfaExecError('usage', 'no terminal to ask for the TOTP seed on', { hint: 'pipe it in with --stdin' });
   try {
     return await tty.readLine(`TOTP seed (base32) of ${serial}: `, { hidden: true });
   } finally {
@@ -55,6 +55,7 @@ async function firstLineOfStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin.setEncoding('utf8')) text += chunk as string;
   const line = text.split('\n')[0]!.trim();
-  if (!line) throw new MfaExecError('usage', '--stdin got no TOTP seed', { hint: 'pipe the base32 seed in as one line' });
+  if (!line)
+    throw new MfaExecError('usage', '--stdin got no TOTP seed', { hint: 'pipe the base32 seed in as one line' });
   return line;
 }
