@@ -18,11 +18,9 @@ import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
 import type { CredentialDeps } from '../core/credentials.js';
 import { MfaExecError } from '../core/errors.js';
+import type { PromptDriver } from './args.js';
 import { writeStdout } from './output.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
-
-/** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
-export const PROMPT_DRIVERS = ['terminal', 'totp', 'ykman', 'process', 'osascript', 'zenity', 'kdialog'] as const;
 
 /** What every command gets: the environment and the adapters, built on first use. */
 export interface Context {
@@ -39,7 +37,7 @@ export interface Context {
   credentialDeps(
     chain: Chain,
     profile: ProfileConfig,
-    opts: { region?: string; mfaToken?: string; prompt?: string },
+    opts: { region?: string; mfaToken?: string; prompt?: PromptDriver },
   ): CredentialDeps;
 }
 
@@ -47,7 +45,8 @@ export interface Context {
 export function createContext(opts: {
   env: Record<string, string | undefined>;
   debug: boolean;
-  backend?: string;
+  /** From --backend or MFA_EXEC_BACKEND, already checked by the parser. */
+  backend: 'keychain' | 'file';
 }): Context {
   const { env, debug } = opts;
   const home = env.HOME || homedir();
@@ -68,12 +67,7 @@ export function createContext(opts: {
   const clock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
   let files: ParsedAwsFiles | undefined;
   let store: SecretStore | undefined;
-  const backend = opts.backend ?? env.MFA_EXEC_BACKEND ?? 'keychain';
-  if (backend !== 'keychain' && backend !== 'file') {
-    throw new MfaExecError('usage', `unknown backend "${backend}"`, {
-      hint: 'use --backend keychain or --backend file',
-    });
-  }
+  const backend = opts.backend;
   const makeStore = (): SecretStore => {
     const dir = env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
     logger.debug(`store: ${backend === 'file' ? `encrypted file in ${dir}` : 'OS keychain'}`);
@@ -101,8 +95,8 @@ export function createContext(opts: {
       const region = resolveRegion({ flag: o.region, env, profile });
       const endpoint = resolveEndpoint('sts', { env, profile, files });
       logger.debug(`STS: ${endpoint ?? 'AWS default endpoint'}${region ? `, region ${region}` : ''}`);
-      // A bad --prompt / MFA_EXEC_PROMPT is a usage error at once, not only once a code is needed.
-      const chosen = promptDriver(o.prompt ?? (env.MFA_EXEC_PROMPT || undefined));
+      // --prompt / MFA_EXEC_PROMPT were checked by the parser, before anything ran.
+      const chosen = o.prompt;
       const lockDir = join(
         env.XDG_RUNTIME_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache')),
         'mfa-exec',
@@ -120,18 +114,6 @@ export function createContext(opts: {
       };
     },
   };
-}
-
-type PromptDriver = (typeof PROMPT_DRIVERS)[number];
-
-/** `name` as a prompt driver; anything else is a usage error. */
-function promptDriver(name: string | undefined): PromptDriver | undefined {
-  if (name !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(name)) {
-    throw new MfaExecError('usage', `unknown prompt driver "${name}"`, {
-      hint: `use one of ${PROMPT_DRIVERS.join(', ')}`,
-    });
-  }
-  return name as PromptDriver | undefined;
 }
 
 /** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else automatic (mfa_process, terminal, GUI prompt). */

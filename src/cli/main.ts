@@ -6,7 +6,7 @@ import { loadAwsFiles } from '../adapters/aws-files.js';
 import { profileNames } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
-import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Parsed } from './args.js';
+import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Flags, type Parsed } from './args.js';
 import { addCommand } from './commands/add.js';
 import { clearCommand } from './commands/clear.js';
 import { completionCommand } from './commands/completion.js';
@@ -29,26 +29,42 @@ export { flushStdout } from './output.js';
 
 declare const MFA_EXEC_VERSION: string;
 
-type Run = (ctx: Context, parsed: Parsed) => Promise<number>;
+/** A command: its spec and its run function, typed together, then kept by name. */
+interface Command {
+  spec: CommandSpec;
+  parse(argv: string[], env: Record<string, string | undefined>): Parsed;
+  run(ctx: Context, parsed: Parsed): Promise<number>;
+}
+
+function command<F extends Flags>(
+  spec: CommandSpec<F>,
+  run: (ctx: Context, parsed: Parsed<F>) => Promise<number>,
+): Command {
+  return {
+    spec,
+    parse: (argv, env) => parseCommand(spec, argv, env),
+    run: (ctx, parsed) => run(ctx, parsed as Parsed<F>),
+  };
+}
 
 /**
  * Every command, by name. All are in the one bundle chunk: measured, loading them lazily
  * split the bundle into many small chunks whose module loading cost more than it saved.
  */
-export const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
-  exec: { spec: specs.execSpec, run: execCommand },
-  add: { spec: specs.addSpec, run: addCommand },
-  import: { spec: specs.importSpec, run: importCommand },
-  list: { spec: specs.listSpec, run: listCommand },
-  export: { spec: specs.exportSpec, run: exportCommand },
-  remove: { spec: specs.removeSpec, run: removeCommand },
-  clear: { spec: specs.clearSpec, run: clearCommand },
-  setup: { spec: specs.setupSpec, run: setupCommand },
-  doctor: { spec: specs.doctorSpec, run: doctorCommand },
-  rotate: { spec: specs.rotateSpec, run: rotateCommand },
-  login: { spec: specs.loginSpec, run: loginCommand },
-  totp: { spec: specs.totpSpec, run: totpCommand },
-  completion: { spec: specs.completionSpec, run: (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS) },
+export const COMMANDS: Record<string, Command> = {
+  exec: command(specs.execSpec, execCommand),
+  add: command(specs.addSpec, addCommand),
+  import: command(specs.importSpec, importCommand),
+  list: command(specs.listSpec, listCommand),
+  export: command(specs.exportSpec, exportCommand),
+  remove: command(specs.removeSpec, removeCommand),
+  clear: command(specs.clearSpec, clearCommand),
+  setup: command(specs.setupSpec, setupCommand),
+  doctor: command(specs.doctorSpec, doctorCommand),
+  rotate: command(specs.rotateSpec, rotateCommand),
+  login: command(specs.loginSpec, loginCommand),
+  totp: command(specs.totpSpec, totpCommand),
+  completion: command(specs.completionSpec, (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS)),
 };
 
 const USAGE = `Usage: mfa-exec <profile> -- <command> [args...]
@@ -65,7 +81,7 @@ Run \`mfa-exec <command> --help\` for a command's options and examples.
 `;
 
 /** Every flag of the exec shorthand (common and credential flags), for reading words before the command. */
-const FLAGS = { ...specs.execSpec.flags, ...COMMON_FLAGS };
+const FLAGS: Flags = { ...specs.execSpec.flags, ...COMMON_FLAGS };
 
 function isKnownFlag(word: string): boolean {
   const name = word.replace(/^-+/, '').split('=')[0]!;
@@ -89,7 +105,7 @@ export async function main(
   argv: string[],
   env: Record<string, string | undefined> = { ...process.env },
 ): Promise<number> {
-  const debug = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--debug');
+  let debug = false;
   try {
     if (argv.length === 0) {
       process.stderr.write(USAGE);
@@ -102,7 +118,7 @@ export async function main(
     }
     if (first === '--help' || first === '-h' || first === 'help') {
       const topic = argv[1] && COMMANDS[argv[1]];
-      writeStdout(topic ? commandHelp(topic.spec) : USAGE);
+      writeStdout(topic ? commandHelp(topic.spec, env) : USAGE);
       return 0;
     }
     let name: string;
@@ -130,12 +146,13 @@ export async function main(
       rest = argv;
     }
     const command = COMMANDS[name]!;
-    const parsed = parseCommand(command.spec, rest);
+    const parsed = command.parse(rest, env);
+    debug = parsed.values.debug === true;
     if (parsed.values.help) {
-      writeStdout(commandHelp(command.spec));
+      writeStdout(commandHelp(command.spec, env));
       return 0;
     }
-    const ctx = createContext({ env, debug, backend: parsed.values.backend as string | undefined });
+    const ctx = createContext({ env, debug, backend: parsed.values.backend ?? 'keychain' });
     return await command.run(ctx, parsed);
   } catch (e) {
     return reportError(e, debug);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMON_FLAGS, parseCommand } from '../../src/cli/args.js';
+import { allFlags, parseCommand } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 
@@ -66,7 +66,7 @@ describe('--help of every command', () => {
       });
 
       it('lists every flag, with its default where it has one', () => {
-        for (const [flag, f] of Object.entries({ ...spec.flags, ...COMMON_FLAGS })) {
+        for (const [flag, f] of Object.entries(allFlags(spec))) {
           const line = help.split('\n').find((l) => new RegExp(`(^|\\s)--${flag}(\\s|$)`).test(l));
           expect(line, `--${flag} in \`${name} --help\``).toBeDefined();
           if (f.default) expect(line).toContain(`[default: ${f.default}]`);

@@ -4,7 +4,8 @@ import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { StoredKey } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { addSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
@@ -40,7 +41,7 @@ export async function storeKey(ctx: Context, profile: string, key: StoredKey): P
 }
 
 /** Run `add`. */
-export async function addCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function addCommand(ctx: Context, parsed: ParsedOf<typeof addSpec>): Promise<number> {
   const profile = parsed.positionals[0];
   if (!profile || parsed.positionals.length > 1) {
     throw new MfaExecError('usage', 'add takes exactly one profile name', {

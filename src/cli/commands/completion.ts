@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import { profileNames } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { closest } from '../../core/suggest.js';
-import { COMMON_FLAGS, type CommandSpec, type FlagSpec, type Parsed } from '../args.js';
+import { allFlags, type CommandSpec, type FlagSpec, type ParsedOf } from '../args.js';
+import type { completionSpec } from '../specs.js';
 import type { Context } from '../context.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -36,7 +37,7 @@ interface CommandModel {
 /** Run `completion`: the script for the named shell (else $SHELL's), or with --profiles the profile names. */
 export async function completionCommand(
   ctx: Context,
-  parsed: Parsed,
+  parsed: ParsedOf<typeof completionSpec>,
   commands: Record<string, { spec: CommandSpec }>,
 ): Promise<number> {
   if (parsed.values.profiles) {
@@ -71,11 +72,11 @@ function pickShell(named: string | undefined, envShell: string | undefined): She
 }
 
 function commandModel(spec: CommandSpec): CommandModel {
-  const flags = Object.entries({ ...spec.flags, ...COMMON_FLAGS }).map(([name, f]) => ({
+  const flags = Object.entries(allFlags(spec)).map(([name, f]) => ({
     name,
     ...(f.short ? { short: f.short } : {}),
     description: f.description,
-    ...(f.type === 'string' ? { values: flagValues(name, f) } : {}),
+    ...(f.type === 'string' ? { values: flagValues(f) } : {}),
   }));
   return {
     name: spec.name,
@@ -85,20 +86,18 @@ function commandModel(spec: CommandSpec): CommandModel {
   };
 }
 
-/** A flag's values: the words of an `a|b|c` placeholder, profile names for `--…profile`, else none. */
-function flagValues(name: string, f: FlagSpec): Values {
-  if (f.arg?.includes('|')) return { kind: 'choices', words: f.arg.split('|') };
-  if (/(^|-)profile$/.test(name)) return { kind: 'profiles' };
+/** A flag's values, as declared with it: its choices, profile names, or none that can be listed. */
+function flagValues(f: FlagSpec): Values {
+  if (f.choices) return { kind: 'choices', words: [...f.choices] };
+  if (f.completeProfiles) return { kind: 'profiles' };
   return { kind: 'none' };
 }
 
-/** The first word after the command in its usage line: `<profile>` → profiles, `[a|b]` → those words. */
+/** The first positional word, as the spec declares it: profile names, or fixed words. */
 function positionalValues(spec: CommandSpec): Values {
-  const first = spec.usage.split(/\s+/)[2];
-  if (!first || /^\[?-/.test(first)) return { kind: 'none' };
-  if (first.includes('profile')) return { kind: 'profiles' };
-  const bare = first.replace(/[[\]<>.]/g, '');
-  return bare.includes('|') ? { kind: 'choices', words: bare.split('|') } : { kind: 'none' };
+  if (spec.positional === 'profile') return { kind: 'profiles' };
+  if (spec.positional) return { kind: 'choices', words: [...spec.positional] };
+  return { kind: 'none' };
 }
 
 /** Entries of `items` grouped by `key` (first-seen order). */

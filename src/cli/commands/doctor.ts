@@ -34,16 +34,17 @@ import { AwsCallError, isMfaExecError } from '../../core/errors.js';
 import { planCredentials } from '../../core/plan.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { doctorSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { backendName } from './store-view.js';
 
 /** Flags, usage and help of `doctor`. */
 
 /** Run `doctor`. */
-export async function doctorCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function doctorCommand(ctx: Context, parsed: ParsedOf<typeof doctorSpec>): Promise<number> {
   const name = parsed.positionals[0] ?? ctx.env.AWS_PROFILE;
-  const results = await diagnose(ctx, name, parsed.values.region as string | undefined);
+  const results = await diagnose(ctx, name, parsed.values.region);
   if (parsed.values.json) {
     const checks = results.map((r) => ({ check: r.check, status: r.status, message: r.message, fix: r.fix ?? null }));
     ctx.stdout(`${JSON.stringify({ profile: name ?? null, ok: doctorExitStatus(results) === 0, checks }, null, 2)}\n`);

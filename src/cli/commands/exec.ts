@@ -4,15 +4,17 @@
 import { defaultShell, runChild } from '../../adapters/child.js';
 import { startEcsServer } from '../../adapters/ecs-server.js';
 import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { execSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor, credentialsFor } from './get-credentials.js';
 
 /** Run the command; resolves to the exit status mfa-exec should exit with. */
-export async function execCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function execCommand(ctx: Context, parsed: ParsedOf<typeof execSpec>): Promise<number> {
   nestingGuard(ctx.env);
-  const [profileArg, ...extra] = parsed.positionals;
-  const argv = parsed.rest ?? extra;
+  // Options end at the command (the spec's commandAfter): the parser gives the child's words as `rest`.
+  const profileArg = parsed.positionals[0];
+  const argv = parsed.rest ?? [];
   if (parsed.values['ecs-server']) return execWithEcsServer(ctx, parsed, profileArg, argv);
   const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
@@ -26,7 +28,7 @@ export async function execCommand(ctx: Context, parsed: Parsed): Promise<number>
 /** `exec --ecs-server`: the child reads refreshing credentials from a local server, which stops when the child exits. */
 async function execWithEcsServer(
   ctx: Context,
-  parsed: Parsed,
+  parsed: ParsedOf<typeof execSpec>,
   profileArg: string | undefined,
   argv: string[],
 ): Promise<number> {

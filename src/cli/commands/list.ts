@@ -3,7 +3,8 @@
 import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { listSpec } from '../specs.js';
 import { styles, useColor } from '../color.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
@@ -28,7 +29,7 @@ function profileOrUndefined(files: ParsedAwsFiles, name: string): ProfileConfig 
 }
 
 /** Run `list`. */
-export async function listCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function listCommand(ctx: Context, parsed: ParsedOf<typeof listSpec>): Promise<number> {
   const files = ctx.files();
   const store = ctx.store();
   const names = await store.list();

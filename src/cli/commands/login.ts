@@ -15,12 +15,13 @@ import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { loginSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor } from './get-credentials.js';
 
 /** Sign in to the console: print the URL with --stdout, else open it in the default browser. */
-export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function loginCommand(ctx: Context, parsed: ParsedOf<typeof loginSpec>): Promise<number> {
   const source = credentialSourceFor(ctx, parsed.positionals[0], parsed.values);
   const { chain, profile, region } = source;
   const credentials =
@@ -33,11 +34,7 @@ export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number
     });
   }
   const token = await getSigninToken(federation, credentials, ctx.logger);
-  const url = loginUrl(
-    federation,
-    token,
-    consoleDestination(partition, parsed.values.path as string | undefined, region),
-  );
+  const url = loginUrl(federation, token, consoleDestination(partition, parsed.values.path, region));
   if (parsed.values.stdout) {
     ctx.stdout(`${url}\n`);
   } else {
@@ -50,7 +47,7 @@ export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number
 /** A profile without a role: GetFederationToken with its stored long-lived key (AWS accepts no MFA code or session credentials there). */
 async function federationCredentials(
   ctx: Context,
-  parsed: Parsed,
+  parsed: ParsedOf<typeof loginSpec>,
   source: ReturnType<typeof credentialSourceFor>,
 ): Promise<Credentials> {
   const { chain, profile, region } = source;
@@ -72,7 +69,7 @@ async function federationCredentials(
     ctx.logger.info(
       `profile "${profile.name}" has no role: the console session comes from GetFederationToken, which takes no MFA code`,
     );
-  const duration = parsed.values.duration as string | undefined;
+  const duration = parsed.values.duration;
   const seconds = duration === undefined ? 3600 : parseDuration(duration, '--duration');
   const endpoint = resolveEndpoint('sts', { env: ctx.env, profile, files: ctx.files() });
   const name = `mfa-exec-${base}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);

@@ -2,12 +2,13 @@
 
 import { MfaExecError } from '../../core/errors.js';
 import { keyItem } from '../../core/store-items.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { removeSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
 /** Run `remove`. */
-export async function removeCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof removeSpec>): Promise<number> {
   const profile = parsed.positionals[0];
   if (!profile || parsed.positionals.length > 1) {
     throw new MfaExecError('usage', 'remove takes exactly one profile name', {

@@ -27,7 +27,8 @@ import {
 } from '../../core/setup-plan.js';
 import { decodeKey, keyItem, totpItem } from '../../core/store-items.js';
 import type { Credentials, IamClient } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { setupSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { storeKey } from './add.js';
 import { credentialsFor } from './get-credentials.js';
@@ -36,30 +37,29 @@ import { backendName } from './store-view.js';
 /** Flags, usage and help of `setup`. */
 
 /** Run `setup`. */
-export async function setupCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function setupCommand(ctx: Context, parsed: ParsedOf<typeof setupSpec>): Promise<number> {
   const v = parsed.values;
-  const str = (k: string) => v[k] as string | undefined;
   if (parsed.positionals.length) {
     throw new MfaExecError('usage', `setup takes no positional arguments (got "${parsed.positionals[0]}")`, {
       hint: 'name the user and role with --user and --role',
     });
   }
-  const user = str('user');
-  const role = str('role');
+  const user = v.user;
+  const role = v.role;
   if (!user || !role) {
     throw new MfaExecError('usage', 'setup needs --user and --role', {
       hint: 'e.g. `mfa-exec setup --user test_iam_user --role CREATED_ROLE`',
     });
   }
   const files = ctx.files();
-  const adminName = str('admin-profile');
+  const adminName = v['admin-profile'];
   const admin = adminName === undefined ? undefined : getProfile(files, adminName);
   const req: SetupRequest = {
     user,
     role,
-    profile: str('profile') ?? role,
-    policyArns: [...new Set((v['policy-arn'] as string[] | undefined) ?? [])],
-    region: resolveRegion({ flag: str('region'), env: ctx.env, profile: admin }) ?? 'us-east-1',
+    profile: v.profile ?? role,
+    policyArns: [...new Set(v['policy-arn'] ?? [])],
+    region: resolveRegion({ flag: v.region, env: ctx.env, profile: admin }) ?? 'us-east-1',
     storeTotp: v['store-totp'] === true,
   };
   validateSetupRequest(req);
@@ -175,7 +175,7 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
 async function adminCredentials(
   ctx: Context,
   admin: ProfileConfig | undefined,
-  values: Parsed['values'],
+  values: ParsedOf<typeof setupSpec>['values'],
 ): Promise<Credentials> {
   if (admin?.roleArn !== undefined) return (await credentialsFor(ctx, admin.name, values)).credentials;
   if (admin) {

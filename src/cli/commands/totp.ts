@@ -6,12 +6,13 @@ import { isMfaSerial } from '../../core/config.js';
 import { totpItem } from '../../core/store-items.js';
 import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { totpSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { backendName } from './store-view.js';
 
 /** Run `totp add` or `totp remove`. */
-export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function totpCommand(ctx: Context, parsed: ParsedOf<typeof totpSpec>): Promise<number> {
   const [action, serial, ...extra] = parsed.positionals;
   if ((action !== 'add' && action !== 'remove') || !serial || extra.length > 0) {
     throw new MfaExecError('usage', 'totp takes `add <mfa_serial>` or `remove <mfa_serial>`', {

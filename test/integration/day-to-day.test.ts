@@ -1,0 +1,147 @@
+// Day-to-day use as a new user meets it (issue 14): options end at the command, confirmations
+// before loss, a doctor that never passes by skipping, a stored TOTP seed used without asking,
+// typos of commands, the subshell's line, and the small frictions. The built CLI in a temporary
+// HOME, the local MFA-enforcing STS, and a pty wherever a terminal is involved.
+
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+
+const execFileP = promisify(execFile);
+const PTY = join(ROOT, 'test/support/pty.py');
+const ACCOUNT = '141414141414';
+const KEY_ID = 'AKIADAYTODAY0000001A';
+const SECRET = 'dAyToDaY/K7MDENG/bPxRfiCYEXAMPLEKEY00001';
+const TOTP = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';
+const MFA = `arn:aws:iam::${ACCOUNT}:mfa/daily`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/daily`;
+
+const CONFIG = `[profile daily_user]
+region = eu-west-1
+
+[profile daily]
+role_arn = ${ROLE}
+source_profile = daily_user
+mfa_serial = ${MFA}
+mfa_process = totp-code
+region = eu-west-1
+`;
+
+let sts: FakeSts;
+let box: Sandbox;
+
+/** `mfa-exec args` in a pseudo-terminal (its controlling terminal), typing `send` once `when` appears. */
+export async function inPty(
+  b: Sandbox,
+  args: string[],
+  opts: { when?: string; send?: string; env?: Record<string, string>; timeout?: number } = {},
+): Promise<{ output: string; exitCode: number | null; timedOut: boolean }> {
+  const extra = [
+    ...(opts.when !== undefined ? ['--when', opts.when] : []),
+    ...(opts.send !== undefined ? ['--send', opts.send] : []),
+  ];
+  const { stdout } = await execFileP(
+    'python3',
+    [PTY, '--timeout', String(opts.timeout ?? 30), ...extra, '--', process.execPath, BIN, ...args],
+    { env: { ...b.env, ...opts.env } },
+  );
+  return JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+}
+
+beforeAll(async () => {
+  sts = await startFakeSts({
+    users: [
+      {
+        userName: 'daily_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID,
+        secretAccessKey: SECRET,
+        mfaSerial: MFA,
+        totpSecret: TOTP,
+      },
+    ],
+    roles: [{ roleArn: ROLE, requireMfa: true }],
+  });
+  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
+  box.env.AWS_ENDPOINT_URL_STS = sts.url;
+  await box.writeConfig(CONFIG);
+  const added = await box.run(['add', 'daily_user', '--env'], {
+    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+  });
+  expect(added.code, added.stderr).toBe(0);
+  // One MFA code fills the cache; every exec below reuses the role credentials.
+  const first = await box.run(['daily', '--', 'true']);
+  expect(first.code, first.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await box?.cleanup();
+  await sts?.close();
+});
+
+/** A child that prints each of its arguments in brackets. */
+const ARGS = ['sh', '-c', 'printf "[%s]" "$@"', 'sh'];
+
+describe('options end at the command (issue 14 item 1)', () => {
+  it('every word from the command on goes to the child, `--` or not: --no-session, -t, --region', async () => {
+    const r = await box.run(['daily', ...ARGS, '--no-session', 'hi', '-t', 'foo', '--region', 'x', '--debug']);
+    expect(r.stderr).toBe('');
+    expect(r).toMatchObject({ code: 0, stdout: '[--no-session][hi][-t][foo][--region][x][--debug]' });
+  });
+
+  it('`mfa-exec exec PROFILE cmd --query Arn` gives --query to the command', async () => {
+    const r = await box.run(['exec', 'daily', ...ARGS, '--query', 'Arn']);
+    expect(r).toMatchObject({ code: 0, stdout: '[--query][Arn]' });
+  });
+
+  it('options between the profile and the command are still mfa-exec’s', async () => {
+    const r = await box.run(['daily', '--region', 'ap-south-1', 'print-env']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('AWS_REGION=ap-south-1\n');
+  });
+
+  it('an unknown option before the command is a usage error that says to put the command first', async () => {
+    const r = await box.run(['daily', '--query', 'Arn']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'mfa-exec: unknown option --query for exec (if it is meant for the command, put the command first: `mfa-exec PROFILE -- COMMAND --query …`)\n',
+    );
+  });
+
+  it('`mfa-exec exec -- cmd` takes the profile from AWS_PROFILE', async () => {
+    const r = await box.run(['exec', '--', ...ARGS, '--duration', '2h'], { env: { AWS_PROFILE: 'daily' } });
+    expect(r).toMatchObject({ code: 0, stdout: '[--duration][2h]' });
+  });
+
+  it('`--debug` after the command is the child’s, not mfa-exec’s', async () => {
+    const r = await box.run(['daily', 'true', '--debug']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const own = await box.run(['--debug', 'daily', 'true']);
+    expect(own.stderr).toContain('mfa-exec: debug:');
+  });
+});
+
+describe('typed flags: choices and environment fallbacks declared once', () => {
+  it('--help shows the value a variable sets now, next to the default', async () => {
+    const r = await box.run(['list', '--help'], { env: { MFA_EXEC_BACKEND: 'file' } });
+    expect(r.stdout).toMatch(
+      /--backend keychain\|file +where keys .*\(MFA_EXEC_BACKEND\) \[default: keychain\] \[now: file, from MFA_EXEC_BACKEND\]/,
+    );
+  });
+
+  it('a bad value in a variable is a usage error naming the variable', async () => {
+    const r = await box.run(['list'], { env: { MFA_EXEC_BACKEND: 'vault' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('mfa-exec: unknown backend "vault" in MFA_EXEC_BACKEND (use one of keychain, file)\n');
+  });
+
+  it('a bad --format is refused by the parser before any credentials are made', async () => {
+    sts.resetCalls();
+    const r = await box.run(['export', 'daily', '--format', 'yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('mfa-exec: unknown format "yaml" (use one of env, shell, json, ini)\n');
+  });
+});
