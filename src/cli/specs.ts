@@ -6,13 +6,17 @@ import { CREDENTIAL_FLAGS, MFA_TOKEN_FLAG, PROMPT_FLAG, defineCommand } from './
 export const addSpec = defineCommand({
   name: 'add',
   positional: 'profile',
-  usage: 'mfa-exec add <profile> [--env]',
+  usage: 'mfa-exec add <profile> [--env] [--add-config]',
   purpose:
     'Store the long-lived access key of an IAM user in the keychain (hidden prompt), never in ~/.aws/credentials.',
   flags: {
     env: {
       type: 'boolean',
       description: 'read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment instead of prompting',
+    },
+    'add-config': {
+      type: 'boolean',
+      description: 'add [profile NAME] to the config file when it is not there (as aws-vault add --add-config)',
     },
   },
   examples: [
@@ -172,13 +176,17 @@ export const loginSpec = defineCommand({
 export const removeSpec = defineCommand({
   name: 'remove',
   positional: 'profile',
-  usage: 'mfa-exec remove <profile>',
-  purpose: 'Delete the stored key of a profile and every cached credential derived from it.',
-  flags: {},
-  examples: [
-    'mfa-exec remove test_iam_user',
-    'mfa-exec remove test_iam_user && mfa-exec add test_iam_user   # replace a key',
-  ],
+  usage: 'mfa-exec remove <profile> [--force]',
+  purpose:
+    'Delete the stored key of a profile and every cached credential derived from it, after asking y/N on the terminal.',
+  flags: {
+    force: {
+      type: 'boolean',
+      short: 'f',
+      description: 'do not ask (needed where there is no terminal, e.g. in scripts)',
+    },
+  },
+  examples: ['mfa-exec remove test_iam_user', 'mfa-exec remove old_user --force'],
 });
 
 export const rotateSpec = defineCommand({

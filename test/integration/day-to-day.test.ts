@@ -4,6 +4,7 @@
 // HOME, the local MFA-enforcing STS, and a pty wherever a terminal is involved.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +144,80 @@ describe('typed flags: choices and environment fallbacks declared once', () => {
     const r = await box.run(['export', 'daily', '--format', 'yaml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('mfa-exec: unknown format "yaml" (use one of env, shell, json, ini)\n');
+  });
+});
+
+describe('confirmations before loss (issue 14 item 2)', () => {
+  const SPARE_ID = 'AKIASPAREKEY0000002B';
+  const SPARE_SECRET = 'sPaRe/K7MDENG/bPxRfiCYEXAMPLEKEY00000002';
+  const addSpare = (profile: string, id = SPARE_ID, extra: string[] = []) =>
+    box.run(['add', profile, '--env', ...extra], {
+      env: { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: SPARE_SECRET },
+    });
+  const hasKey = async (profile: string) => {
+    const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; hasStoredKey: boolean }[];
+    return rows.find((r) => r.profile === profile)?.hasStoredKey ?? false;
+  };
+
+  it('remove with no terminal and no --force refuses (exit 2) and keeps the key', async () => {
+    await box.writeConfig(`${CONFIG}\n[profile spare]\nregion = eu-west-1\n`);
+    expect((await addSpare('spare')).code).toBe(0);
+    const r = await box.run(['remove', 'spare']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'mfa-exec: remove asks before deleting, and there is no terminal to ask on (add --force to remove without asking)\n',
+    );
+    expect(await hasKey('spare')).toBe(true);
+  });
+
+  it('remove asks y/N on the terminal: anything but yes removes nothing, y removes', async () => {
+    const no = await inPty(box, ['remove', 'spare'], { when: '[y/N]', send: '\r' });
+    expect(no.output).toContain(
+      'Remove the key …002B and 0 cached credentials of profile "spare" from the encrypted file store? [y/N]',
+    );
+    expect(no.output).toContain('nothing was removed');
+    expect(no.exitCode).toBe(1);
+    expect(await hasKey('spare')).toBe(true);
+    const yes = await inPty(box, ['remove', 'spare'], { when: '[y/N]', send: 'y\r' });
+    expect(yes.exitCode, yes.output).toBe(0);
+    expect(yes.output).toContain('Removed the key and 0 cached credentials of profile "spare"');
+    expect(await hasKey('spare')).toBe(false);
+  });
+
+  it('remove --force removes without asking', async () => {
+    expect((await addSpare('spare')).code).toBe(0);
+    const r = await box.run(['remove', 'spare', '--force']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await hasKey('spare')).toBe(false);
+  });
+
+  it('add says which key it replaces', async () => {
+    expect((await addSpare('spare', 'AKIASPAREKEY0000003C')).code).toBe(0);
+    const r = await addSpare('spare');
+    expect(r).toMatchObject({
+      code: 0,
+      stdout: 'Stored the key …002B for profile "spare" in the encrypted file store, replacing the key …003C.\n',
+      stderr: '',
+    });
+    await box.run(['remove', 'spare', '--force']);
+  });
+
+  it('add warns when the key can never be used: a role profile, or a profile not in the config', async () => {
+    const role = await addSpare('daily');
+    expect(role.stderr).toBe(
+      'mfa-exec: warning: profile "daily" has role_arn, so its own key is never used (its chain uses the key of "daily_user": `mfa-exec add daily_user`)\n',
+    );
+    await box.run(['remove', 'daily', '--force']);
+    const missing = await addSpare('nowhere');
+    expect(missing.code).toBe(0);
+    expect(missing.stderr).toBe(
+      'mfa-exec: warning: profile "nowhere" is not in ~/.aws/config, so no command can use this key yet (run `mfa-exec add nowhere --add-config` to add [profile nowhere], or add it by hand)\n',
+    );
+    const added = await addSpare('nowhere', SPARE_ID, ['--add-config']);
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain('Added [profile nowhere] to ~/.aws/config.\n');
+    expect(readFileSync(box.configPath, 'utf8')).toMatch(/\n\n\[profile nowhere\]\n$/);
+    expect((await box.run(['list', '--json'])).stdout).toContain('"profile": "nowhere"');
+    await box.run(['remove', 'nowhere', '--force']);
   });
 });
