@@ -59,7 +59,7 @@ export const doctorSpec = defineCommand({
   positional: 'profile',
   usage: 'mfa-exec doctor [<profile>] [--json]',
   purpose:
-    "Check a profile's set-up and say how to fix what is wrong: config and chain, the stored key (and none left in ~/.aws/credentials), its age, the clock against STS, the MFA device, the role's MFA condition and the user's permissions. Exit 1 when a check fails.",
+    "Check a profile's set-up and say how to fix what is wrong: config and chain, the stored key (and none left in ~/.aws/credentials), its age, the clock against STS, the MFA device, the role's MFA condition and the user's permissions. Exit 0 only when every check ran and passed.",
   flags: {
     json: {
       type: 'boolean',

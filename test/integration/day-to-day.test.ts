@@ -221,3 +221,44 @@ describe('confirmations before loss (issue 14 item 2)', () => {
     await box.run(['remove', 'nowhere', '--force']);
   });
 });
+
+describe('doctor never passes by skipping (issue 14 item 3)', () => {
+  it('IAM unreachable: the trust and permission checks could not run, so exit 1 and no "all checks passed"', async () => {
+    const r = await box.run(['doctor', 'daily'], { env: { AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:1' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}skip {2}role trust role\/daily +could not run: /m);
+    expect(r.stdout).not.toContain('all checks passed');
+    expect(r.stdout.trimEnd().split('\n').pop()).toMatch(/^0 failed, \d+ could not run, 0 warnings$/);
+  });
+
+  it('an empty HOME is not "ok": no profiles is a failure with a fix', async () => {
+    const empty = await makeSandbox({ backend: 'file' });
+    try {
+      const r = await empty.run(['doctor', '--json'], { env: { AWS_ENDPOINT_URL_STS: sts.url } });
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).checks[0]).toEqual({
+        check: 'config',
+        status: 'fail',
+        message: 'no profiles in ~/.aws/config or ~/.aws/credentials',
+        fix: "run `mfa-exec setup`, or add the profiles of the README's Quick start",
+      });
+    } finally {
+      await empty.cleanup();
+    }
+  });
+
+  it('half a key in the credentials file is not sent to `import`, which would refuse it', async () => {
+    await box.writeCredentials('[partial]\naws_access_key_id = AKIAPARTIAL000000001\n');
+    try {
+      const r = await box.run(['doctor', '--json']);
+      const check = (JSON.parse(r.stdout) as { checks: { check: string; fix: string }[] }).checks.find(
+        (c) => c.check === 'credentials file',
+      )!;
+      expect(check.fix).toBe(
+        'delete that line of [partial] by hand (import needs both lines), and store the whole key with `mfa-exec add partial`',
+      );
+    } finally {
+      await box.writeCredentials('');
+    }
+  });
+});
