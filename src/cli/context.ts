@@ -10,7 +10,7 @@ import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
 import { dialogSource } from '../adapters/mfa/dialog.js';
 import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
-import { totpSource } from '../adapters/mfa/totp.js';
+import { storedSeedFirst, totpSource } from '../adapters/mfa/totp.js';
 import { ykmanSource } from '../adapters/mfa/ykman.js';
 import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
@@ -116,7 +116,10 @@ export function createContext(opts: {
   };
 }
 
-/** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else automatic (mfa_process, terminal, GUI prompt). */
+/**
+ * The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else a stored TOTP seed of
+ * the device, else automatic (mfa_process, terminal, GUI prompt).
+ */
 function chooseMfaSource(
   chain: Chain,
   mfaToken: string | undefined,
@@ -125,7 +128,23 @@ function chooseMfaSource(
   store: () => SecretStore,
 ): MfaCodeSource {
   if (mfaToken !== undefined) return staticSource(mfaToken);
-  const driver = chosen ?? autoDriver({ mfaProcess: chain.mfaProcess, env });
+  if (chosen === undefined) {
+    let auto: MfaCodeSource | undefined;
+    return storedSeedFirst(
+      store,
+      () => (auto ??= driverSource(chain, autoDriver({ mfaProcess: chain.mfaProcess, env }), env, store)),
+    );
+  }
+  return driverSource(chain, chosen, env, store);
+}
+
+/** The source of one prompt driver. */
+function driverSource(
+  chain: Chain,
+  driver: PromptDriver | ReturnType<typeof autoDriver>,
+  env: Record<string, string | undefined>,
+  store: () => SecretStore,
+): MfaCodeSource {
   switch (driver) {
     case 'terminal':
       return terminalSource();

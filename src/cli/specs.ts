@@ -258,16 +258,16 @@ export const setupSpec = defineCommand({
 export const totpSpec = defineCommand({
   name: 'totp',
   positional: ['add', 'remove', 'list'],
-  usage: 'mfa-exec totp add <mfa_serial> [--stdin] | mfa-exec totp remove <mfa_serial>',
+  usage: 'mfa-exec totp add <mfa_serial> [--stdin] | mfa-exec totp remove <mfa_serial> | mfa-exec totp list',
   purpose:
-    'Keep the TOTP seed (base32) of a virtual MFA device in the store, so `--prompt totp` computes the codes. The second factor then lives on the same machine as the key.',
+    'Keep the TOTP seed (base32) of a virtual MFA device in the store; its codes are then computed whenever one is needed and no --prompt names another source. The second factor then lives on the same machine as the key.',
   flags: {
     stdin: { type: 'boolean', description: 'read the seed as one line from stdin instead of a hidden prompt' },
   },
   examples: [
     'mfa-exec totp add arn:aws:iam::123456789012:mfa/alice',
     'pass show aws/alice-totp | mfa-exec totp add arn:aws:iam::123456789012:mfa/alice --stdin',
-    'mfa-exec alice-admin --prompt totp -- aws sts get-caller-identity',
+    'mfa-exec totp list                   # the serials with a stored seed (never a seed)',
     'mfa-exec totp remove arn:aws:iam::123456789012:mfa/alice',
   ],
 });

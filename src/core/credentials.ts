@@ -214,11 +214,11 @@ export async function withMfaCode<T>(
 ): Promise<T> {
   if (!serial) return call(undefined);
   const source = deps.mfaSource();
-  const maxTries = source.maxTries;
   for (let attempt = 1; ; attempt++) {
     const code = (await source.getCode(serial, attempt)).trim();
     const retry = async (why: string): Promise<boolean> => {
-      if (attempt >= maxTries) return false;
+      // Read after getCode: a source may settle what it is on its first code (a stored TOTP seed or not).
+      if (attempt >= source.maxTries) return false;
       if (source.interactive) {
         deps.logger.info(`${why}; try again`);
       } else {

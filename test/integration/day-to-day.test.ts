@@ -19,6 +19,12 @@ const SECRET = 'dAyToDaY/K7MDENG/bPxRfiCYEXAMPLEKEY00001';
 const TOTP = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';
 const MFA = `arn:aws:iam::${ACCOUNT}:mfa/daily`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/daily`;
+// A second user and device, whose TOTP seed goes into the store (no mfa_process, no terminal).
+const SEED_KEY_ID = 'AKIADAYTODAYSEED0004';
+const SEED_SECRET = 'dAyToDaY/SeEd/MDENG/bPxRfiCYEXAMPLEKEY04';
+const SEED_TOTP = 'ONSWG4TFOQQGC3TEEBQWY3DPMN2GK4TG';
+const SEED_MFA = `arn:aws:iam::${ACCOUNT}:mfa/seeded`;
+const SEED_ROLE = `arn:aws:iam::${ACCOUNT}:role/seeded`;
 
 const CONFIG = `[profile daily_user]
 region = eu-west-1
@@ -29,6 +35,14 @@ source_profile = daily_user
 mfa_serial = ${MFA}
 mfa_process = totp-code
 region = eu-west-1
+
+[profile seed_user]
+region = eu-west-1
+
+[profile seeded]
+role_arn = ${SEED_ROLE}
+source_profile = seed_user
+mfa_serial = ${SEED_MFA}
 `;
 
 let sts: FakeSts;
@@ -63,8 +77,19 @@ beforeAll(async () => {
         mfaSerial: MFA,
         totpSecret: TOTP,
       },
+      {
+        userName: 'seed_user',
+        accountId: ACCOUNT,
+        accessKeyId: SEED_KEY_ID,
+        secretAccessKey: SEED_SECRET,
+        mfaSerial: SEED_MFA,
+        totpSecret: SEED_TOTP,
+      },
     ],
-    roles: [{ roleArn: ROLE, requireMfa: true }],
+    roles: [
+      { roleArn: ROLE, requireMfa: true },
+      { roleArn: SEED_ROLE, requireMfa: true },
+    ],
   });
   box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
@@ -260,5 +285,43 @@ describe('doctor never passes by skipping (issue 14 item 3)', () => {
     } finally {
       await box.writeCredentials('');
     }
+  });
+});
+
+describe('a stored TOTP seed is used without asking (issue 14 item 4)', () => {
+  it('after `totp add`, exec with no terminal and no --prompt gets its code from the seed', async () => {
+    expect(
+      (
+        await box.run(['add', 'seed_user', '--env'], {
+          env: { AWS_ACCESS_KEY_ID: SEED_KEY_ID, AWS_SECRET_ACCESS_KEY: SEED_SECRET },
+        })
+      ).code,
+    ).toBe(0);
+    const before = await box.run(['seeded', '--', 'true']);
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain('there is no terminal to ask on');
+    const added = await box.run(['totp', 'add', SEED_MFA, '--stdin'], { input: `${SEED_TOTP}\n` });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain('it gives the codes for this device from now on');
+    sts.resetCalls();
+    const r = await box.run(['seeded', '--', 'print-env']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('MFA_EXEC_PROFILE=seeded\n');
+    expect(sts.calls.map((c) => c.action)).toEqual(['GetSessionToken', 'AssumeRole']);
+  });
+
+  it('`totp list` prints the serials with a stored seed, never a seed', async () => {
+    const r = await box.run(['totp', 'list']);
+    expect(r).toMatchObject({ code: 0, stdout: `${SEED_MFA}\n`, stderr: '' });
+    expect(r.stdout).not.toContain(SEED_TOTP);
+  });
+
+  it('`totp add` refuses what is not an MFA device serial', async () => {
+    const r = await box.run(['totp', 'add', 'arn:aws:iam::141414141414:role/oops', '--stdin'], {
+      input: `${SEED_TOTP}\n`,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mfa-exec: "arn:aws:iam::141414141414:role\/oops" is not an MFA device \(/);
   });
 });

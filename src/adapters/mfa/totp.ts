@@ -47,6 +47,31 @@ export function totpSource(store: () => SecretStore): MfaCodeSource {
   };
 }
 
+/**
+ * The stored TOTP seed of the device when there is one (storing it was the opt-in), else
+ * `fallback()`: the automatic choice when neither --prompt nor MFA_EXEC_PROMPT is given. The
+ * store is read only when a code is needed, so the warm path makes no extra read.
+ */
+export function storedSeedFirst(store: () => SecretStore, fallback: () => MfaCodeSource): MfaCodeSource {
+  let chosen: MfaCodeSource | undefined;
+  const current = () => chosen ?? fallback();
+  return {
+    get name() {
+      return current().name;
+    },
+    get interactive() {
+      return current().interactive;
+    },
+    get maxTries() {
+      return current().maxTries;
+    },
+    async getCode(mfaSerial, attempt) {
+      chosen ??= (await store().get(totpItem(mfaSerial))) ? totpSource(store) : fallback();
+      return chosen.getCode(mfaSerial, attempt);
+    },
+  };
+}
+
 /** The TOTP code of `seed` for the 30 s window holding `at` (otplib loads only when a code is needed). */
 export async function totpCodeAt(seed: string, at: Date): Promise<string> {
   const m = await import('otplib');
