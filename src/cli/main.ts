@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { loadAwsFiles } from '../adapters/aws-files.js';
 import { profileNames } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
-import { closest } from '../core/suggest.js';
+import { closest, editDistance } from '../core/suggest.js';
 import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Flags, type Parsed } from './args.js';
 import { addCommand } from './commands/add.js';
 import { clearCommand } from './commands/clear.js';
@@ -80,6 +80,28 @@ ${Object.values(COMMANDS)
 Run \`mfa-exec <command> --help\` for a command's options and examples.
 `;
 
+/** Words a user may type for the top-level flags (`mfa-exec version`). */
+const TOP_LEVEL_WORDS = ['--version', '--help'];
+
+/**
+ * The command `word` is a typo of: a prefix of one (3 letters or more), or within an edit
+ * distance of half its length, at most 2 (`remvoe`, `exce`, `version`). Stricter than flag
+ * suggestions, since a word that is no command is most often a profile name.
+ */
+function commandGuess(word: string): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of [...Object.keys(COMMANDS), ...TOP_LEVEL_WORDS]) {
+    const score = w.length >= 3 && c.startsWith(w) ? 0.5 : editDistance(w, c.replace(/^--/, ''));
+    if (score <= Math.min(2, Math.floor(w.length / 2)) && score < bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 /** Every flag of the exec shorthand (common and credential flags), for reading words before the command. */
 const FLAGS: Flags = { ...specs.execSpec.flags, ...COMMON_FLAGS };
 
@@ -135,11 +157,12 @@ export async function main(
         hint: 'see `mfa-exec --help`',
       });
     } else {
-      // `mfa-exec <profile> [opts] -- cmd` is shorthand for `exec`; a typo of a command name is not.
-      const guess = argv.length === 1 ? closest(first, Object.keys(COMMANDS)) : undefined;
-      if (guess && !profileNames(loadAwsFiles(env, env.HOME || homedir())).includes(first)) {
-        throw new MfaExecError('usage', `unknown command "${first}" (did you mean "${guess}"?)`, {
-          hint: 'to run a subshell for a profile of that name, use `mfa-exec exec NAME`',
+      // `mfa-exec <profile> [opts] -- cmd` is shorthand for `exec`; a typo of a command name is
+      // not, whatever follows it (`mfa-exec remvoe foo`), unless a profile has that name.
+      const guess = word === undefined ? undefined : commandGuess(word);
+      if (guess && !profileNames(loadAwsFiles(env, env.HOME || homedir())).includes(word!)) {
+        throw new MfaExecError('usage', `unknown command "${word}" (did you mean "${guess}"?)`, {
+          hint: 'to run a command for a profile of that name, use `mfa-exec exec NAME`',
         });
       }
       name = 'exec';

@@ -325,3 +325,36 @@ describe('a stored TOTP seed is used without asking (issue 14 item 4)', () => {
     expect(r.stderr).toMatch(/^mfa-exec: "arn:aws:iam::141414141414:role\/oops" is not an MFA device \(/);
   });
 });
+
+describe('a mistyped command is not taken for a profile (issue 14 item 5)', () => {
+  it('`mfa-exec remvoe foo` suggests remove, whatever follows the word', async () => {
+    const r = await box.run(['remvoe', 'foo']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'mfa-exec: unknown command "remvoe" (did you mean "remove"?) (to run a command for a profile of that name, use `mfa-exec exec NAME`)\n',
+    );
+    const exce = await box.run(['exce', 'daily', '--', 'true']);
+    expect(exce.stderr).toContain('unknown command "exce" (did you mean "exec"?)');
+  });
+
+  it('`mfa-exec version` suggests --version', async () => {
+    const r = await box.run(['version']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "version" (did you mean "--version"?)');
+  });
+
+  it('a profile with a command-like name still runs, and an unknown profile is still "not found"', async () => {
+    await box.writeConfig(
+      `${CONFIG}\n[profile lsit]\nrole_arn = ${ROLE}\nsource_profile = daily_user\nmfa_serial = ${MFA}\n`,
+    );
+    try {
+      const r = await box.run(['lsit', '--', 'true']);
+      expect(r.stderr).not.toContain('unknown command');
+      const p = await box.run(['dialy', '--', 'true']);
+      expect(p.code).toBe(1);
+      expect(p.stderr).toMatch(/^mfa-exec: profile "dialy" not found .*did you mean "daily"\?/);
+    } finally {
+      await box.writeConfig(CONFIG);
+    }
+  });
+});
