@@ -114,7 +114,7 @@ function valuedFlags(cmds: CommandModel[]): { cmd: string; flag: FlagModel; valu
 }
 
 function bashValues(v: Values): string {
-  if (v.kind === 'profiles') return 'COMPREPLY=($(compgen -W "$(_mfa_exec_profiles)" -- "$cur"))';
+  if (v.kind === 'profiles') return '_mfa_exec_add_profiles';
   if (v.kind === 'choices') return `COMPREPLY=($(compgen -W "${v.words.join(' ')}" -- "$cur"))`;
   return ':';
 }
@@ -140,6 +140,17 @@ function bashScript(cmds: CommandModel[]): string {
 _mfa_exec_profiles() {
   command mfa-exec completion --profiles 2>/dev/null
 }
+# Profile names starting with $cur, shell-quoted. Never through \`compgen -W\`, which would expand
+# a name such as $(cmd) a second time: a section name in the AWS files must not run code.
+_mfa_exec_add_profiles() {
+  local name quoted
+  while IFS= read -r name; do
+    if [[ $name == "$cur"* ]]; then
+      printf -v quoted '%q' "$name"
+      COMPREPLY+=("$quoted")
+    fi
+  done < <(_mfa_exec_profiles)
+}
 _mfa_exec() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd i
   COMPREPLY=()
@@ -160,7 +171,8 @@ _mfa_exec() {
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
     else
-      COMPREPLY=($(compgen -W "${names} $(_mfa_exec_profiles)" -- "$cur"))
+      COMPREPLY=($(compgen -W "${names}" -- "$cur"))
+      _mfa_exec_add_profiles
     fi
     return 0
   fi
