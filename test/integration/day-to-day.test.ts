@@ -3,8 +3,8 @@
 // typos of commands, the subshell's line, and the small frictions. The built CLI in a temporary
 // HOME, the local MFA-enforcing STS, and a pty wherever a terminal is involved.
 
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -357,4 +357,64 @@ describe('a mistyped command is not taken for a profile (issue 14 item 5)', () =
       await box.writeConfig(CONFIG);
     }
   });
+});
+
+describe('the subshell says it started; a waiter says who holds the prompt (issue 14 item 6)', () => {
+  it('a subshell prints one line on the terminal: the profile, the expiry and `exit`', async () => {
+    // $SHELL is /bin/sh in the sandbox: it reads "exit" from the pty once the line is shown.
+    const r = await inPty(box, ['daily'], { when: 'to leave it', send: 'exit\r' });
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toMatch(
+      /mfa-exec: a subshell for profile "daily"; its credentials expire at \d\d:\d\d \(in \d+ min\); type `exit` to leave it\r\n/,
+    );
+  });
+
+  it('no line for a command, and none on stdout or stderr for a subshell without a terminal', async () => {
+    const cmd = await inPty(box, ['daily', '--', 'true']);
+    expect(cmd.output).not.toContain('a subshell');
+    const r = await box.run(['daily'], { input: 'exit\n' });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('a waiter names the process that holds the MFA prompt and how to reach it', async () => {
+    await box.writeConfig(
+      `${CONFIG}\n[profile daily_tty]\nrole_arn = ${ROLE}\nsource_profile = daily_user\nmfa_serial = ${MFA}\n`,
+    );
+    // The holder: at a terminal, waiting at its prompt (nobody answers; pty.py kills it at its timeout).
+    const holder = execFileP(
+      'python3',
+      [PTY, '--timeout', '12', '--', process.execPath, BIN, 'daily_tty', '--no-session', '--', 'true'],
+      { env: box.env },
+    ).catch(() => undefined);
+    try {
+      const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
+      for (let i = 0; i < 100 && !(existsSync(lockDir) && readdirSync(lockDir).some((f) => f.endsWith('.owner'))); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const owner = readdirSync(lockDir).find((f) => f.endsWith('.owner'))!;
+      const pid = Number(readFileSync(join(lockDir, owner), 'utf8'));
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('daily_tty');
+      // The waiter has no terminal, so its notice goes to stderr; stop it once the notice is out.
+      const waiter = spawn(process.execPath, [BIN, 'daily_tty', '--no-session', '--', 'true'], {
+        env: box.env,
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      await new Promise<void>((resolve) => {
+        waiter.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('\n')) resolve();
+        });
+        waiter.on('close', () => resolve());
+      });
+      process.kill(-waiter.pid!, 'SIGKILL');
+      expect(stderr).toBe(
+        `mfa-exec: waiting for mfa-exec pid ${pid}, which is getting the same credentials: answer its MFA prompt, or, if it is a background job stopped at the prompt, bring it back with \`fg\`\n`,
+      );
+      process.kill(pid, 'SIGKILL'); // the holder: no need to wait for pty.py's timeout
+    } finally {
+      await holder;
+      await box.writeConfig(CONFIG);
+    }
+  }, 30_000);
 });

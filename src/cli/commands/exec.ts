@@ -3,6 +3,7 @@
 
 import { defaultShell, runChild } from '../../adapters/child.js';
 import { startEcsServer } from '../../adapters/ecs-server.js';
+import { openTerminal } from '../../adapters/tty.js';
 import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
 import type { ParsedOf } from '../args.js';
 import type { execSpec } from '../specs.js';
@@ -18,6 +19,8 @@ export async function execCommand(ctx: Context, parsed: ParsedOf<typeof execSpec
   if (parsed.values['ecs-server']) return execWithEcsServer(ctx, parsed, profileArg, argv);
   const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
+  if (!argv.length)
+    announceSubshell(profile.name, `its credentials expire ${whenText(credentials.expiration, ctx.clock.now())}`);
   const env = buildChildEnv({ parent: ctx.env, credentials, region, profile: profile.name });
   ctx.logger.debug(
     `running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`,
@@ -35,6 +38,7 @@ async function execWithEcsServer(
   const { profile, region, resolve } = credentialSourceFor(ctx, profileArg, parsed.values);
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
   const server = await startEcsServer({ resolve, logger: ctx.logger });
+  if (!argv.length) announceSubshell(profile.name, 'its credentials are served and refreshed until it ends');
   try {
     const env = containerEnv({ parent: ctx.env, url: server.url, token: server.token, region, profile: profile.name });
     ctx.logger.debug(`running ${command} with credentials for profile "${profile.name}" served on ${server.url}`);
@@ -42,4 +46,22 @@ async function execWithEcsServer(
   } finally {
     await server.close();
   }
+}
+
+/** The one line a subshell starts with, on the terminal (never stdout or stderr): the profile, the expiry, how to leave. */
+function announceSubshell(profile: string, credentials: string): void {
+  const tty = openTerminal();
+  if (!tty) return;
+  tty.write(`mfa-exec: a subshell for profile "${profile}"; ${credentials}; type \`exit\` to leave it\n`);
+  tty.close();
+}
+
+/** "at 14:05 (in 59 min)", in local time. */
+function whenText(expiration: Date | undefined, now: Date): string {
+  if (!expiration) return 'never (long-lived credentials)';
+  const hh = String(expiration.getHours()).padStart(2, '0');
+  const mm = String(expiration.getMinutes()).padStart(2, '0');
+  const minutes = Math.max(0, Math.round((expiration.getTime() - now.getTime()) / 60_000));
+  const left = minutes >= 120 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  return `at ${hh}:${mm} (in ${left})`;
 }
