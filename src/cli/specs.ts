@@ -109,6 +109,10 @@ export const exportSpec = defineCommand({
   purpose: 'Print the temporary credentials of a profile; `--format json` is the credential_process format.',
   flags: {
     ...CREDENTIAL_FLAGS,
+    region: {
+      ...CREDENTIAL_FLAGS.region,
+      description: 'region for STS, and the region written in the env, shell and ini output',
+    },
     format: {
       type: 'string',
       short: 'f',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 
 const execFileP = promisify(execFile);
 const PTY = join(ROOT, 'test/support/pty.py');
@@ -417,4 +417,44 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
       await box.writeConfig(CONFIG);
     }
   }, 30_000);
+});
+
+describe('small frictions (issue 14 item 7)', () => {
+  it('a code typed with a space is accepted; a reused code says when the next one comes, without nested parentheses', async () => {
+    const code = totpCode(SEED_TOTP);
+    const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
+    await box.run(['clear', 'seeded']);
+    await box.run(['seeded', '--mfa-token', spaced, '--', 'true']);
+    await box.run(['clear', 'seeded']);
+    const again = await box.run(['seeded', '--mfa-token', spaced, '--', 'true']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^mfa-exec: the MFA code for \S+ was already used once, and AWS rejects a code used twice \(run again with the next code, which the device shows in \d+ s\)\n$/,
+    );
+  });
+
+  it('export --help describes --region for what export does with it', async () => {
+    const r = await box.run(['export', '--help']);
+    expect(r.stdout).toMatch(
+      /--region REGION +region for STS, and the region written in the env, shell and ini output/,
+    );
+    expect(r.stdout).not.toContain('for STS and the child');
+  });
+
+  it('exec --help shows the profile as optional (AWS_PROFILE works)', async () => {
+    const r = await box.run(['exec', '--help']);
+    expect(r.stdout.split('\n')[0]).toMatch(/^Usage: mfa-exec exec \[<profile>\] /);
+  });
+
+  it('list shows the MFA device a chained profile inherits from its source', async () => {
+    await box.writeConfig(`${CONFIG}\n[profile chained]\nrole_arn = ${ROLE}\nsource_profile = daily\n`);
+    try {
+      const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as { profile: string; mfaSerial: string }[];
+      expect(rows.find((r) => r.profile === 'chained')!.mfaSerial).toBe(MFA);
+      const table = (await box.run(['list'])).stdout.split('\n').find((l) => l.startsWith('chained '))!;
+      expect(table).toContain('mfa/daily');
+    } finally {
+      await box.writeConfig(CONFIG);
+    }
+  });
 });

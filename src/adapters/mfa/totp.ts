@@ -16,7 +16,7 @@ export async function normalizeTotpSeed(input: string): Promise<string> {
   const seed = input.replace(/[\s-]/g, '').replace(/=+$/, '').toUpperCase();
   const invalid = (what: string) =>
     new MfaExecError('usage', `that is not a TOTP seed: ${what}`, {
-      hint: 'give the secret key shown when the virtual MFA device was made (base32: letters A-Z and digits 2-7)',
+      hint: 'give the secret key shown when the virtual MFA device was made: base32, letters A-Z and digits 2-7',
     });
   if (!/^[A-Z2-7]+$/.test(seed)) throw invalid('base32 has only letters A-Z and digits 2-7');
   const bytes = Math.floor((seed.length * 5) / 8);

@@ -42,7 +42,8 @@ export function credentialSourceFor(
       sessionDuration === undefined ? undefined : parseDuration(sessionDuration, '--session-duration'),
     noSession: values['no-session'] === true,
   });
-  const mfaToken = values['mfa-token'];
+  // As authenticator apps show it ("123 456"): spaces are not part of the code.
+  const mfaToken = values['mfa-token']?.replace(/\s/g, '');
   if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken.trim())) {
     throw new MfaExecError('usage', '--mfa-token must be the 6-digit code shown by the MFA device', {
       hint: 'e.g. --mfa-token 123456',

@@ -1,6 +1,6 @@
 // `mfa-exec list [--json]`: every profile, whether a key is stored, and its cached sessions.
 
-import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
+import { getProfile, profileNames, resolveChain, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
 import type { ParsedOf } from '../args.js';
@@ -43,7 +43,8 @@ export async function listCommand(ctx: Context, parsed: ParsedOf<typeof listSpec
       profile: name,
       sourceProfile: p?.sourceProfile ?? null,
       roleArn: p?.roleArn ?? null,
-      mfaSerial: p?.mfaSerial ?? null,
+      // The device the chain uses: a role profile inherits its source's mfa_serial.
+      mfaSerial: p ? (chainMfaSerial(files, name) ?? null) : null,
       hasStoredKey: keyed.has(name),
       sessions: items
         .filter((i) => i.owner === name && i.entry?.credentials.expiration)
@@ -74,4 +75,13 @@ export async function listCommand(ctx: Context, parsed: ParsedOf<typeof listSpec
   lines[0] = styles(useColor(process.stdout, ctx.env)).bold(lines[0]!);
   ctx.stdout(lines.join('\n') + '\n');
   return 0;
+}
+
+/** The mfa_serial the chain of `name` uses (its own, else inherited), or undefined when the chain does not resolve. */
+function chainMfaSerial(files: ParsedAwsFiles, name: string): string | undefined {
+  try {
+    return resolveChain(files, name).mfaSerial;
+  } catch {
+    return profileOrUndefined(files, name)?.mfaSerial;
+  }
 }

@@ -196,7 +196,7 @@ async function adminCredentials(
   const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token } = ctx.env;
   if (id && secret) return { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
   throw new MfaExecError('usage', 'setup needs credentials that may administer IAM', {
-    hint: 'give --admin-profile A, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment',
+    hint: 'give --admin-profile A, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, with AWS_SESSION_TOKEN for temporary keys, in the environment',
   });
 }
 
@@ -271,7 +271,7 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
       'store',
       `the new access key ${shown} of user ${user} could not be stored (${(e as Error).message}): ${undone}`,
       {
-        hint: 'fix the store (or use --backend file) and run setup again',
+        hint: 'fix the store, or use --backend file, and run setup again',
         cause: e,
       },
     );
