@@ -3,7 +3,7 @@
 // stopped midway is finished by running it again. Every created resource is reported.
 
 import { editAwsFile } from '../../adapters/aws-files.js';
-import { consecutiveTotpCodes, createIamClient } from '../../adapters/iam.js';
+import { consecutiveProblem, consecutiveTotpCodes, createIamClient } from '../../adapters/iam.js';
 import { showEnrollment } from '../../adapters/qr.js';
 import { openTerminal, type Terminal } from '../../adapters/tty.js';
 import { getProfile, resolveEndpoint, resolveRegion, type ProfileConfig } from '../../core/config.js';
@@ -238,6 +238,13 @@ async function enableNewDevice(
   for (let attempt = 1; ; attempt++) {
     const code1 = await askCode(tty!, 'First code: ');
     const code2 = await askCode(tty!, 'Next code (wait for the app to show a new one): ');
+    // The seed is here: check the pair locally, since not every IAM (moto, for one) checks it.
+    const problem = await consecutiveProblem(device.seedBase32, code1, code2, ctx.clock.now());
+    if (problem) {
+      if (attempt >= 3) throw new MfaExecError('mfa', problem, { hint: 'run setup again; it resumes here' });
+      tty!.write(`${problem}; enter two consecutive codes again.\n`);
+      continue;
+    }
     try {
       await iam.enableMfaDevice(req.user, device.serial, code1, code2);
       return device.serial;
