@@ -3,6 +3,7 @@
 
 import { homedir } from 'node:os';
 import { loadAwsFiles } from '../adapters/aws-files.js';
+import { hasTerminal } from '../adapters/picker.js';
 import { profileNames } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
 import { closest, editDistance } from '../core/suggest.js';
@@ -129,11 +130,12 @@ export async function main(
 ): Promise<number> {
   let debug = false;
   try {
-    if (argv.length === 0) {
+    // With no words at all: the profile picker at a terminal (exec), else the short usage.
+    if (argv.length === 0 && !hasTerminal()) {
       process.stderr.write(USAGE);
       return 2;
     }
-    const first = argv[0]!;
+    const first = argv[0] ?? '--';
     if (first === '--version' || first === '-v') {
       writeStdout(`${MFA_EXEC_VERSION}\n`);
       return 0;

@@ -458,3 +458,72 @@ describe('small frictions (issue 14 item 7)', () => {
     }
   });
 });
+
+describe('the interactive profile picker (issue 14 item 8)', () => {
+  /** Run `mfa-exec args` in a pty; each step waits until its text appears `count` times, then types `send` as is. */
+  async function drive(
+    args: string[],
+    steps: { when: string; count?: number; send: string }[],
+    env: Record<string, string> = {},
+  ): Promise<{ output: string; exitCode: number | null }> {
+    const driver = `import json, os, pty, select, signal, sys, time
+steps = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+out = b""
+deadline = time.monotonic() + 40
+while True:
+    if steps and out.count(steps[0]["when"].encode()) >= steps[0].get("count", 1):
+        os.write(fd, steps.pop(0)["send"].encode())
+    if time.monotonic() > deadline:
+        os.killpg(pid, signal.SIGKILL)
+    r, _, _ = select.select([fd], [], [], 0.05)
+    if r:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        out += chunk
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"output": out.decode("utf-8", "replace"), "exitCode": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}))
+`;
+    const { stdout } = await execFileP(
+      'python3',
+      ['-c', driver, JSON.stringify(steps), process.execPath, BIN, ...args],
+      { env: { ...box.env, ...env } },
+    );
+    return JSON.parse(stdout) as { output: string; exitCode: number | null };
+  }
+
+  it('with no profile and no AWS_PROFILE at a terminal, a type-to-filter list picks the profile', async () => {
+    const r = await drive(
+      ['exec', '--', 'sh', '-c', 'echo "picked=$MFA_EXEC_PROFILE"'],
+      [
+        { when: 'Profile (type to filter)', send: 'dail' },
+        // Filtered to daily and daily_user (nothing listed after it); down to the second, then Enter.
+        { when: 'daily_user\r\n\r\n', send: '\x1b[B' },
+        { when: '❯ daily_user', send: '\r' },
+      ],
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain('picked=daily_user');
+  });
+
+  it('Ctrl-C in the picker stops with exit 130 and runs nothing', async () => {
+    const r = await drive(['exec', '--', 'sh', '-c', 'echo ran'], [{ when: 'Profile (type to filter)', send: '\x03' }]);
+    expect(r.exitCode).toBe(130);
+    expect(r.output).not.toContain('ran');
+  });
+
+  it('without a terminal it stays the usage error (exit 2)', async () => {
+    const r = await box.run(['exec', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mfa-exec: no profile given /);
+    const none = await box.run([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^Usage: mfa-exec/);
+  });
+});

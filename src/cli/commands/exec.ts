@@ -3,6 +3,7 @@
 
 import { defaultShell, runChild } from '../../adapters/child.js';
 import { startEcsServer } from '../../adapters/ecs-server.js';
+import { hasTerminal, pickProfile, type PickerChoice } from '../../adapters/picker.js';
 import { openTerminal } from '../../adapters/tty.js';
 import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
 import type { ParsedOf } from '../args.js';
@@ -14,7 +15,9 @@ import { credentialSourceFor, credentialsFor } from './get-credentials.js';
 export async function execCommand(ctx: Context, parsed: ParsedOf<typeof execSpec>): Promise<number> {
   nestingGuard(ctx.env);
   // Options end at the command (the spec's commandAfter): the parser gives the child's words as `rest`.
-  const profileArg = parsed.positionals[0];
+  let profileArg = parsed.positionals[0];
+  // No profile and no AWS_PROFILE: at a terminal, a type-to-filter list (else the usage error below).
+  if (profileArg === undefined && !ctx.env.AWS_PROFILE && hasTerminal()) profileArg = await pickProfile(choices(ctx));
   const argv = parsed.rest ?? [];
   if (parsed.values['ecs-server']) return execWithEcsServer(ctx, parsed, profileArg, argv);
   const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
@@ -64,4 +67,21 @@ function whenText(expiration: Date | undefined, now: Date): string {
   const minutes = Math.max(0, Math.round((expiration.getTime() - now.getTime()) / 60_000));
   const left = minutes >= 120 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
   return `at ${hh}:${mm} (in ${left})`;
+}
+
+/** Every profile of the AWS files, with what it is (its role, or where its credentials come from). */
+function choices(ctx: Context): PickerChoice[] {
+  const { profiles } = ctx.files();
+  const kind = (p: Record<string, string>): string =>
+    p.role_arn ??
+    (p.sso_session || p.sso_start_url
+      ? 'IAM Identity Center'
+      : p.credential_process
+        ? 'credential_process'
+        : p.credential_source
+          ? `credential_source ${p.credential_source}`
+          : 'key');
+  return Object.keys(profiles)
+    .sort()
+    .map((name) => ({ name, description: kind(profiles[name]!) }));
 }
