@@ -408,7 +408,7 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(
       ['export', 'test'],
       1,
-      `mfa-exec: an MFA code for ${MFA} is needed, but there is no terminal to ask on (give it with --mfa-token CODE, set mfa_process in the profile, or choose --prompt totp|ykman|zenity|kdialog|osascript)`,
+      `mfa-exec: an MFA code for ${MFA} is needed, but there is no terminal to ask on (give it with --mfa-token CODE, set mfa_process in the profile, store the TOTP seed of the device with \`mfa-exec totp add\`, or choose --prompt ykman|zenity|kdialog|osascript)`,
     );
   });
 });

@@ -228,7 +228,7 @@ async function enableNewDevice(
       });
     }
     ctx.stdout(
-      `stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine (use --prompt totp)\n`,
+      `stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine, and the seed gives the codes of this device from now on\n`,
     );
     const [code1, code2] = await consecutiveTotpCodes(device.seedBase32, ctx.clock.now());
     await iam.enableMfaDevice(req.user, device.serial, code1, code2);
