@@ -327,7 +327,7 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(
       ['export', 'x', '--no-session', '--mfa-token', '123456'],
       1,
-      /^mfa-exec: AssumeRole on arn:aws:iam::404040404040:role\/other was denied for profile "x": .*not authorized to perform: sts:AssumeRole.* \(check the role trust policy \(MFA required\?\), mfa_serial, and that the user may call sts:AssumeRole on it\)\n$/,
+      /^mfa-exec: AssumeRole on arn:aws:iam::404040404040:role\/other was denied for profile "x": .*not authorized to perform: sts:AssumeRole.* \(check the role trust policy and whether it requires MFA, mfa_serial, and that the user may call sts:AssumeRole on it\)\n$/,
       { config: `${CONFIG}\n[profile x]\nrole_arn = arn:aws:iam::${A}:role/other\nsource_profile = base\n` },
     );
   });
