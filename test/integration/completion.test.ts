@@ -132,6 +132,17 @@ describe('bash completion', () => {
     }
   });
 
+  it('options end at the command: after the profile, the next word completes as a command, and its flags as its own', async () => {
+    const commands = await completeBash('mfa-exec test mfa-exe');
+    expect(commands).toContain('mfa-exec');
+    expect(commands).not.toContain('test_iam_user');
+    expect(await completeBash('mfa-exec exec test --region eu-west-1 mfa-exe')).toContain('mfa-exec');
+    // A flag after the child's command is the child's: no mfa-exec flags are offered there.
+    expect(await completeBash('mfa-exec test sh --no-s')).not.toContain('--no-session');
+    expect(await completeBash('mfa-exec test --no-s')).toEqual(['--no-session']);
+    expect(await completeBash('mfa-exec test --prompt t')).toEqual(['terminal', 'totp']);
+  });
+
   it('completes profile names as the first word (the exec shorthand)', async () => {
     expect(await completeBash('mfa-exec test_')).toEqual(['test_iam_user']);
   });

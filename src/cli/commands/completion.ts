@@ -121,6 +121,11 @@ function bashValues(v: Values): string {
 
 function bashScript(cmds: CommandModel[]): string {
   const names = cmds.map((c) => c.name).join(' ');
+  const exec = cmds.find((c) => c.name === 'exec');
+  const execValueFlags = (exec?.flags ?? [])
+    .filter((f) => f.values)
+    .flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])])
+    .join('|');
   const valueArms = groupBy(valuedFlags(cmds), (x) => bashValues(x.values)).map(([action, xs]) => {
     const patterns = xs.flatMap(({ cmd, flag }) => [
       `"${cmd} --${flag.name}"`,
@@ -151,19 +156,23 @@ _mfa_exec_add_profiles() {
     fi
   done < <(_mfa_exec_profiles)
 }
+# The child's command line from word $1 on: as a command of its own.
+_mfa_exec_child() {
+  if declare -F _command_offset >/dev/null; then
+    _command_offset "$1"
+  elif ((COMP_CWORD == $1)); then
+    COMPREPLY=($(compgen -c -- "$cur"))
+  else
+    COMPREPLY=($(compgen -f -- "$cur"))
+  fi
+}
 _mfa_exec() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd i
   COMPREPLY=()
   # After \`--\` comes the child's command line: complete it as a command of its own.
   for ((i = 1; i < COMP_CWORD; i++)); do
     if [[ \${COMP_WORDS[i]} == -- ]]; then
-      if declare -F _command_offset >/dev/null; then
-        _command_offset $((i + 1))
-      elif ((COMP_CWORD == i + 1)); then
-        COMPREPLY=($(compgen -c -- "$cur"))
-      else
-        COMPREPLY=($(compgen -f -- "$cur"))
-      fi
+      _mfa_exec_child $((i + 1))
       return 0
     fi
   done
@@ -181,6 +190,26 @@ _mfa_exec() {
     -*) return 0 ;;
     *) cmd=exec ;; # \`mfa-exec <profile> ...\` is shorthand for exec
   esac
+  # exec: options end at the command. The first word after the profile that is not an option
+  # (nor an option's value) starts the child's command line.
+  if [[ $cmd == exec ]]; then
+    local seen=0 j=1
+    [[ \${COMP_WORDS[1]} == exec ]] && j=2
+    for ((; j < COMP_CWORD; j++)); do
+      case \${COMP_WORDS[j]} in
+        ${execValueFlags}) [[ \${COMP_WORDS[j+1]} == = ]] && ((j++)); ((j++)) ;;
+        -*) ;;
+        *) if ((seen)); then _mfa_exec_child $j; return 0; fi; seen=1 ;;
+      esac
+    done
+    # The word at the cursor is the command itself when the profile is already there.
+    if ((seen)) && [[ $cur != -* ]]; then
+      case $prev in
+        ${execValueFlags}|=) ;;
+        *) _mfa_exec_child "$COMP_CWORD"; return 0 ;;
+      esac
+    fi
+  fi
   # --flag=value: bash splits the word at "=".
   [[ $prev == = && COMP_CWORD -gt 2 ]] && prev=\${COMP_WORDS[COMP_CWORD-2]}
   case "$cmd $prev" in
