@@ -8,7 +8,8 @@ export default defineConfig({
     // Not here: the crash-point checker (spawns, exercises no mutated file) and aws-files
     // (an adapter outside `mutate` whose 5,000-profile timing test fails under instrumentation).
     exclude: ['test/unit/crash-points.test.ts', 'test/unit/aws-files.test.ts'],
-    testTimeout: 60_000,
+    // scrypt-heavy file-store tests are slow under instrumentation on a loaded machine
+    testTimeout: 600_000,
     pool: 'forks',
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
