@@ -5,8 +5,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { refreshLeadMs } from '../../src/adapters/ecs-server.js';
-import { ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import { ROOT, type Sandbox } from '../support/cli.js';
+import type { FakeSts, FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const ACCOUNT = '210987654321';
 const KEY_ID = 'AKIAECSSERVEREXAMPLE';
@@ -18,56 +19,37 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/ECS_ROLE`;
 const SHORT_ROLE = `arn:aws:iam::${ACCOUNT}:role/SHORT_ROLE`;
 const CLIENTS = join(ROOT, 'test/support/fixtures/clients');
 
-const CONFIG = `[profile ecs_user]
-region = eu-central-1
+const USER: FakeUser = {
+  userName: 'ecs_user',
+  accountId: ACCOUNT,
+  accessKeyId: KEY_ID,
+  secretAccessKey: SECRET,
+  mfaSerial: MFA,
+  totpSecret: TOTP,
+};
 
-[profile ecs]
-role_arn = ${ROLE}
-source_profile = ecs_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-region = eu-central-1
-
-[profile short]
-role_arn = ${SHORT_ROLE}
-source_profile = ecs_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-region = eu-central-1
-`;
-
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      {
-        userName: 'ecs_user',
-        accountId: ACCOUNT,
-        accessKeyId: KEY_ID,
-        secretAccessKey: SECRET,
-        mfaSerial: MFA,
-        totpSecret: TOTP,
-      },
-    ],
+  const region = 'eu-central-1';
+  env = await stsSandbox({
+    users: [USER],
     roles: [
       { roleArn: ROLE, requireMfa: true },
       { roleArn: SHORT_ROLE, requireMfa: true },
     ],
+    config: ini({
+      ecs_user: { region },
+      ecs: roleProfile({ role: ROLE, source: 'ecs_user', mfa: MFA, process: 'totp-code', region }),
+      short: roleProfile({ role: SHORT_ROLE, source: 'ecs_user', mfa: MFA, process: 'totp-code', region }),
+    }),
+    keys: { ecs_user: USER },
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
-  box.env.AWS_ENDPOINT_URL_STS = sts.url;
-  await box.writeConfig(CONFIG);
-  const added = await box.run(['add', 'ecs_user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-  });
-  expect(added.code).toBe(0);
+  ({ sts, box } = env);
 });
-afterAll(async () => {
-  await box?.cleanup();
-  await sts?.close();
-});
+afterAll(() => env?.cleanup());
 beforeEach(() => sts.resetCalls());
 
 const assumed = (role: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/`;
