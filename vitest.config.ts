@@ -8,8 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // The files are I/O-bound (child processes, local servers, a pty): four at once on 2 cores.
     // Ports are chosen by the OS (port 0) and every temp path comes from mktemp, so files
-    // do not collide. MFA_EXEC_TEST_WORKERS overrides (1 to run them one by one).
-    maxWorkers: Number(process.env.MFA_EXEC_TEST_WORKERS) || 4,
+    // do not collide. TEST_WORKERS overrides (1 to run them one by one).
+    maxWorkers: Number(process.env.TEST_WORKERS) || 4,
     globalSetup: ['test/support/global-setup.ts'],
     // Tests that use the AWS SDK in-process: no Node version notice in the test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
