@@ -92,9 +92,11 @@ function importRun(
   const child = spawn(process.execPath, [BIN, 'import', '--scrub'], {
     env: { ...box.env, ...env },
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // stdout a pipe, not /dev/null: its lines are then no file writes to kill at.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  child.stdout.resume();
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
 }
