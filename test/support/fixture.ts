@@ -1,10 +1,13 @@
 // One builder for what most integration files set up: the AWS config text (profiles as
-// data), and the local STS with a file-store sandbox pointed at it, its config written and
-// the users' long-lived keys added through the CLI.
+// data), the local STS with a file-store sandbox pointed at it, its config written and the
+// users' long-lived keys added through the CLI; and moto with a set-up made by `setup`.
 
+import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
 import { makeSandbox, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
+import { startAwsProxy, type AwsProxy } from './iam-proxy.js';
+import { startMoto, type Moto } from './moto.js';
 import type { TestClock } from './test-clock.js';
 
 /** Settings of one profile, in order; undefined values are left out. */
@@ -84,6 +87,58 @@ export async function stsSandbox(o: {
     cleanup: async () => {
       await box.cleanup();
       await sts.close();
+    },
+  };
+}
+
+/** moto (IAM + STS) behind a recording proxy, and a sandbox where `mfa-exec setup` made a user, role and profiles. */
+export interface MotoSetupSandbox {
+  moto: Moto;
+  proxy: AwsProxy;
+  box: Sandbox;
+  /** the SDK's IAM client on moto, as the admin */
+  sdk: IAMClient;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Start moto and the proxy, create a managed policy allowing `actions` (as `admin`), and run
+ * `mfa-exec setup --user U --role R --profile P --policy-arn <it> --store-totp` in a new
+ * file-store sandbox that reaches moto through the proxy (checked to succeed, silently).
+ */
+export async function motoSetupSandbox(o: {
+  admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+  policy: { name: string; action: string };
+  user: string;
+  role: string;
+  profile: string;
+}): Promise<MotoSetupSandbox> {
+  const moto = await startMoto();
+  const proxy = await startAwsProxy(moto.url);
+  const sdk = new IAMClient({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: o.admin.AWS_ACCESS_KEY_ID, secretAccessKey: o.admin.AWS_SECRET_ACCESS_KEY },
+  });
+  const doc = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: o.policy.action, Resource: '*' }],
+  });
+  const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: o.policy.name, PolicyDocument: doc }));
+  const box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
+  const args = ['--user', o.user, '--role', o.role, '--profile', o.profile, '--policy-arn', policy.Policy!.Arn!];
+  const r = await box.run(['setup', ...args, '--store-totp'], { env: o.admin });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return {
+    moto,
+    proxy,
+    box,
+    sdk,
+    cleanup: async () => {
+      await box.cleanup();
+      await proxy.close();
+      await moto.close();
     },
   };
 }

@@ -12,7 +12,7 @@ export interface Moto {
   close(): Promise<void>;
 }
 
-/** Start moto_server and wait (at most 20 s) until `GET /moto-api/` answers on the port it reports. */
+/** Start moto_server and wait (at most 60 s: python starts slowly on a loaded machine) until `GET /moto-api/` answers on the port it reports. */
 export async function startMoto(): Promise<Moto> {
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -28,7 +28,7 @@ export async function startMoto(): Promise<Moto> {
     await exited;
   };
 
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const failure = await Promise.race([
       spawnError,
@@ -51,7 +51,7 @@ export async function startMoto(): Promise<Moto> {
     }
     if (Date.now() > deadline) {
       await close();
-      throw new Error(`moto_server did not answer on its port within 20 s: ${stderr.trim()}`);
+      throw new Error(`moto_server did not answer on its port within 60 s: ${stderr.trim()}`);
     }
   }
 }
