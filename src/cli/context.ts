@@ -36,6 +36,8 @@ export interface Context {
   files(): ParsedAwsFiles;
   store(): SecretStore;
   stdout(text: string): void;
+  /** What the machine itself holds: web identity token files and credential_source credentials. */
+  machine: Pick<CredentialDeps, 'webIdentityToken' | 'credentialSource'>;
   /** The deps of the credential flow for `chain` (STS endpoint and region from its profile). */
   credentialDeps(
     chain: Chain,
@@ -87,6 +89,10 @@ export function createContext(opts: {
       : createKeychainStore();
   };
   const getStore = (): SecretStore => (store ??= makeStore());
+  const machine: Context['machine'] = {
+    webIdentityToken: readWebIdentityToken,
+    credentialSource: (source, p) => readCredentialSource(source, p, env),
+  };
   return {
     env,
     home,
@@ -97,6 +103,7 @@ export function createContext(opts: {
     files: () => (files ??= loadAwsFiles(env, home)),
     store: getStore,
     stdout: writeStdout,
+    machine,
     credentialDeps(chain, profile, o) {
       const files = this.files();
       const region = resolveRegion({ flag: o.region, env, profile });
@@ -118,8 +125,7 @@ export function createContext(opts: {
         usedCodes: createUsedCodes(getStore(), clock),
         mfaSource: () => chooseMfaSource(chain, o.mfaToken, chosen, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
-        webIdentityToken: readWebIdentityToken,
-        credentialSource: (source, p) => readCredentialSource(source, p, env),
+        ...machine,
       };
     },
   };

@@ -15,6 +15,7 @@ import {
   type ProfileConfig,
 } from '../../core/config.js';
 import {
+  checkBase,
   checkCaller,
   checkClock,
   checkConfig,
@@ -24,6 +25,7 @@ import {
   checkStoredKey,
   checkTrustPolicy,
   checkUserPermissions,
+  describeBase,
   doctorExitStatus,
   type CheckResult,
   type Probe,
@@ -107,19 +109,23 @@ async function diagnose(
       checkClock(ctx.clock.now(), await serverDate(stsUrl(ctx, files, undefined, regionFlag))),
     ];
   }
-  const chainText = [
-    `${chain.base.profile} (${chain.base.kind === 'key' ? 'stored key' : 'credential_process'})`,
-    ...chain.roles.map((r) => r.roleArn),
-  ].join(' → ');
+  const chainText = [`${chain.base.profile} (${describeBase(chain.base)})`, ...chain.roles.map((r) => r.roleArn)].join(
+    ' → ',
+  );
   const results: CheckResult[] = [checkConfig(chain.profile, undefined, chainText)];
   const base = chain.base.profile;
   const now = ctx.clock.now();
   if (chain.base.kind !== 'key') {
-    results.push({
-      check: 'stored key',
-      status: 'skipped',
-      message: `"${base}" gets its credentials from credential_process`,
-    });
+    const b = chain.base;
+    const read =
+      b.kind === 'web-identity'
+        ? await probe(async () => ({
+            bytes: (await ctx.machine.webIdentityToken(b.webIdentity.tokenFile, b.profile)).length,
+          }))
+        : b.kind === 'credential-source'
+          ? await probe(async () => ({ credentials: await ctx.machine.credentialSource(b.source, b.profile) }))
+          : undefined;
+    results.push(checkBase(b, read, now));
     results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
     return results;
   }
