@@ -3,7 +3,7 @@
 // the tests check which calls were made and what exists afterwards.
 
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 const execFileP = promisify(execFile);
 import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
 
 const ACCOUNT = '123456789012';
 const ADMIN = {
@@ -248,6 +249,34 @@ describe('setup', () => {
     expect(readFileSync(box.configPath, 'utf8')).toContain(
       '[profile BOB_ROLE]\nrole_arn = arn:aws:iam::123456789012:role/BOB_ROLE\nsource_profile = bob\n',
     );
+  });
+
+  it('the config edit, killed at every write, rename and fsync: the config is the old or the new text, whole', async () => {
+    // Everything exists in IAM and the store: a run with the profiles gone from the config only edits the config.
+    const args = [...SETUP, '--policy-arn', policyArn];
+    writeFileSync(box.configPath, CONFIG);
+    const full = await setup(args);
+    expect(full.code).toBe(0);
+    const after = readFileSync(box.configPath, 'utf8');
+    expect(after).not.toBe(CONFIG);
+    const key = decodeKey(await store.get('key:alice'))!;
+    const { ops, failures } = await crashAtEveryPoint({
+      reset: () => writeFileSync(box.configPath, CONFIG),
+      run: (env) => box.run(args, { env: { ...ADMIN, ...env } }),
+      check: async () => {
+        expect([CONFIG, after], 'the config is whole').toContain(readFileSync(box.configPath, 'utf8'));
+        expect(decodeKey(await store.get('key:alice'))).toEqual(key);
+        expect(plainSecretsIn([box.dir], [key.secretAccessKey]), 'a key in plain text').toEqual([]);
+      },
+      recover: async () => {
+        rmSync(join(box.dir, 'store', 'store.enc.lock'), { recursive: true, force: true });
+        expect((await setup(args)).code).toBe(0);
+        expect(readFileSync(box.configPath, 'utf8')).toBe(after);
+      },
+    });
+    console.log(`setup config edit: ${ops.length} fixed points (${ops.join(' ')})`);
+    expect(failures).toEqual([]);
+    expect(ops).toContain('rename');
   });
 });
 

@@ -1,8 +1,6 @@
 // `mfa-exec add <profile> [--env]`: store a long-lived access key in the store.
 
-import { editAwsFile } from '../../adapters/aws-files.js';
-import { openTerminal } from '../../adapters/tty.js';
-import { showKey } from '../../core/credentials.js';
+import { showKey } from '../../core/redact.js';
 import { MfaExecError } from '../../core/errors.js';
 import { addSection } from '../../core/ini-edit.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
@@ -67,7 +65,7 @@ export async function addCommand(ctx: Context, parsed: ParsedOf<typeof addSpec>)
       });
     }
   } else {
-    const tty = openTerminal();
+    const tty = ctx.io.openTerminal();
     if (!tty) {
       throw new MfaExecError('usage', 'no terminal to ask for the key on', {
         hint: 'use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set',
@@ -104,7 +102,7 @@ function warnIfUnused(ctx: Context, profile: string, addConfig: boolean): void {
   if (!settings) {
     if (addConfig) {
       const section = profile === 'default' ? 'default' : `profile ${profile}`;
-      editAwsFile(files.configPath, (text) => addSection(text, section));
+      ctx.io.editAwsFile(files.configPath, (text) => addSection(text, section));
       ctx.stdout(`Added [${section}] to ${files.configLabel}.\n`);
       return;
     }

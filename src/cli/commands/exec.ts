@@ -1,14 +1,10 @@
 // `mfa-exec exec <profile> [-- cmd args...]`: run a command (default: the user's shell)
 // with temporary credentials in its environment.
 
-import { defaultShell, runChild } from '../../adapters/child.js';
-import { startEcsServer } from '../../adapters/ecs-server.js';
-import { hasTerminal, pickProfile, type PickerChoice } from '../../adapters/picker.js';
-import { openTerminal } from '../../adapters/tty.js';
 import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
 import type { ParsedOf } from '../args.js';
 import type { execSpec } from '../specs.js';
-import type { Context } from '../context.js';
+import type { Context, PickerChoice } from '../context.js';
 import { credentialSourceFor, credentialsFor } from './get-credentials.js';
 
 /** Run the command; resolves to the exit status mfa-exec should exit with. */
@@ -17,18 +13,19 @@ export async function execCommand(ctx: Context, parsed: ParsedOf<typeof execSpec
   // Options end at the command (the spec's commandAfter): the parser gives the child's words as `rest`.
   let profileArg = parsed.positionals[0];
   // No profile and no AWS_PROFILE: at a terminal, a type-to-filter list (else the usage error below).
-  if (profileArg === undefined && !ctx.env.AWS_PROFILE && hasTerminal()) profileArg = await pickProfile(choices(ctx));
+  if (profileArg === undefined && !ctx.env.AWS_PROFILE && ctx.io.hasTerminal())
+    profileArg = await ctx.io.pickProfile(choices(ctx));
   const argv = parsed.rest ?? [];
   if (parsed.values['ecs-server']) return execWithEcsServer(ctx, parsed, profileArg, argv);
   const { credentials, region, profile } = await credentialsFor(ctx, profileArg, parsed.values);
-  const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
+  const [command, ...args] = argv.length ? argv : [ctx.io.defaultShell(ctx.env)];
   if (!argv.length)
-    announceSubshell(profile.name, `its credentials expire ${whenText(credentials.expiration, ctx.clock.now())}`);
+    announceSubshell(ctx, profile.name, `its credentials expire ${whenText(credentials.expiration, ctx.clock.now())}`);
   const env = buildChildEnv({ parent: ctx.env, credentials, region, profile: profile.name });
   ctx.logger.debug(
     `running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`,
   );
-  return runChild({ command: command!, args, env });
+  return ctx.io.runChild({ command: command!, args, env });
 }
 
 /** `exec --ecs-server`: the child reads refreshing credentials from a local server, which stops when the child exits. */
@@ -39,21 +36,21 @@ async function execWithEcsServer(
   argv: string[],
 ): Promise<number> {
   const { profile, region, resolve } = credentialSourceFor(ctx, profileArg, parsed.values);
-  const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
-  const server = await startEcsServer({ resolve, logger: ctx.logger });
-  if (!argv.length) announceSubshell(profile.name, 'its credentials are served and refreshed until it ends');
+  const [command, ...args] = argv.length ? argv : [ctx.io.defaultShell(ctx.env)];
+  const server = await ctx.io.startEcsServer({ resolve, logger: ctx.logger });
+  if (!argv.length) announceSubshell(ctx, profile.name, 'its credentials are served and refreshed until it ends');
   try {
     const env = containerEnv({ parent: ctx.env, url: server.url, token: server.token, region, profile: profile.name });
     ctx.logger.debug(`running ${command} with credentials for profile "${profile.name}" served on ${server.url}`);
-    return await runChild({ command: command!, args, env });
+    return await ctx.io.runChild({ command: command!, args, env });
   } finally {
     await server.close();
   }
 }
 
 /** The one line a subshell starts with, on the terminal (never stdout or stderr): the profile, the expiry, how to leave. */
-function announceSubshell(profile: string, credentials: string): void {
-  const tty = openTerminal();
+function announceSubshell(ctx: Context, profile: string, credentials: string): void {
+  const tty = ctx.io.openTerminal();
   if (!tty) return;
   tty.write(`mfa-exec: a subshell for profile "${profile}"; ${credentials}; type \`exit\` to leave it\n`);
   tty.close();

@@ -1,10 +1,10 @@
 // `mfa-exec remove <profile> [--force]`: delete the stored key and every cached credential made
 // from it, after a y/N question on the terminal (as aws-vault asks), or at once with --force.
 
-import { openTerminal } from '../../adapters/tty.js';
+import { getProfile, profileKind, type ProfileKind } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
-import { showKey } from '../../core/credentials.js';
+import { showKey } from '../../core/redact.js';
 import type { ParsedOf } from '../args.js';
 import type { removeSpec } from '../specs.js';
 import type { Context } from '../context.js';
@@ -22,10 +22,20 @@ export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof remove
   const key = decodeKey(await store.get(keyItem(profile)));
   const cached = (await cacheItems(store)).filter((item) => isDerivedFrom(item, profile)).length;
   if (!key && cached === 0) {
+    const kind = kindOf(ctx, profile);
+    if (kind !== undefined && kind !== 'key' && kind !== 'role') {
+      throw new MfaExecError(
+        'no-stored-key',
+        `profile "${profile}" is a ${kind} profile: mfa-exec stores no key for it`,
+        {
+          hint: `\`mfa-exec clear ${profile}\` drops its cached credentials`,
+        },
+      );
+    }
     throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
   }
   const what = `${key ? `the key ${showKey(key.accessKeyId)}` : 'no key'} and ${cached} cached credential${cached === 1 ? '' : 's'} of profile "${profile}"`;
-  if (!parsed.values.force) await confirm(`Remove ${what} from the ${backendName(ctx)}?`);
+  if (!parsed.values.force) await confirm(ctx, `Remove ${what} from the ${backendName(ctx)}?`);
   const had = await store.delete(keyItem(profile));
   const derived = await deleteDerived(store, profile);
   ctx.stdout(
@@ -35,8 +45,8 @@ export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof remove
 }
 
 /** Ask `question` [y/N] on the terminal; anything but yes, or no terminal, removes nothing. */
-async function confirm(question: string): Promise<void> {
-  const tty = openTerminal();
+async function confirm(ctx: Context, question: string): Promise<void> {
+  const tty = ctx.io.openTerminal();
   if (!tty) {
     throw new MfaExecError('usage', 'remove asks before deleting, and there is no terminal to ask on', {
       hint: 'add --force to remove without asking',
@@ -50,5 +60,14 @@ async function confirm(question: string): Promise<void> {
   }
   if (!/^y(es)?$/i.test(answer.trim())) {
     throw new MfaExecError('usage', 'nothing was removed', { hint: 'answer y to remove, or use --force', exitCode: 1 });
+  }
+}
+
+/** The kind of `name` in the config, or undefined when it is not there or does not parse. */
+function kindOf(ctx: Context, name: string): ProfileKind | undefined {
+  try {
+    return profileKind(getProfile(ctx.files(), name));
+  } catch {
+    return undefined;
   }
 }

@@ -2,14 +2,12 @@
 // the TOTP seed of a virtual MFA device in the store; it is then used when a code for that
 // device is needed and no --prompt says otherwise.
 
-import { normalizeTotpSeed } from '../../adapters/mfa/totp.js';
 import { isMfaSerial } from '../../core/config.js';
 import { totpItem } from '../../core/store-items.js';
-import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { ParsedOf } from '../args.js';
 import type { totpSpec } from '../specs.js';
-import type { Context } from '../context.js';
+import type { Context, Terminal } from '../context.js';
 import { backendName } from './store-view.js';
 
 /** Store items of TOTP seeds: `totp:<mfa_serial>`. */
@@ -45,7 +43,9 @@ export async function totpCommand(ctx: Context, parsed: ParsedOf<typeof totpSpec
     ctx.stdout(`Removed the TOTP seed of ${serial} from the ${backendName(ctx)}.\n`);
     return 0;
   }
-  const seed = await normalizeTotpSeed(parsed.values.stdin ? await firstLineOfStdin() : await askSeed(serial));
+  const seed = await ctx.io.normalizeTotpSeed(
+    parsed.values.stdin ? await firstLineOfStdin() : await askSeed(ctx, serial),
+  );
   await store.set(totpItem(serial), seed);
   ctx.stdout(
     `Stored the TOTP seed of ${serial} in the ${backendName(ctx)}; it gives the codes for this device from now on (unless --prompt or MFA_EXEC_PROMPT names another source).\n`,
@@ -56,8 +56,8 @@ export async function totpCommand(ctx: Context, parsed: ParsedOf<typeof totpSpec
   return 0;
 }
 
-async function askSeed(serial: string): Promise<string> {
-  const tty = openTerminal();
+async function askSeed(ctx: Context, serial: string): Promise<string> {
+  const tty = ctx.io.openTerminal();
   if (!tty)
     throw new MfaExecError('usage', 'no terminal to ask for the TOTP seed on', { hint: 'pipe it in with --stdin' });
   try {
