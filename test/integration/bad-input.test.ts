@@ -60,7 +60,8 @@ beforeAll(async () => {
   env = await stsSandbox({
     users: [USER, USER2],
     roles: [{ roleArn: ROLE, requireMfa: true }],
-    config: CONFIG,
+    // ghost in the config too, so that `add ghost` has no warning that its key cannot be used.
+    config: `${CONFIG}\n[profile ghost]\nregion = eu-west-1\n`,
     keys: { base: USER, base2: USER2, ghost },
   });
   ({ sts, box } = env);
@@ -133,7 +134,7 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(
       ['export', 'test'],
       1,
-      'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23 (comments start with # or ;))',
+      'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23; comments start with # or ;)',
       {
         config: `${CONFIG}this is not ini\n`,
       },
