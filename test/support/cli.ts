@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -47,8 +47,12 @@ export async function makeSandbox(
   const dir = await mkdtemp(join(tmpdir(), 'mfa-exec-test-'));
   const home = join(dir, 'home');
   await mkdir(join(home, '.aws'), { recursive: true });
+  // XDG_RUNTIME_DIR as a login session has it: 0700 and memory-backed (the file store keeps
+  // its runtime key there only on tmpfs), reached through `<dir>/run`.
   const run = join(dir, 'run');
-  await mkdir(run, { mode: 0o700 });
+  const shm = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/mfa-exec-test-run-') : undefined;
+  if (shm) await symlink(shm, run);
+  else await mkdir(run, { mode: 0o700 });
   const configPath = join(home, '.aws', 'config');
   const credentialsPath = join(home, '.aws', 'credentials');
   await writeFile(configPath, '');
@@ -78,7 +82,10 @@ export async function makeSandbox(
     writeConfig: (text) => writeFile(configPath, text),
     writeCredentials: (text) => writeFile(credentialsPath, text),
     run: (args, o = {}) => runCli(args, { ...env, ...o.env }, o.input),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      await rm(dir, { recursive: true, force: true });
+      if (shm) await rm(shm, { recursive: true, force: true });
+    },
   };
 }
 
