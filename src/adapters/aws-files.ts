@@ -25,7 +25,10 @@ type Records = Record<string, Record<string, string>>;
 // The SDK's `[prefix name]` form: `[profile x]`, `[sso-session x]`, `[services x]`, quotes allowed.
 const PREFIXED = /^([\w-]+)\s(["'])?([\w@+.%:/-]+)\2$/;
 
-/** Read both AWS files (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/…); a missing file reads as empty. */
+/**
+ * Read both AWS files (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/…); a missing file reads as empty.
+ * Sections are parsed when first read (see `parseAwsFiles`): a command pays for the profiles it uses.
+ */
 export function loadAwsFiles(env: Record<string, string | undefined>, homedir: string): ParsedAwsFiles {
   const read = (variable: string, fallback: string): AwsFileText => {
     const given = env[variable] || join(homedir, '.aws', fallback);
@@ -46,100 +49,246 @@ export function loadAwsFiles(env: Record<string, string | undefined>, homedir: s
       });
     }
   };
-  return parseAwsFiles(read('AWS_CONFIG_FILE', 'config'), read('AWS_SHARED_CREDENTIALS_FILE', 'credentials'));
+  return parseAwsFiles(read('AWS_CONFIG_FILE', 'config'), read('AWS_SHARED_CREDENTIALS_FILE', 'credentials'), {
+    lazy: true,
+  });
 }
 
-/** Parse the two files' text into profiles (credentials overriding config) and services; malformed lines → 'config' error naming file:line. */
-export function parseAwsFiles(config: AwsFileText, credentials: AwsFileText): ParsedAwsFiles {
+/**
+ * Parse the two files' text into profiles (credentials overriding config) and services; malformed lines → 'config'
+ * error naming file:line. Headers are indexed at once (a malformed header fails here); with `lazy`, the lines of a
+ * section are parsed on its profile's first read, so a bad line in a section nobody reads is not reported (the SDK
+ * skips such lines anyway); without it, every line is checked now.
+ */
+export function parseAwsFiles(
+  config: AwsFileText,
+  credentials: AwsFileText,
+  opts: { lazy?: boolean } = {},
+): ParsedAwsFiles {
   const ignoredSections: ParsedAwsFiles['ignoredSections'] = [];
-  const fromConfig = parseFile(config, 'config', ignoredSections);
-  const fromCredentials = parseFile(credentials, 'credentials', ignoredSections);
-  // As the SDK: [profile default] replaces [default] in the config file.
-  const configProfiles = fromConfig.get('profile') ?? Object.create(null);
+  const fromConfig = indexFile(config, 'config', ignoredSections);
+  const fromCredentials = indexFile(credentials, 'credentials', ignoredSections);
+  if (!opts.lazy) {
+    fromConfig.checkAll();
+    fromCredentials.checkAll();
+  }
+  // As the SDK: [profile default] replaces [default] in the config file
   // (only once it holds a setting: the SDK creates a section with its first value).
-  const plainDefault = fromConfig.get('default')?.default;
-  if (plainDefault !== undefined && Object.keys(configProfiles.default ?? {}).length === 0)
-    configProfiles.default = plainDefault;
-  const credentialsProfiles = fromCredentials.get('profile') ?? Object.create(null);
+  const plainDefault = fromConfig.has('default', 'default');
+  const configProfile = (name: string): Record<string, string> | undefined => {
+    const values = fromConfig.record('profile', name);
+    if (name === 'default' && plainDefault && (values === undefined || Object.keys(values).length === 0))
+      return fromConfig.record('default', 'default');
+    return values;
+  };
+  const configNames = fromConfig.names('profile');
+  if (plainDefault && !configNames.includes('default')) configNames.push('default');
+  const inConfig = new Set(configNames);
+  const credentialsNames = fromCredentials.names('profile');
 
   // Copy only what both files set (the rest is shared: treat the result as read-only).
-  const profiles: Records = Object.assign(Object.create(null), configProfiles);
-  for (const [name, values] of Object.entries(credentialsProfiles)) {
-    profiles[name] = Object.hasOwn(profiles, name)
-      ? Object.assign(Object.create(null), profiles[name], values)
-      : values;
-  }
+  const merged = (name: string): Record<string, string> | undefined => {
+    const fromCfg = inConfig.has(name) ? configProfile(name) : undefined;
+    const fromCred = fromCredentials.record('profile', name);
+    return fromCfg && fromCred ? Object.assign(Object.create(null), fromCfg, fromCred) : (fromCfg ?? fromCred);
+  };
   return {
     configPath: config.path,
     credentialsPath: credentials.path,
     configLabel: config.label,
     credentialsLabel: credentials.label,
-    profiles,
-    credentialsProfiles,
-    services: fromConfig.get('services') ?? Object.create(null),
+    profiles: lazyRecords(keyOrder([...configNames, ...credentialsNames]), merged),
+    credentialsProfiles: lazyRecords(credentialsNames, (n) => fromCredentials.record('profile', n)),
+    services: lazyRecords(fromConfig.names('services'), (n) => fromConfig.record('services', n)),
     ignoredSections,
   };
 }
 
 type Kind = 'profile' | 'default' | 'services';
 
-/** The sections of one file by kind; sections the SDK does not read are recorded in `ignored`. */
-function parseFile(
-  file: AwsFileText,
-  which: 'config' | 'credentials',
-  ignored: ParsedAwsFiles['ignoredSections'],
-): Map<Kind, Records> {
-  const byKind = new Map<Kind, Records>();
+/** One `[header]` and where its lines are in the file's text. */
+interface Section {
+  kind: Kind | undefined;
+  name: string;
+  /** Offset of the header line, and of the first line after it; `end` is where the next header line starts. */
+  at: number;
+  body: number;
+  end: number;
+}
+
+// A header line: after a line break (or at the start), only whitespace before "[" (no comment
+// character: "# [x]" is a comment). The same whitespace as String.prototype.trim, so the same
+// lines as scanIni's classification; checked against it line by line below.
+const HEADER_START = /(?:^|\n)[^\S\n]*\[/g;
+
+/**
+ * The sections of one file, found by their headers alone; a section's lines are parsed when
+ * its record is first asked for. Malformed headers fail at once (after any earlier bad line).
+ */
+function indexFile(file: AwsFileText, which: 'config' | 'credentials', ignored: ParsedAwsFiles['ignoredSections']) {
+  const text = file.text;
+  const headerHint = which === 'config' ? 'write [profile NAME] or [default]' : 'write [NAME]';
   const fail = (line: number, what: string, hint: string) =>
     new MfaExecError('config', `${file.label}:${line}: ${what}`, { hint });
-  const headerHint = which === 'config' ? 'write [profile NAME] or [default]' : 'write [NAME]';
-  let current: Record<string, string> | undefined;
-  let inSection = false;
-  let sub: string | undefined;
+  // Line numbers are counted only when needed (ignored headers, errors), moving forward.
+  let counted = { at: 0, line: 1 };
+  const lineAt = (offset: number): number => {
+    if (offset < counted.at) counted = { at: 0, line: 1 };
+    let line = counted.line;
+    for (let i = text.indexOf('\n', counted.at); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+    counted = { at: offset, line };
+    return line;
+  };
 
-  scanIni(file.text, (line, i) => {
-    const n = i + 1;
-    switch (line.kind) {
-      case 'blank':
-        return;
-      case 'unclosed':
-        throw fail(n, 'section header without a closing "]"', headerHint);
-      case 'garbage':
-        throw fail(
-          n,
-          'neither "key = value", a [section] header nor a comment',
-          `fix or remove line ${n} (comments start with # or ;)`,
-        );
-      case 'section': {
-        const header = line.name;
-        if (header.trim() === '') throw fail(n, 'empty section header', headerHint);
-        if (header === '__proto__' || header === 'profile __proto__')
-          throw fail(n, `invalid profile name "${header}"`, 'rename the profile');
-        inSection = true;
-        sub = undefined;
-        const target = sectionOf(header, which);
-        if (target === undefined) {
-          current = undefined;
-          ignored.push({ label: file.label, line: n, header });
-          return;
-        }
-        const records = byKind.get(target.kind) ?? byKind.set(target.kind, Object.create(null)).get(target.kind)!;
-        current = records[target.name] ??= Object.create(null);
-        return;
-      }
-      case 'key':
-        if (!inSection) throw fail(n, 'setting outside any [section]', `move it under a header (${headerHint})`);
-        if (current === undefined) return;
-        // As the SDK: `key =` opens a sub-section whose indented lines are stored as `key.name`.
-        if (line.value === '') {
-          sub = line.name;
-          return;
-        }
-        if (sub !== undefined && !line.indented) sub = undefined;
-        current[sub === undefined ? line.name : `${sub}.${line.name}`] = line.value;
+  const sections: Section[] = [];
+  const byName = new Map<string, Section[]>();
+  HEADER_START.lastIndex = 0;
+  for (let m = HEADER_START.exec(text); m !== null; m = HEADER_START.exec(text)) {
+    const at = m.index + (text[m.index] === '\n' ? 1 : 0);
+    const nl = text.indexOf('\n', at);
+    const lineEnd = nl === -1 ? text.length : nl;
+    HEADER_START.lastIndex = lineEnd;
+    let header: string | undefined;
+    let unclosed = false;
+    scanIni(text.slice(at, lineEnd), (line) => {
+      if (line.kind === 'section') header = line.name;
+      else unclosed = line.kind === 'unclosed';
+    });
+    if (header === undefined && !unclosed) continue; // not a header after all (checked by scanIni)
+    const headerError = (what: string, hint: string) => {
+      // A bad line before this header is reported first, as a line-by-line reading would.
+      if (sections.length > 0) sections[sections.length - 1]!.end = at;
+      checkPrefix(sections[0]?.at ?? at);
+      for (const s of sections) parseSection(s);
+      return fail(lineAt(at), what, hint);
+    };
+    if (unclosed) throw headerError('section header without a closing "]"', headerHint);
+    if (header!.trim() === '') throw headerError('empty section header', headerHint);
+    if (header === '__proto__' || header === 'profile __proto__')
+      throw headerError(`invalid profile name "${header}"`, 'rename the profile');
+    if (sections.length > 0) sections[sections.length - 1]!.end = at;
+    const target = sectionOf(header!, which);
+    if (target === undefined) ignored.push({ label: file.label, line: lineAt(at), header: header! });
+    const section: Section = {
+      kind: target?.kind,
+      name: target?.name ?? header!,
+      at,
+      body: nl === -1 ? lineEnd : nl + 1,
+      end: text.length,
+    };
+    sections.push(section);
+    if (target) {
+      const key = `${target.kind} ${target.name}`;
+      const list = byName.get(key);
+      if (list) list.push(section);
+      else byName.set(key, [section]);
     }
+  }
+
+  // Lines before the first header may only be blank or comments.
+  function checkPrefix(end = sections[0]?.at ?? text.length): void {
+    scanIni(text.slice(0, end), (line, i) => {
+      if (line.kind === 'blank') return;
+      if (line.kind === 'key')
+        throw fail(i + 1, 'setting outside any [section]', `move it under a header (${headerHint})`);
+      throw lineError(line.kind, i + 1);
+    });
+  }
+
+  function lineError(kind: string, n: number): MfaExecError {
+    if (kind === 'unclosed') return fail(n, 'section header without a closing "]"', headerHint);
+    return fail(
+      n,
+      'neither "key = value", a [section] header nor a comment',
+      `fix or remove line ${n} (comments start with # or ;)`,
+    );
+  }
+
+  // The settings of one section, in order; a bad line fails with its line number.
+  function parseSection(s: Section, into?: Record<string, string>): void {
+    let sub: string | undefined;
+    let first: number | undefined;
+    scanIni(text.slice(s.body, s.end), (line, i) => {
+      switch (line.kind) {
+        case 'blank':
+          return;
+        case 'unclosed':
+        case 'garbage':
+        case 'section':
+          first ??= lineAt(s.body);
+          throw lineError(line.kind, first + i);
+        case 'key':
+          if (into === undefined) return;
+          // As the SDK: `key =` opens a sub-section whose indented lines are stored as `key.name`.
+          if (line.value === '') {
+            sub = line.name;
+            return;
+          }
+          if (sub !== undefined && !line.indented) sub = undefined;
+          into[sub === undefined ? line.name : `${sub}.${line.name}`] = line.value;
+      }
+    });
+  }
+
+  if (sections.length === 0 || sections[0]!.at > 0) checkPrefix();
+  const records = new Map<string, Record<string, string>>();
+  return {
+    /** Every line checked now (not only those of the sections read). */
+    checkAll: () => sections.forEach((s) => parseSection(s)),
+    has: (kind: Kind, name: string) => byName.has(`${kind} ${name}`),
+    /** Names of that kind, in order of first appearance (as an object's keys would be). */
+    names: (kind: Kind): string[] => keyOrder(sections.filter((s) => s.kind === kind).map((s) => s.name)),
+    /** The merged settings of every section of that kind and name, or undefined when there is none. */
+    record: (kind: Kind, name: string): Record<string, string> | undefined => {
+      const key = `${kind} ${name}`;
+      let r = records.get(key);
+      if (r === undefined) {
+        const list = byName.get(key);
+        if (list === undefined) return undefined;
+        r = Object.create(null) as Record<string, string>;
+        for (const s of list) parseSection(s, r);
+        records.set(key, r);
+      }
+      return r;
+    },
+  };
+}
+
+/** `names` in the order an object given them in turn would list its keys (integer-like names first). */
+function keyOrder(names: string[]): string[] {
+  const o: Record<string, true> = Object.create(null);
+  for (const n of names) o[n] = true;
+  return Object.keys(o);
+}
+
+/**
+ * A read-only record whose values are built on first read: `names` are its keys, in order.
+ * Behaves as a plain object for property reads, `in`, Object.hasOwn/keys/entries and for…in.
+ */
+function lazyRecords(
+  names: string[],
+  build: (name: string) => Record<string, string> | undefined,
+): Record<string, Record<string, string>> {
+  const known = new Set(names);
+  const target: Record<string, Record<string, string>> = Object.create(null);
+  const materialise = (name: string) => {
+    if (!Object.hasOwn(target, name)) target[name] = build(name) ?? Object.create(null);
+    return target[name];
+  };
+  return new Proxy(target, {
+    get: (t, k) => (typeof k === 'string' && known.has(k) ? materialise(k) : Reflect.get(t, k)),
+    has: (t, k) => (typeof k === 'string' ? known.has(k) : Reflect.has(t, k)),
+    getOwnPropertyDescriptor: (t, k) => {
+      if (typeof k !== 'string' || !known.has(k)) return undefined;
+      // Existence and enumerability (Object.keys, Object.hasOwn) without parsing the section.
+      if (!Object.hasOwn(t, k)) return { configurable: true, enumerable: true, get: () => materialise(k) };
+      return Reflect.getOwnPropertyDescriptor(t, k);
+    },
+    ownKeys: () => [...names],
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
   });
-  return byKind;
 }
 
 /** Which section a header opens in this file, as the SDK reads it; undefined when the SDK ignores it. */

@@ -144,9 +144,21 @@ describe('every bad input is answered with one line', () => {
     );
   });
 
-  it('malformed config: a garbage line', async () => {
+  // Only the sections a command reads are parsed: the bad line is in [profile expiring].
+  it('malformed config: a garbage line in a profile the command reads', async () => {
     await expectAnswer(
-      ['export', 'test'],
+      ['export', 'expiring'],
+      1,
+      'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23 (comments start with # or ;))',
+      {
+        config: `${CONFIG}this is not ini\n`,
+      },
+    );
+  });
+
+  it('malformed config: list, which reads every profile, reports a garbage line anywhere', async () => {
+    await expectAnswer(
+      ['list'],
       1,
       'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23 (comments start with # or ;))',
       {
