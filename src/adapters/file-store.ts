@@ -133,20 +133,29 @@ function createVault(o: FileStoreOptions & { kdf: Kdf; debug: (m: string) => voi
       cause,
     });
 
+  const idOf = (s: Sealed) => `${s.salt.toString('hex')}:${s.params.log2N}:${s.params.r}:${s.params.p}`;
+  const derived = new Set<string>();
+  // The salt and parameters a new (or upgraded) vault will be sealed with; its key is derived
+  // before the write lock is taken, so a writer never holds the lock for a derivation.
+  let fresh: Sealed | undefined;
+
   function key(s: Sealed, creating: boolean): Promise<Buffer> {
-    const id = `${s.salt.toString('hex')}:${s.params.log2N}:${s.params.r}:${s.params.p}`;
+    const id = idOf(s);
     let k = keys.get(id);
     if (!k) {
-      k = (passphrase ??= o.getPassphrase(creating)).then((pw) => {
+      k = (passphrase ??= o.getPassphrase(creating)).then(async (pw) => {
         o.debug(`store: deriving the key of ${path} (scrypt N=2^${s.params.log2N}, r=${s.params.r}, p=${s.params.p})`);
-        return o.kdf(pw, s.salt, s.params);
+        const derivedKey = await o.kdf(pw, s.salt, s.params);
+        derived.add(id);
+        return derivedKey;
       });
       keys.set(id, k);
     }
     return k;
   }
 
-  async function load(): Promise<{ items: Map<string, string>; sealed?: Sealed }> {
+  /** The vault's items; with `onlyDerived`, undefined instead of deriving a key not derived yet. */
+  async function load(onlyDerived = false): Promise<{ items: Map<string, string>; sealed?: Sealed } | undefined> {
     await o.checkedDir();
     const bytes = await readOrNull(path);
     if (bytes === null) return { items: new Map() };
@@ -156,6 +165,7 @@ function createVault(o: FileStoreOptions & { kdf: Kdf; debug: (m: string) => voi
     // Bounds keep a doctored header from asking for gigabytes of memory.
     if (log2N < 14 || log2N > 20 || r < 1 || r > 16 || p < 1 || p > 4) throw unreadable();
     const sealed = { salt: header.id, params: { log2N, r, p } };
+    if (onlyDerived && !derived.has(idOf(sealed))) return undefined;
     try {
       return { items: new Map(JSON.parse(unseal(bytes, await key(sealed, false)))), sealed };
     } catch (e) {
@@ -164,22 +174,33 @@ function createVault(o: FileStoreOptions & { kdf: Kdf; debug: (m: string) => voi
     }
   }
 
+  // A vault sealed with weaker parameters (0.1.0 used N=2^15) moves to the current ones.
+  const sealingFor = (old: Sealed | undefined): Sealed =>
+    old && old.params.log2N >= VAULT_KDF.log2N ? old : (fresh ??= { salt: randomBytes(16), params: VAULT_KDF });
+
   async function save(items: Map<string, string>, old: Sealed | undefined): Promise<void> {
-    // A store sealed with weaker parameters (0.1.0 used N=2^15) moves to the current ones.
-    const sealed = old && old.params.log2N >= VAULT_KDF.log2N ? old : { salt: randomBytes(16), params: VAULT_KDF };
+    const sealed = sealingFor(old);
     const k = await key(sealed, old === undefined);
     const meta = [sealed.params.log2N, sealed.params.r, sealed.params.p] as const;
     await writeSealed(o.dir, path, seal(items, k, VAULT_MAGIC, meta, sealed.salt));
+  }
+
+  // Outside the lock: every key the write may need.
+  async function prepare(): Promise<void> {
+    const current = (await load())!;
+    await key(sealingFor(current.sealed), current.sealed === undefined);
   }
 
   const visible = (items: Map<string, string>) =>
     shortLivedElsewhere ? [...items.keys()].filter((n) => !isShortLived(n)) : [...items.keys()];
 
   const tier: Tier = {
-    get: async (name) => (await load()).items.get(name) ?? null,
-    list: async () => visible((await load()).items),
-    mutate: serialised(path, o.dir, load, async (change) => {
-      const current = await load();
+    get: async (name) => (await load())!.items.get(name) ?? null,
+    list: async () => visible((await load())!.items),
+    mutate: serialised(path, o.dir, prepare, async (change) => {
+      const current = await load(true);
+      // Another process created or resealed the vault meanwhile: derive its key outside the lock.
+      if (current === undefined || !derived.has(idOf(sealingFor(current.sealed)))) return RETRY;
       const out = change(current.items);
       let changed = out.changed;
       if (shortLivedElsewhere)
@@ -247,19 +268,26 @@ function createCache(dir: string, keysDir: string, debug: (m: string) => void, c
   return {
     get: async (name) => (await load()).items.get(name) ?? null,
     list: async () => [...(await load()).items.keys()],
-    mutate: serialised(path, dir, load, async (change) => {
-      const current = await load();
-      const out = change(current.items);
-      if (out.changed) {
-        const { id, key } = current.id && current.key ? { id: current.id, key: current.key } : await newKey();
-        await writeSealed(dir, path, seal(current.items, key, CACHE_MAGIC, [0, 0, 0], id));
-      }
-      return out.result;
-    }),
+    mutate: serialised(
+      path,
+      dir,
+      () => load(),
+      async (change) => {
+        const current = await load();
+        const out = change(current.items);
+        if (out.changed) {
+          const { id, key } = current.id && current.key ? { id: current.id, key: current.key } : await newKey();
+          await writeSealed(dir, path, seal(current.items, key, CACHE_MAGIC, [0, 0, 0], id));
+        }
+        return out.result;
+      },
+    ),
   };
 }
 
 type Change = (m: Map<string, string>) => { result: unknown; changed: boolean };
+/** What `apply` returns when it must prepare again (outside the lock) and retry. */
+const RETRY: unique symbol = Symbol('retry');
 
 // Read-modify-write on the current file: one at a time within this instance, and across
 // processes under the file lock. `prepare` (a read: the vault key) runs before the lock.
@@ -272,12 +300,16 @@ function serialised(
   let writes: Promise<unknown> = Promise.resolve();
   return <T>(change: (m: Map<string, string>) => { result: T; changed: boolean }) => {
     const run = writes.then(async () => {
-      await prepare();
-      const release = await lockFile(dir, path);
-      try {
-        return (await apply(change)) as T;
-      } finally {
-        await release();
+      for (;;) {
+        await prepare();
+        const release = await lockFile(dir, path);
+        let result: unknown;
+        try {
+          result = await apply(change);
+        } finally {
+          await release();
+        }
+        if (result !== RETRY) return result as T;
       }
     });
     writes = run.catch(() => undefined);

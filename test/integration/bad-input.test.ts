@@ -91,7 +91,11 @@ beforeEach(async () => {
 
 const storeDir = () => join(box.dir, 'store');
 const openStore = () =>
-  createFileStore({ dir: storeDir(), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! });
+  createFileStore({
+    dir: storeDir(),
+    getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
+  });
 
 /** The AWS files and every item of the store, to prove that nothing was lost or cached. */
 async function snapshot(): Promise<{ config: string; credentials: string; items: [string, string | null][] }> {

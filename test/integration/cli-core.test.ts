@@ -104,7 +104,9 @@ describe('core flow on the file store', () => {
     const added = await box.run(['add', 'test_iam_user', '--env'], {
       env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
     });
-    expect(added.stderr).toBe('');
+    expect(added.stderr).toBe(
+      `mfa-exec: creating a new file store in ${box.env.MFA_EXEC_FILE_DIR} (passphrase from MFA_EXEC_FILE_PASSPHRASE)\n`,
+    );
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('…MPLE');
     expect(added.stdout).not.toContain(KEY_ID);

@@ -37,7 +37,11 @@ beforeAll(async () => {
   );
   iam = createIamClient({ region: 'us-east-1', iamEndpoint: moto.url, stsEndpoint: moto.url, credentials: creds });
   box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
-  store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
+  store = createFileStore({
+    dir: join(box.dir, 'store'),
+    getPassphrase: async () => 'test passphrase',
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
+  });
   const r = await box.run(
     [
       'setup',
