@@ -11,6 +11,7 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
 import { createRequire } from 'node:module';
 import { MfaExecError } from '../core/errors.js';
+import { loadEmbeddedAddon } from './embedded-addon.js';
 import type { SecretStore } from '../core/types.js';
 
 type Keyring = typeof import('@napi-rs/keyring');
@@ -85,9 +86,15 @@ const PLATFORM_PACKAGE: Partial<Record<string, string>> = {
   win32: `@napi-rs/keyring-win32-${process.arch}-msvc`,
 };
 
+/** Set by the single-executable build (scripts/build-binary.mjs): the SHA-256 of the embedded keyring addon. */
+declare const MFA_EXEC_SEA_KEYRING_SHA256: string;
+const EMBEDDED_KEYRING = typeof MFA_EXEC_SEA_KEYRING_SHA256 === 'string' ? MFA_EXEC_SEA_KEYRING_SHA256 : '';
+
 // require(), not import(): Node would first pre-parse the CommonJS loader to build an ES facade (~7 ms).
 // Elsewhere (musl, other platforms), or when the direct package is absent, the generic loader decides.
+// The single executable loads the addon it embeds.
 function loadKeyring(): Keyring {
+  if (EMBEDDED_KEYRING) return loadEmbeddedAddon('keyring.node', EMBEDDED_KEYRING, process.env) as Keyring;
   const require = createRequire(import.meta.url);
   const direct = PLATFORM_PACKAGE[process.platform];
   if (direct) {
