@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
-import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CLI_LINE, makeSandbox, type Sandbox } from '../support/cli.js';
 
 const run = promisify(execFile);
 const ACCOUNT = '123456789012';
@@ -219,7 +219,7 @@ describe('core flow on the file store', () => {
     expect(Object.keys(parsed)).toEqual(['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
     expect(parsed.Version).toBe(1);
     await box.writeConfig(
-      `${CONFIG}\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = us-east-1\n`,
+      `${CONFIG}\n[profile viaproc]\ncredential_process = ${CLI_LINE} export test --format json\nregion = us-east-1\n`,
     );
     const { stdout } = await run('aws', ['sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json'], {
       env: box.env,

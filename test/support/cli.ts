@@ -12,6 +12,15 @@ import { createRequire } from 'node:module';
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI. */
 export const BIN = join(ROOT, 'dist/bin.js');
+/**
+ * The command that runs the CLI: `node dist/bin.js`, or the single executable named by
+ * MFA_EXEC_TEST_BINARY (`npm run build:binary`; .ci/run runs the core tests against it).
+ */
+export const CLI: readonly string[] = process.env.MFA_EXEC_TEST_BINARY
+  ? [resolve(process.env.MFA_EXEC_TEST_BINARY)]
+  : [process.execPath, BIN];
+/** CLI as one shell command line (for credential_process and the like). */
+export const CLI_LINE = CLI.join(' ');
 /** Tiny fixture programs (print-env, exit-with, totp-code, …). */
 export const FIXTURE_BIN = join(ROOT, 'test/support/fixtures/bin');
 
@@ -43,7 +52,7 @@ export async function makeSandbox(
     backend: 'file',
   },
 ): Promise<Sandbox> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
+  if (!existsSync(CLI.at(-1)!)) throw new Error(`${CLI.at(-1)} is missing: run \`npm run build\` first`);
   const dir = await mkdtemp(join(tmpdir(), 'mfa-exec-test-'));
   const home = join(dir, 'home');
   await mkdir(join(home, '.aws'), { recursive: true });
@@ -98,7 +107,7 @@ export function runCli(
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(CLI[0]!, [...CLI.slice(1), ...args], {
       env: clean,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
