@@ -8,7 +8,7 @@ import { chmod, chown, mkdir, readdir, readFile, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CLI, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 
 const run = promisify(execFile);
@@ -219,18 +219,7 @@ describe('a new file store (issue 10 row 13)', () => {
     ].flatMap(([when, send]) => ['--when', when!, '--send', `${send!}\\r`]);
     const { stdout } = await run(
       'python3',
-      [
-        join(ROOT, 'test/support/pty.py'),
-        ...steps,
-        '--timeout',
-        '60',
-        '--',
-        process.execPath,
-        BIN,
-        'add',
-        'base',
-        '--env',
-      ],
+      [join(ROOT, 'test/support/pty.py'), ...steps, '--timeout', '60', '--', ...CLI, 'add', 'base', '--env'],
       { env, timeout: 90_000 },
     );
     const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
