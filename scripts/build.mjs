@@ -33,6 +33,8 @@ await build({
   define: { MFA_EXEC_VERSION: JSON.stringify(version), MFA_EXEC_SEA_KEYRING_SHA256: '""' },
   logLevel: 'warning',
 });
+// The single executable (npm run build:binary, a separate build) stays.
+if (existsSync(`${dist}/bin`)) renameSync(`${dist}/bin`, `${next}/bin`);
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(next, dist);
 rmSync(old, { recursive: true, force: true });
