@@ -20,8 +20,6 @@ export interface AwsFileText {
   text: string;
 }
 
-type Records = Record<string, Record<string, string>>;
-
 // The SDK's `[prefix name]` form: `[profile x]`, `[sso-session x]`, `[services x]`, quotes allowed.
 const PREFIXED = /^([\w-]+)\s(["'])?([\w@+.%:/-]+)\2$/;
 
@@ -65,42 +63,55 @@ export function parseAwsFiles(
   credentials: AwsFileText,
   opts: { lazy?: boolean } = {},
 ): ParsedAwsFiles {
-  const ignoredSections: ParsedAwsFiles['ignoredSections'] = [];
-  const fromConfig = indexFile(config, 'config', ignoredSections);
-  const fromCredentials = indexFile(credentials, 'credentials', ignoredSections);
+  const fromConfig = indexFile(config, 'config', !!opts.lazy);
+  const fromCredentials = indexFile(credentials, 'credentials', !!opts.lazy);
   if (!opts.lazy) {
     fromConfig.checkAll();
     fromCredentials.checkAll();
   }
   // As the SDK: [profile default] replaces [default] in the config file
   // (only once it holds a setting: the SDK creates a section with its first value).
-  const plainDefault = fromConfig.has('default', 'default');
+  let plainDefault: boolean | undefined;
+  const hasPlainDefault = () => (plainDefault ??= fromConfig.has('default', 'default'));
+  const inConfig = (name: string) => fromConfig.has('profile', name) || (name === 'default' && hasPlainDefault());
   const configProfile = (name: string): Record<string, string> | undefined => {
     const values = fromConfig.record('profile', name);
-    if (name === 'default' && plainDefault && (values === undefined || Object.keys(values).length === 0))
+    if (name === 'default' && hasPlainDefault() && (values === undefined || Object.keys(values).length === 0))
       return fromConfig.record('default', 'default');
     return values;
   };
-  const configNames = fromConfig.names('profile');
-  if (plainDefault && !configNames.includes('default')) configNames.push('default');
-  const inConfig = new Set(configNames);
-  const credentialsNames = fromCredentials.names('profile');
+  const profileNames = () => {
+    const configNames = fromConfig.names('profile');
+    if (hasPlainDefault() && !configNames.includes('default')) configNames.push('default');
+    return keyOrder([...configNames, ...fromCredentials.names('profile')]);
+  };
 
   // Copy only what both files set (the rest is shared: treat the result as read-only).
   const merged = (name: string): Record<string, string> | undefined => {
-    const fromCfg = inConfig.has(name) ? configProfile(name) : undefined;
+    const fromCfg = inConfig(name) ? configProfile(name) : undefined;
     const fromCred = fromCredentials.record('profile', name);
     return fromCfg && fromCred ? Object.assign(Object.create(null), fromCfg, fromCred) : (fromCfg ?? fromCred);
   };
+  let ignoredSections: ParsedAwsFiles['ignoredSections'] | undefined;
   return {
     configPath: config.path,
     credentialsPath: credentials.path,
     configLabel: config.label,
     credentialsLabel: credentials.label,
-    profiles: lazyRecords(keyOrder([...configNames, ...credentialsNames]), merged),
-    credentialsProfiles: lazyRecords(credentialsNames, (n) => fromCredentials.record('profile', n)),
-    services: lazyRecords(fromConfig.names('services'), (n) => fromConfig.record('services', n)),
-    ignoredSections,
+    profiles: lazyRecords(profileNames, (n) => inConfig(n) || fromCredentials.has('profile', n), merged),
+    credentialsProfiles: lazyRecords(
+      () => fromCredentials.names('profile'),
+      (n) => fromCredentials.has('profile', n),
+      (n) => fromCredentials.record('profile', n),
+    ),
+    services: lazyRecords(
+      () => fromConfig.names('services'),
+      (n) => fromConfig.has('services', n),
+      (n) => fromConfig.record('services', n),
+    ),
+    get ignoredSections() {
+      return (ignoredSections ??= [...fromConfig.ignored(), ...fromCredentials.ignored()]);
+    },
   };
 }
 
@@ -121,11 +132,18 @@ interface Section {
 // lines as scanIni's classification; checked against it line by line below.
 const HEADER_START = /(?:^|\n)[^\S\n]*\[/g;
 
+// Header lines that may be malformed: an empty header, or anything but `[…]` then blanks or a
+// comment (after a blank). Each is classified exactly; most turn out fine (`[a]b]`).
+const ODD_HEADER = /(?:^|\n)[^\S\n]*\[(?:[^\S\n]*\]|(?![^\n\]]*\](?:[^\S\n]*|[^\S\n]*[^\S\n][#;][^\n]*)(?:\n|$)))/g;
+
 /**
- * The sections of one file, found by their headers alone; a section's lines are parsed when
- * its record is first asked for. Malformed headers fail at once (after any earlier bad line).
+ * The sections of one file, found by their headers; a section's lines are parsed when its
+ * record is first asked for. Malformed headers fail at once (after any earlier bad line).
+ * With `lazy`, the headers are not all read up front: a name's sections are found by
+ * searching for the name in header lines, and only a bad header, a list of names or the
+ * ignored sections make the whole file be indexed.
  */
-function indexFile(file: AwsFileText, which: 'config' | 'credentials', ignored: ParsedAwsFiles['ignoredSections']) {
+function indexFile(file: AwsFileText, which: 'config' | 'credentials', lazy: boolean) {
   const text = file.text;
   const headerHint = which === 'config' ? 'write [profile NAME] or [default]' : 'write [NAME]';
   const fail = (line: number, what: string, hint: string) =>
@@ -139,54 +157,73 @@ function indexFile(file: AwsFileText, which: 'config' | 'credentials', ignored: 
     counted = { at: offset, line };
     return line;
   };
-
-  const sections: Section[] = [];
-  const byName = new Map<string, Section[]>();
-  HEADER_START.lastIndex = 0;
-  for (let m = HEADER_START.exec(text); m !== null; m = HEADER_START.exec(text)) {
-    const at = m.index + (text[m.index] === '\n' ? 1 : 0);
+  const lineEndAt = (at: number) => {
     const nl = text.indexOf('\n', at);
-    const lineEnd = nl === -1 ? text.length : nl;
-    HEADER_START.lastIndex = lineEnd;
-    let header: string | undefined;
-    let unclosed = false;
-    scanIni(text.slice(at, lineEnd), (line) => {
+    return nl === -1 ? text.length : nl;
+  };
+  // The header of the line at `at` (or 'unclosed'), as scanIni reads it.
+  const headerAt = (at: number): string | 'unclosed' | undefined => {
+    let header: string | 'unclosed' | undefined;
+    scanIni(text.slice(at, lineEndAt(at)), (line) => {
       if (line.kind === 'section') header = line.name;
-      else unclosed = line.kind === 'unclosed';
+      else if (line.kind === 'unclosed') header = 'unclosed';
     });
-    if (header === undefined && !unclosed) continue; // not a header after all (checked by scanIni)
-    const headerError = (what: string, hint: string) => {
-      // A bad line before this header is reported first, as a line-by-line reading would.
-      if (sections.length > 0) sections[sections.length - 1]!.end = at;
-      checkPrefix(sections[0]?.at ?? at);
-      for (const s of sections) parseSection(s);
-      return fail(lineAt(at), what, hint);
-    };
-    if (unclosed) throw headerError('section header without a closing "]"', headerHint);
-    if (header!.trim() === '') throw headerError('empty section header', headerHint);
-    if (header === '__proto__' || header === 'profile __proto__')
-      throw headerError(`invalid profile name "${header}"`, 'rename the profile');
-    if (sections.length > 0) sections[sections.length - 1]!.end = at;
-    const target = sectionOf(header!, which);
-    if (target === undefined) ignored.push({ label: file.label, line: lineAt(at), header: header! });
-    const section: Section = {
-      kind: target?.kind,
-      name: target?.name ?? header!,
-      at,
-      body: nl === -1 ? lineEnd : nl + 1,
-      end: text.length,
-    };
-    sections.push(section);
-    if (target) {
-      const key = `${target.kind} ${target.name}`;
-      const list = byName.get(key);
-      if (list) list.push(section);
-      else byName.set(key, [section]);
+    return header;
+  };
+  // Where the header line after `from` starts, or the end of the text.
+  const nextHeader = (from: number) => {
+    HEADER_START.lastIndex = from;
+    const m = HEADER_START.exec(text);
+    return m === null ? text.length : m.index + (text[m.index] === '\n' ? 1 : 0);
+  };
+
+  let full:
+    { sections: Section[]; byName: Map<string, Section[]>; ignored: ParsedAwsFiles['ignoredSections'] } | undefined;
+  // Every header, in order; the first malformed one fails here.
+  function index() {
+    if (full) return full;
+    const sections: Section[] = [];
+    const byName = new Map<string, Section[]>();
+    const ignored: ParsedAwsFiles['ignoredSections'] = [];
+    for (let at = text.length > 0 ? nextHeader(0) : 0; at < text.length;) {
+      const lineEnd = lineEndAt(at);
+      const header = headerAt(at);
+      const headerError = (what: string, hint: string) => {
+        // A bad line before this header is reported first, as a line-by-line reading would.
+        if (sections.length > 0) sections[sections.length - 1]!.end = at;
+        checkPrefix(sections[0]?.at ?? at);
+        for (const s of sections) parseSection(s);
+        return fail(lineAt(at), what, hint);
+      };
+      if (header === 'unclosed' || header === undefined)
+        throw headerError('section header without a closing "]"', headerHint);
+      if (header.trim() === '') throw headerError('empty section header', headerHint);
+      if (header === '__proto__' || header === 'profile __proto__')
+        throw headerError(`invalid profile name "${header}"`, 'rename the profile');
+      const target = sectionOf(header, which);
+      if (target === undefined) ignored.push({ label: file.label, line: lineAt(at), header });
+      const end = nextHeader(lineEnd);
+      const section: Section = {
+        kind: target?.kind,
+        name: target?.name ?? header,
+        at,
+        body: Math.min(lineEnd + 1, text.length),
+        end,
+      };
+      sections.push(section);
+      if (target) {
+        const key = `${target.kind} ${target.name}`;
+        const list = byName.get(key);
+        if (list) list.push(section);
+        else byName.set(key, [section]);
+      }
+      at = end;
     }
+    return (full = { sections, byName, ignored });
   }
 
   // Lines before the first header may only be blank or comments.
-  function checkPrefix(end = sections[0]?.at ?? text.length): void {
+  function checkPrefix(end = nextHeader(0)): void {
     scanIni(text.slice(0, end), (line, i) => {
       if (line.kind === 'blank') return;
       if (line.kind === 'key')
@@ -230,20 +267,75 @@ function indexFile(file: AwsFileText, which: 'config' | 'credentials', ignored: 
     });
   }
 
-  if (sections.length === 0 || sections[0]!.at > 0) checkPrefix();
+  // The sections of `name` (of any kind), found without indexing the file: a header naming it
+  // ends with `name]`, `name"]` or `name']` (then blanks or a comment).
+  const found = new Map<string, Section[]>();
+  function sectionsOf(name: string): Section[] {
+    let list = found.get(name);
+    if (list) return list;
+    const starts = new Set<number>();
+    for (const tail of [']', '"]', "']"]) {
+      const needle = name + tail;
+      for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1))
+        starts.add(text.lastIndexOf('\n', i) + 1);
+    }
+    list = [];
+    for (const at of [...starts].sort((x, y) => x - y)) {
+      const header = headerAt(at);
+      if (header === undefined || header === 'unclosed') continue;
+      // Only a header line (nothing but blanks before its "[").
+      if (text.slice(at, text.indexOf('[', at)).trim() !== '') continue;
+      const target = sectionOf(header, which);
+      if (target?.name !== name) continue;
+      const lineEnd = lineEndAt(at);
+      list.push({ ...target, at, body: Math.min(lineEnd + 1, text.length), end: nextHeader(lineEnd) });
+    }
+    found.set(name, list);
+    return list;
+  }
+  const lookup = (kind: Kind, name: string): Section[] | undefined => {
+    if (full || !lazy) return index().byName.get(`${kind} ${name}`);
+    const list = sectionsOf(name).filter((s) => s.kind === kind);
+    return list.length > 0 ? list : undefined;
+  };
+
+  if (lazy) {
+    // Malformed headers fail at once even so: only the odd-looking header lines are read here.
+    ODD_HEADER.lastIndex = 0;
+    for (let m = ODD_HEADER.exec(text); m !== null; m = ODD_HEADER.exec(text)) {
+      const at = m.index + (text[m.index] === '\n' ? 1 : 0);
+      const header = headerAt(at);
+      if (header === undefined || header === 'unclosed' || header.trim() === '') index();
+      ODD_HEADER.lastIndex = lineEndAt(at);
+    }
+    for (let i = text.indexOf('__proto__'); i !== -1; i = text.indexOf('__proto__', i + 1)) {
+      const header = headerAt(text.lastIndexOf('\n', i) + 1);
+      if (header === '__proto__' || header === 'profile __proto__') index();
+    }
+  } else {
+    index();
+  }
+  checkPrefix();
   const records = new Map<string, Record<string, string>>();
   return {
     /** Every line checked now (not only those of the sections read). */
-    checkAll: () => sections.forEach((s) => parseSection(s)),
-    has: (kind: Kind, name: string) => byName.has(`${kind} ${name}`),
+    checkAll: () => index().sections.forEach((s) => parseSection(s)),
+    has: (kind: Kind, name: string) => lookup(kind, name) !== undefined,
     /** Names of that kind, in order of first appearance (as an object's keys would be). */
-    names: (kind: Kind): string[] => keyOrder(sections.filter((s) => s.kind === kind).map((s) => s.name)),
+    names: (kind: Kind): string[] =>
+      keyOrder(
+        index()
+          .sections.filter((s) => s.kind === kind)
+          .map((s) => s.name),
+      ),
+    /** Sections the SDK does not read as profiles, for hints. */
+    ignored: () => index().ignored,
     /** The merged settings of every section of that kind and name, or undefined when there is none. */
     record: (kind: Kind, name: string): Record<string, string> | undefined => {
       const key = `${kind} ${name}`;
       let r = records.get(key);
       if (r === undefined) {
-        const list = byName.get(key);
+        const list = lookup(kind, name);
         if (list === undefined) return undefined;
         r = Object.create(null) as Record<string, string>;
         for (const s of list) parseSection(s, r);
@@ -262,29 +354,36 @@ function keyOrder(names: string[]): string[] {
 }
 
 /**
- * A read-only record whose values are built on first read: `names` are its keys, in order.
+ * A read-only record whose values are built on first read; `has` says which keys it has and
+ * `names` lists them, in order (only when asked: Object.keys, for…in).
  * Behaves as a plain object for property reads, `in`, Object.hasOwn/keys/entries and for…in.
  */
 function lazyRecords(
-  names: string[],
+  names: () => string[],
+  has: (name: string) => boolean,
   build: (name: string) => Record<string, string> | undefined,
 ): Record<string, Record<string, string>> {
-  const known = new Set(names);
+  const known = new Map<string, boolean>();
+  const isKnown = (name: string) => {
+    let k = known.get(name);
+    if (k === undefined) known.set(name, (k = has(name)));
+    return k;
+  };
   const target: Record<string, Record<string, string>> = Object.create(null);
   const materialise = (name: string) => {
     if (!Object.hasOwn(target, name)) target[name] = build(name) ?? Object.create(null);
     return target[name];
   };
   return new Proxy(target, {
-    get: (t, k) => (typeof k === 'string' && known.has(k) ? materialise(k) : Reflect.get(t, k)),
-    has: (t, k) => (typeof k === 'string' ? known.has(k) : Reflect.has(t, k)),
+    get: (t, k) => (typeof k === 'string' && isKnown(k) ? materialise(k) : Reflect.get(t, k)),
+    has: (t, k) => (typeof k === 'string' ? isKnown(k) : Reflect.has(t, k)),
     getOwnPropertyDescriptor: (t, k) => {
-      if (typeof k !== 'string' || !known.has(k)) return undefined;
+      if (typeof k !== 'string' || !isKnown(k)) return undefined;
       // Existence and enumerability (Object.keys, Object.hasOwn) without parsing the section.
       if (!Object.hasOwn(t, k)) return { configurable: true, enumerable: true, get: () => materialise(k) };
       return Reflect.getOwnPropertyDescriptor(t, k);
     },
-    ownKeys: () => [...names],
+    ownKeys: () => names(),
     set: () => false,
     defineProperty: () => false,
     deleteProperty: () => false,

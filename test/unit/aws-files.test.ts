@@ -258,6 +258,13 @@ describe('parseAwsFiles: properties', () => {
         expect(nonEmpty(lazy.profiles)).toEqual(sdkProfiles);
         expect(nonEmpty(lazy.services)).toEqual(sdkServices);
         expect(nonEmpty(lazy.credentialsProfiles)).toEqual(nonEmpty(ours.credentialsProfiles));
+        // And each looked up by name alone (the file never indexed as a whole), as exec does.
+        const byName = parse(config, credentials, { lazy: true });
+        for (const n of [...Object.keys(ours.profiles), 'missing', 'default']) {
+          expect(Object.hasOwn(byName.profiles, n)).toBe(Object.hasOwn(ours.profiles, n));
+          if (Object.hasOwn(ours.profiles, n)) expect({ ...byName.profiles[n] }).toEqual({ ...ours.profiles[n] });
+        }
+        for (const n of Object.keys(ours.services)) expect({ ...byName.services[n] }).toEqual({ ...ours.services[n] });
       }),
       { numRuns: 500 },
     );
