@@ -132,9 +132,17 @@ interface Section {
 // lines as scanIni's classification; checked against it line by line below.
 const HEADER_START = /(?:^|\n)[^\S\n]*\[/g;
 
-// Header lines that may be malformed: an empty header, or anything but `[…]` then blanks or a
-// comment (after a blank). Each is classified exactly; most turn out fine (`[a]b]`).
-const ODD_HEADER = /(?:^|\n)[^\S\n]*\[(?:[^\S\n]*\]|(?![^\n\]]*\](?:[^\S\n]*|[^\S\n]*[^\S\n][#;][^\n]*)(?:\n|$)))/g;
+// Header lines that may be malformed, each found by a simple pattern (one pass each, no
+// backtracking across lines): no "]" at all; an empty "[ ]"; something other than blanks or a
+// comment after the last "]" (or a comment character right after it); a comment character
+// after a blank inside the line (a comment may cut the header short). Each line found is then
+// classified exactly; most turn out fine (`[a] # note`).
+const ODD_HEADERS = [
+  /\n[^\S\n]*\[[^\]\n]*(?=\n|$)/g,
+  /\n[^\S\n]*\[[^\S\n]*\]/g,
+  /\n[^\S\n]*\[[^\n]*\](?:[^\S\n]*[^\s\]#;]|[#;])/g,
+  /\n[^\S\n]*\[[^\n]*[^\S\n][#;]/g,
+];
 
 /**
  * The sections of one file, found by their headers; a section's lines are parsed when its
@@ -301,12 +309,17 @@ function indexFile(file: AwsFileText, which: 'config' | 'credentials', lazy: boo
 
   if (lazy) {
     // Malformed headers fail at once even so: only the odd-looking header lines are read here.
-    ODD_HEADER.lastIndex = 0;
-    for (let m = ODD_HEADER.exec(text); m !== null; m = ODD_HEADER.exec(text)) {
-      const at = m.index + (text[m.index] === '\n' ? 1 : 0);
+    const odd = (at: number) => {
       const header = headerAt(at);
       if (header === undefined || header === 'unclosed' || header.trim() === '') index();
-      ODD_HEADER.lastIndex = lineEndAt(at);
+    };
+    if (nextHeader(0) === 0) odd(0);
+    for (const pattern of ODD_HEADERS) {
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+        odd(m.index + 1);
+        pattern.lastIndex = lineEndAt(m.index + 1);
+      }
     }
     for (let i = text.indexOf('__proto__'); i !== -1; i = text.indexOf('__proto__', i + 1)) {
       const header = headerAt(text.lastIndexOf('\n', i) + 1);

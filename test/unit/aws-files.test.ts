@@ -170,6 +170,30 @@ describe('parseAwsFiles: malformed files fail with file:line', () => {
   });
 });
 
+describe('parseAwsFiles, lazily: malformed headers and lines before the first header still fail at once', () => {
+  it.each([
+    '[profile a]\nregion = x\n[profile b\nregion = y\n',
+    '[profile a]\n  []\n',
+    '[profile a]\n[profile __proto__]\n',
+    '[profile a]\n[profile b] x\n',
+    '[profile a]\n[profile b #c]\n',
+    '[profile a]\n[profile b]#c\n',
+    '[profile a\n',
+    'region = a\n[profile x]\n',
+    '[profile a]\nbad line\n[profile b\n',
+  ])('%j', (text) => {
+    const eager = parseError(text);
+    expect(() => parse(text, '', { lazy: true })).toThrow(eager.message);
+    expect(() => parse('', text.replace(/profile /g, ''), { lazy: true })).toThrow(MfaExecError);
+  });
+
+  it('accepts headers with comments and odd but valid names without indexing', () => {
+    const files = parse('[profile a] # note\nregion = x\n[a]b]\n[profile b]\t;c\nregion = y\n', '', { lazy: true });
+    expect({ ...files.profiles.a }).toEqual({ region: 'x' });
+    expect({ ...files.profiles.b }).toEqual({ region: 'y' });
+  });
+});
+
 describe('parseAwsFiles: properties', () => {
   it('random text yields a result or an MfaExecError, nothing else', () => {
     const piece = fc.constantFrom(
