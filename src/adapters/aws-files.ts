@@ -109,13 +109,18 @@ export function parseAwsFiles(
       (n) => fromConfig.has('services', n),
       (n) => fromConfig.record('services', n),
     ),
+    ssoSessions: lazyRecords(
+      () => fromConfig.names('sso-session'),
+      (n) => fromConfig.has('sso-session', n),
+      (n) => fromConfig.record('sso-session', n),
+    ),
     get ignoredSections() {
       return (ignoredSections ??= [...fromConfig.ignored(), ...fromCredentials.ignored()]);
     },
   };
 }
 
-type Kind = 'profile' | 'default' | 'services';
+type Kind = 'profile' | 'default' | 'services' | 'sso-session';
 
 /** One `[header]` and where its lines are in the file's text. */
 interface Section {
@@ -411,7 +416,8 @@ function sectionOf(header: string, which: 'config' | 'credentials'): { kind: Kin
   const [, prefix, , name] = prefixed;
   if (prefix === 'profile') return { kind: 'profile', name: name! };
   if (prefix === 'services') return { kind: 'services', name: name! };
-  return undefined; // sso-session and unknown prefixes: not profiles
+  if (prefix === 'sso-session') return { kind: 'sso-session', name: name! };
+  return undefined; // unknown prefixes: not profiles
 }
 
 /**
