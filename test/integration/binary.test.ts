@@ -100,7 +100,8 @@ describe('the single executable', () => {
     const warm = await run(BINARY, ['test', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json'], { env });
     expect(JSON.parse(warm.stdout)).toMatchObject({ Account: ACCOUNT });
     expect(sts.count('AssumeRole')).toBe(1);
-  });
+    // A key derivation and two starts of the Python aws CLI: slow on a loaded machine.
+  }, 180_000);
 
   it('loads the keychain addon it embeds from a 0700 per-user cache, rewriting a changed copy, refusing an open folder', async (ctx) => {
     requireBinaryOrSkip(ctx);
