@@ -170,5 +170,6 @@ describe('import --scrub is crash-safe', () => {
     expect(failures).toEqual([]);
     // The credentials file is rewritten (a rename after the store writes) and every point was hit.
     expect(ops.filter((o) => o === 'rename').length).toBeGreaterThanOrEqual(CRASH_PROFILES + 1);
-  }, 300_000);
+    // Each point runs import twice and opens the store, each deriving the vault key at N=2^17.
+  }, 900_000);
 });
