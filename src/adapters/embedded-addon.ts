@@ -27,7 +27,7 @@ export function loadEmbeddedAddon(name: string, sha256: string, env: Record<stri
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
     throw new MfaExecError('store', `the native module cache ${dir} is not a 0700 folder of yours`, {
-      hint: `run \`chmod 700 ${dir}\` (or remove it)`,
+      hint: `run \`chmod 700 ${dir}\` or remove it`,
     });
   }
   let current: Buffer | undefined;
@@ -65,7 +65,7 @@ export function loadEmbeddedAddon(name: string, sha256: string, env: Record<stri
 function cacheError(dir: string, e: unknown): MfaExecError {
   const code = (e as NodeJS.ErrnoException).code ?? 'error';
   return new MfaExecError('store', `cannot write the native module cache ${dir} (${code})`, {
-    hint: 'check that the folder is yours and writable (XDG_CACHE_HOME), or use --backend file',
+    hint: 'check that the XDG_CACHE_HOME folder is yours and writable, or use --backend file',
     cause: e,
   });
 }

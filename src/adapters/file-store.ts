@@ -356,7 +356,7 @@ async function checkFolder(dir: string, what: string, missingOk: boolean): Promi
   }
   if (uid !== undefined && st.uid !== uid) {
     throw new MfaExecError('store', `${what} ${dir} belongs to another user (uid ${st.uid})`, {
-      hint: `use a folder of your own (MFA_EXEC_FILE_DIR), or \`chown ${uid} ${dir}\` if it is yours`,
+      hint: `set MFA_EXEC_FILE_DIR to a folder of your own, or \`chown ${uid} ${dir}\` if it is yours`,
     });
   }
   if ((st.mode & 0o022) !== 0) {

@@ -131,7 +131,7 @@ describe('the single executable', () => {
       );
       expect(refused?.code).toBe(1);
       expect(refused?.stderr).toBe(
-        `mfa-exec: the native module cache ${native} is not a 0700 folder of yours (run \`chmod 700 ${native}\` (or remove it))\n`,
+        `mfa-exec: the native module cache ${native} is not a 0700 folder of yours (run \`chmod 700 ${native}\` or remove it)\n`,
       );
     } finally {
       await keyring.stop();
