@@ -2,7 +2,7 @@
 // and that the server really calls `resolve` again that far ahead, with real short lifetimes.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { REFRESH_WINDOW_SECONDS } from '../../src/core/credentials.js';
+import { REFRESH_WINDOW_SECONDS } from '../../src/core/providers/cached.js';
 import { refreshLeadMs, startEcsServer, type EcsServer } from '../../src/adapters/ecs-server.js';
 import type { Credentials } from '../../src/core/types.js';
 import { RecordingLogger } from '../support/fakes.js';
