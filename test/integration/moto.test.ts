@@ -42,7 +42,8 @@ describe('moto harness', () => {
     return JSON.parse(stdout);
   }
 
-  it('serves IAM and STS: a new user key gets a session token and assumes a role', async () => {
+  // Eight aws CLI runs (python start-up each): 120 s, as three files run at once on a loaded machine.
+  it('serves IAM and STS: a new user key gets a session token and assumes a role', { timeout: 120_000 }, async () => {
     const user = await aws(['iam', 'create-user', '--user-name', 'alice']);
     expect(user.User.Arn).toBe('arn:aws:iam::123456789012:user/alice');
     const key = (await aws(['iam', 'create-access-key', '--user-name', 'alice'])).AccessKey;

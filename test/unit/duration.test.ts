@@ -92,3 +92,16 @@ describe('describeExpiry', () => {
     expect(describeExpiry(new Date(now.getTime() + 999), now)).toBe('expired');
   });
 });
+
+// Mutants left by `npm run mutate` (see the report): multi-digit units, and non-finite values.
+describe('mutation survivors', () => {
+  it('takes more than one digit before d and h: "12h" and "10d1h"', () => {
+    expect(parseDuration('12h', '--duration')).toBe(43_200);
+    expect(parseDuration('10d1h', '--duration')).toBe(867_600);
+  });
+
+  it('formats a non-finite number as itself', () => {
+    expect(formatSeconds(Number.POSITIVE_INFINITY)).toBe('Infinity');
+    expect(formatSeconds(Number.NaN)).toBe('NaN');
+  });
+});

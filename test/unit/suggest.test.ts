@@ -50,3 +50,20 @@ describe('closest', () => {
     expect(closest('p', ['production-admin'])).toBeUndefined();
   });
 });
+
+// Mutants left by `npm run mutate`: the bounds of "close enough" and ties.
+describe('closest: bounds', () => {
+  it('suggests at distance 3 exactly, not 4', () => {
+    expect(closest('prodxyz', ['production', 'prod'])).toBe('prod');
+    expect(closest('abcdefgh', ['abcdwxyz'])).toBeUndefined();
+  });
+
+  it('never suggests at a distance equal to the word length (every letter wrong)', () => {
+    expect(closest('xyz', ['abc'])).toBeUndefined();
+  });
+
+  it('keeps the first of two equally close candidates', () => {
+    expect(closest('tast', ['test', 'toast'])).toBe('test');
+    expect(closest('tast', ['toast', 'test'])).toBe('toast');
+  });
+});
