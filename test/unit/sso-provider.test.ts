@@ -1,0 +1,154 @@
+// core/providers/sso.ts with a fake SsoPort: which token is tried in which order, what is
+// refreshed, what is kept in the store, and when the device flow runs.
+
+import { describe, expect, it } from 'vitest';
+import { AwsCallError } from '../../src/core/errors.js';
+import { sso, type SsoBase, type SsoPort } from '../../src/core/providers/sso.js';
+import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
+import type { Credentials } from '../../src/core/types.js';
+import { FakeClock, MemoryStore, RecordingLogger } from '../support/fakes.js';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const BASE: SsoBase = {
+  profile: 'dev',
+  sessionName: 'corp',
+  startUrl: 'https://corp.awsapps.com/start',
+  region: 'eu-west-1',
+  accountId: '111122223333',
+  roleName: 'Dev',
+};
+const token = (name: string, minutes: number, refresh = true): SsoToken => ({
+  accessToken: `access-${name}`,
+  expiresAt: new Date(NOW + minutes * 60_000),
+  ...(refresh && {
+    refreshToken: `refresh-${name}`,
+    clientId: 'client',
+    clientSecret: 'secret',
+    registrationExpiresAt: new Date(NOW + 86400_000),
+  }),
+});
+
+/** A port that accepts the tokens in `valid`, refreshes `refresh-*` tokens in `refreshable`, and records calls. */
+class FakePort implements SsoPort {
+  calls: string[] = [];
+  valid = new Set<string>();
+  refreshable = new Set<string>();
+  cli: SsoToken | undefined;
+  signInToken: SsoToken | undefined;
+
+  async readCliToken(cacheId: string) {
+    this.calls.push(`read ${cacheId}`);
+    return this.cli;
+  }
+  async refreshToken(t: SsoToken) {
+    this.calls.push(`refresh ${t.refreshToken}`);
+    if (!this.refreshable.has(t.refreshToken!)) throw new AwsCallError('InvalidGrantException', 'Invalid grant');
+    const fresh = { ...t, accessToken: `${t.accessToken}+r`, expiresAt: new Date(NOW + 3600_000) };
+    this.valid.add(fresh.accessToken);
+    return fresh;
+  }
+  async signIn(base: SsoBase) {
+    this.calls.push(`sign-in ${base.startUrl}`);
+    if (!this.signInToken) throw new Error('no sign-in');
+    this.valid.add(this.signInToken.accessToken);
+    return this.signInToken;
+  }
+  async getRoleCredentials(accessToken: string, base: SsoBase): Promise<Credentials> {
+    this.calls.push(`get ${accessToken}`);
+    if (!this.valid.has(accessToken)) throw new AwsCallError('UnauthorizedException', 'Session token not found');
+    return { accessKeyId: `ASIA-${base.roleName}`, secretAccessKey: 's', sessionToken: 't', expiration: new Date(NOW) };
+  }
+}
+
+const setup = () => {
+  const port = new FakePort();
+  const store = new MemoryStore();
+  const deps = { store, clock: new FakeClock(NOW), logger: new RecordingLogger(), sso: port };
+  return { port, store, deps, run: () => sso(BASE, deps)() };
+};
+
+describe('sso provider', () => {
+  it('uses a usable AWS CLI token first and writes nothing', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 60);
+    port.valid.add('access-cli');
+    await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
+    expect(port.calls).toEqual(['read corp', 'get access-cli']);
+    expect(store.calls.filter((c) => c.op !== 'get')).toEqual([]);
+  });
+
+  it('a CLI token within 5 minutes of expiry is not used: the stored one is', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 4);
+    port.valid.add('access-cli').add('access-ours');
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
+    await run();
+    expect(port.calls).toEqual(['read corp', 'get access-ours']);
+  });
+
+  it('the legacy form is keyed by the start URL', async () => {
+    const { port, deps } = setup();
+    port.cli = token('cli', 60);
+    port.valid.add('access-cli');
+    await sso({ ...BASE, sessionName: undefined }, deps)();
+    expect(port.calls[0]).toBe('read https://corp.awsapps.com/start');
+  });
+
+  it('refreshes an expired CLI token into the store (never the file), then uses it', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', -10);
+    port.refreshable.add('refresh-cli');
+    await run();
+    expect(port.calls).toEqual(['read corp', 'refresh refresh-cli', 'get access-cli+r']);
+    const kept = decodeSsoToken(store.items.get(ssoTokenItem('corp')));
+    expect(kept).toMatchObject({ accessToken: 'access-cli+r', refreshToken: 'refresh-cli', clientId: 'client' });
+  });
+
+  it("tries the store's refresh token before the CLI's, and falls back to the CLI's when it is refused", async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', -10);
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', -10)));
+    port.refreshable.add('refresh-cli');
+    await run();
+    expect(port.calls).toEqual(['read corp', 'refresh refresh-ours', 'refresh refresh-cli', 'get access-cli+r']);
+  });
+
+  it('a token refused by the portal (signed out) leads to the device flow, whose token is stored', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 60, false);
+    port.signInToken = token('new', 480);
+    await run();
+    expect(port.calls).toEqual([
+      'read corp',
+      'get access-cli',
+      'sign-in https://corp.awsapps.com/start',
+      'get access-new',
+    ]);
+    expect(decodeSsoToken(store.items.get(ssoTokenItem('corp')))?.accessToken).toBe('access-new');
+  });
+
+  it('no token anywhere: the device flow', async () => {
+    const { port, run } = setup();
+    port.signInToken = token('new', 480);
+    await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
+    expect(port.calls).toEqual(['read corp', 'sign-in https://corp.awsapps.com/start', 'get access-new']);
+  });
+
+  it('a refresh token whose client registration expired is not tried', async () => {
+    const { port, run } = setup();
+    port.cli = { ...token('cli', -10), registrationExpiresAt: new Date(NOW - 1000) };
+    port.refreshable.add('refresh-cli');
+    port.signInToken = token('new', 480);
+    await run();
+    expect(port.calls).not.toContain('refresh refresh-cli');
+  });
+
+  it('errors other than a refused token are not swallowed', async () => {
+    const { port, run } = setup();
+    port.cli = token('cli', 60);
+    port.getRoleCredentials = async () => {
+      throw new Error('network down');
+    };
+    await expect(run()).rejects.toThrow('network down');
+  });
+});
