@@ -154,7 +154,9 @@ async function signIn(
       new sdk.RegisterClientCommand({
         clientName: `mfa-exec-${Math.floor(Date.now() / 1000)}`,
         clientType: 'public',
-        ...(base.sessionName !== undefined ? { scopes: base.registrationScopes ?? ['sso:account:access'] } : {}),
+        // As the AWS CLI: an sso-session registers with its scopes (default sso:account:access), which brings a
+        // refresh token; the legacy form registers without.
+        ...(base.session !== undefined ? { scopes: registrationScopes(base.registrationScopes) } : {}),
       }),
     ),
   );
@@ -217,6 +219,14 @@ async function signIn(
       throw toTypedError(e, base, settings.oidcEndpoint);
     }
   }
+}
+
+function registrationScopes(setting: string | undefined): string[] {
+  const scopes = (setting ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return scopes.length ? scopes : ['sso:account:access'];
 }
 
 function incomplete(base: SsoBase): MfaExecError {

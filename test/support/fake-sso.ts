@@ -70,8 +70,8 @@ export interface FakeSso {
   signIn(opts: { startUrl: string; region: string; expiresInSeconds?: number; legacy?: boolean }): CacheToken;
   /** Whether `accessToken` is a token this fake issued and still accepts. */
   isValidToken(accessToken: string): boolean;
-  /** Every access token the fake has issued so far (to search for leaks). */
-  issuedAccessTokens(): string[];
+  /** Every access and refresh token the fake has issued so far (to search for leaks). */
+  issuedTokens(): string[];
   /** Device authorizations the user has not yet approved. */
   pending(): PendingAuthorization[];
   /** Resolves with the first pending authorization (polls every 50 ms, up to `timeoutMs`). */
@@ -149,6 +149,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
     if (withRefresh) {
       refreshToken = `aor${randomBytes(48).toString('base64url')}`;
       refreshTokens.set(refreshToken, clientId);
+      issued.push(refreshToken);
     }
     return { accessToken, tokenType: 'Bearer', expiresIn: seconds, ...(refreshToken && { refreshToken }) };
   };
@@ -380,7 +381,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
       const t = accessTokens.get(accessToken);
       return !!t && Date.now() < t.expiresAt;
     },
-    issuedAccessTokens: () => [...issued],
+    issuedTokens: () => [...issued],
     pending,
     waitForPending: async (timeoutMs = 30_000) => {
       const until = Date.now() + timeoutMs;

@@ -11,7 +11,7 @@ import { FakeClock, MemoryStore, RecordingLogger } from '../support/fakes.js';
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const BASE: SsoBase = {
   profile: 'dev',
-  sessionName: 'corp',
+  session: 'corp',
   startUrl: 'https://corp.awsapps.com/start',
   region: 'eu-west-1',
   accountId: '111122223333',
@@ -90,7 +90,7 @@ describe('sso provider', () => {
     const { port, deps } = setup();
     port.cli = token('cli', 60);
     port.valid.add('access-cli');
-    await sso({ ...BASE, sessionName: undefined }, deps)();
+    await sso({ ...BASE, session: undefined }, deps)();
     expect(port.calls[0]).toBe('read https://corp.awsapps.com/start');
   });
 

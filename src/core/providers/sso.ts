@@ -13,14 +13,14 @@ export const SSO_TOKEN_REFRESH_WINDOW_SECONDS = 300;
 export interface SsoBase {
   profile: string;
   /** The sso_session name; absent for the legacy form (sso_start_url / sso_region in the profile). */
-  sessionName?: string;
+  session?: string;
   startUrl: string;
   /** sso_region: where the portal and the OIDC service are. */
   region: string;
   accountId: string;
   roleName: string;
-  /** sso_registration_scopes of the session (legacy sign-ins register without scopes, as the AWS CLI). */
-  registrationScopes?: string[];
+  /** sso_registration_scopes of the session, comma-separated (legacy sign-ins register without scopes, as the AWS CLI). */
+  registrationScopes?: string;
 }
 
 /** The I/O of the SSO base (adapters/sso.ts). */
@@ -44,8 +44,8 @@ export interface SsoDeps {
 }
 
 /** The id the AWS CLI's token cache is keyed by: the sso_session name, else the start URL. */
-export function ssoCacheId(base: Pick<SsoBase, 'sessionName' | 'startUrl'>): string {
-  return base.sessionName ?? base.startUrl;
+export function ssoCacheId(base: Pick<SsoBase, 'session' | 'startUrl'>): string {
+  return base.session ?? base.startUrl;
 }
 
 /** True when `token` can be used at `now`: outside the refresh window of its expiry. */
