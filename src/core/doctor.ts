@@ -1,6 +1,10 @@
 // The checks of `mfa-exec doctor`: facts gathered by the command in, one result with a
 // fix per check out. Pure: reading the store, the files and AWS happens in the command.
 
+import { describeExpiry } from './duration.js';
+import { isRefreshable, isUsableToken } from './providers/sso.js';
+import type { SsoToken } from './store-items.js';
+
 /** How one check went; `skipped` is not a failure (e.g. IAM may not be read with this key). */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -308,4 +312,34 @@ function requiresMfa(condition: unknown): boolean {
       return (op === 'numericlessthan' || op === 'numericlessthanequals') && k === 'aws:multifactorauthage';
     });
   });
+}
+
+/**
+ * An SSO base has a token mfa-exec can use without a sign-in: the AWS CLI's (named by
+ * `cliFile`) or the store's, usable (outside the 5-minute window) or refreshable.
+ */
+export function checkSsoToken(
+  profile: string,
+  tokens: { cli: SsoToken | undefined; cliFile: string; stored: SsoToken | undefined; storeName: string },
+  now: Date,
+): CheckResult {
+  const check = 'sso token';
+  const found: [SsoToken | undefined, string][] = [
+    [tokens.cli, `the AWS CLI's token (${tokens.cliFile})`],
+    [tokens.stored, `the token in the ${tokens.storeName}`],
+  ];
+  for (const [token, what] of found) {
+    if (isUsableToken(token, now))
+      return { check, status: 'ok', message: `${what} expires ${describeExpiry(token.expiresAt, now)}` };
+  }
+  for (const [token, what] of found) {
+    if (isRefreshable(token, now))
+      return { check, status: 'ok', message: `${what} has expired; mfa-exec will refresh it with its refresh token` };
+  }
+  return {
+    check,
+    status: 'fail',
+    message: found.some(([t]) => t) ? 'the IAM Identity Center token has expired' : 'no IAM Identity Center token',
+    fix: `run \`aws sso login --profile ${profile}\`, or \`mfa-exec exec ${profile}\` at a terminal to sign in`,
+  };
 }

@@ -2,6 +2,7 @@
 // refreshed, what is kept in the store, and when the device flow runs.
 
 import { describe, expect, it } from 'vitest';
+import { checkSsoToken } from '../../src/core/doctor.js';
 import { AwsCallError } from '../../src/core/errors.js';
 import { sso, type SsoBase, type SsoPort } from '../../src/core/providers/sso.js';
 import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
@@ -150,5 +151,36 @@ describe('sso provider', () => {
       throw new Error('network down');
     };
     await expect(run()).rejects.toThrow('network down');
+  });
+});
+
+describe('doctor: checkSsoToken', () => {
+  const at = new Date(NOW);
+  const files = { cliFile: '~/.aws/sso/cache/x.json', storeName: 'keychain' };
+  it('ok with the expiry of the usable token, the AWS CLI one first', () => {
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', 90), stored: token('ours', 30) }, at)).toEqual({
+      check: 'sso token',
+      status: 'ok',
+      message: "the AWS CLI's token (~/.aws/sso/cache/x.json) expires in 1h30m",
+    });
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', 4), stored: token('ours', 30) }, at).message).toBe(
+      'the token in the keychain expires in 30m',
+    );
+  });
+  it('ok when an expired token can be refreshed; fail with the fix when nothing can be used', () => {
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', -5), stored: undefined }, at)).toMatchObject({
+      status: 'ok',
+      message:
+        "the AWS CLI's token (~/.aws/sso/cache/x.json) has expired; mfa-exec will refresh it with its refresh token",
+    });
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', -5, false), stored: undefined }, at)).toEqual({
+      check: 'sso token',
+      status: 'fail',
+      message: 'the IAM Identity Center token has expired',
+      fix: 'run `aws sso login --profile dev`, or `mfa-exec exec dev` at a terminal to sign in',
+    });
+    expect(checkSsoToken('dev', { ...files, cli: undefined, stored: undefined }, at).message).toBe(
+      'no IAM Identity Center token',
+    );
   });
 });
