@@ -2,9 +2,11 @@
 // (fromSSO, fromIni) and its SSO OIDC client get what they need from it, found only
 // through AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC and the AWS CLI's token cache.
 
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   CreateTokenCommand,
   RegisterClientCommand,
@@ -171,5 +173,30 @@ describe('the fake SSO, as the JS SDK sees it', () => {
     expect(token.refreshToken).toBeTruthy();
     // The device code works once.
     await expect(poll()).rejects.toMatchObject({ name: 'InvalidGrantException', error: 'invalid_grant' });
+  });
+
+  it('botocore (boto3) refreshes the expired token and gets the role credentials from it too', async () => {
+    const token = sso.signIn({ startUrl: START_URL, region: 'eu-west-1' });
+    await writeFile(
+      cachePath('corp'),
+      JSON.stringify({ ...token, expiresAt: new Date(Date.now() - 60_000).toISOString() }),
+    );
+    const script =
+      'import boto3; print(boto3.Session(profile_name="sso").get_credentials().get_frozen_credentials().access_key)';
+    const { stdout } = await promisify(execFile)('python3', ['-c', script], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE!,
+        AWS_SHARED_CREDENTIALS_FILE: process.env.AWS_SHARED_CREDENTIALS_FILE!,
+        AWS_ENDPOINT_URL_SSO: sso.url,
+        AWS_ENDPOINT_URL_SSO_OIDC: sso.url,
+      },
+    });
+    expect(stdout.trim()).toBe('ASIAFAKESSO0000DEV1');
+    expect(sso.calls).toEqual([
+      { operation: 'CreateToken', status: 200, grantType: 'refresh_token' },
+      { operation: 'GetRoleCredentials', status: 200 },
+    ]);
   });
 });
