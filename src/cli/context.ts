@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
 import { runCredentialProcess } from '../adapters/credential-process.js';
+import { readCredentialSource, readWebIdentityToken } from '../adapters/credential-source.js';
 import { createKeychainStore } from '../adapters/keychain.js';
 import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
@@ -16,7 +17,7 @@ import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
 import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
-import type { CredentialDeps } from '../core/credentials.js';
+import type { CredentialDeps } from '../core/providers/types.js';
 import { MfaExecError } from '../core/errors.js';
 import { writeStdout } from './output.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
@@ -110,13 +111,15 @@ export function createContext(opts: {
       );
       return {
         store: getStore(),
-        sts: createStsClient({ region, endpoint }),
+        sts: createStsClient({ region, endpoint, chain }),
         clock,
         lock: createFileLock(lockDir, logger),
         logger,
         usedCodes: createUsedCodes(getStore(), clock),
         mfaSource: () => chooseMfaSource(chain, o.mfaToken, chosen, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
+        webIdentityToken: readWebIdentityToken,
+        credentialSource: (source, p) => readCredentialSource(source, p, env),
       };
     },
   };

@@ -49,14 +49,47 @@ export interface RoleStep {
   externalId?: string;
   durationSeconds?: number;
   mfaSerial?: string;
+  /** source_identity, sent as SourceIdentity. */
+  sourceIdentity?: string;
+  /** session_tags (Key1=Value1,Key2=Value2), sent as Tags. */
+  tags?: { key: string; value: string }[];
+  /** transitive_session_tags (Key1,Key2), sent as TransitiveTagKeys. */
+  transitiveTagKeys?: string[];
 }
+
+/** The credential_source values the AWS CLI and SDKs define. */
+export const CREDENTIAL_SOURCES = ['Environment', 'Ec2InstanceMetadata', 'EcsContainer'] as const;
+export type CredentialSourceName = (typeof CREDENTIAL_SOURCES)[number];
+
+/** An IAM Identity Center profile's settings (sso_session's section merged in, or the legacy keys). */
+export interface SsoSettings {
+  /** The [sso-session NAME], absent for the legacy sso_start_url form. */
+  session?: string;
+  startUrl: string;
+  region: string;
+  accountId: string;
+  roleName: string;
+  registrationScopes?: string;
+}
+
+/** Where a chain's first credentials come from: one kind per base (docs/ARCHITECTURE.md). */
+export type ChainBase =
+  | { kind: 'key'; profile: string }
+  | { kind: 'credential-process'; profile: string; command: string }
+  | { kind: 'sso'; profile: string; sso: SsoSettings }
+  | {
+      kind: 'web-identity';
+      profile: string;
+      webIdentity: { roleArn: string; tokenFile: string; roleSessionName?: string; durationSeconds?: number };
+    }
+  | { kind: 'credential-source'; profile: string; source: CredentialSourceName };
 
 /** What it takes to get credentials for a profile: a base credential, then roles in turn. */
 export interface Chain {
   /** The profile named. */
   profile: string;
-  /** Where the long-lived credentials come from. */
-  base: { profile: string; kind: 'key' | 'credential_process'; credentialProcess?: string };
+  /** Where the first credentials come from. */
+  base: ChainBase;
   /** In the order they are assumed: roles[0] is assumed with the base credentials. */
   roles: RoleStep[];
   /** The MFA device for the first STS call: the first mfa_serial walking from the named profile to the base. */
@@ -172,7 +205,10 @@ export function resolveChain(files: ParsedAwsFiles, name: string): Chain {
   }
   const base = walk[walk.length - 1]!;
   if (base.credentialSource !== undefined) throw unsupportedCredentialSource(files, base);
-  const kind = !base.hasFileKey && base.credentialProcess !== undefined ? 'credential_process' : 'key';
+  const chainBase: ChainBase =
+    !base.hasFileKey && base.credentialProcess !== undefined
+      ? { kind: 'credential-process', profile: base.name, command: base.credentialProcess }
+      : { kind: 'key', profile: base.name };
   const roles = walk
     .slice(0, walk.length === 1 ? 0 : -1)
     .reverse()
@@ -184,8 +220,7 @@ export function resolveChain(files: ParsedAwsFiles, name: string): Chain {
       if (p.mfaSerial !== undefined) step.mfaSerial = p.mfaSerial;
       return step;
     });
-  const chain: Chain = { profile: name, base: { profile: base.name, kind }, roles };
-  if (kind === 'credential_process') chain.base.credentialProcess = base.credentialProcess!;
+  const chain: Chain = { profile: name, base: chainBase, roles };
   const mfaSerial = walk.find((p) => p.mfaSerial !== undefined)?.mfaSerial;
   const mfaProcess = walk.find((p) => p.mfaProcess !== undefined)?.mfaProcess;
   if (mfaSerial !== undefined) chain.mfaSerial = mfaSerial;

@@ -232,8 +232,8 @@ describe('resolveChain', () => {
     );
     expect(resolveChain(f, 'r').base).toEqual({
       profile: 'p',
-      kind: 'credential_process',
-      credentialProcess: '/usr/bin/get-creds --json',
+      kind: 'credential-process',
+      command: '/usr/bin/get-creds --json',
     });
   });
 

@@ -14,7 +14,6 @@ import {
   type ParsedAwsFiles,
   type ProfileConfig,
 } from '../../core/config.js';
-import { readCachedResult } from '../../core/credentials.js';
 import {
   checkCaller,
   checkClock,
@@ -31,7 +30,7 @@ import {
   type UserPermissions,
 } from '../../core/doctor.js';
 import { AwsCallError, isMfaExecError } from '../../core/errors.js';
-import { planCredentials } from '../../core/plan.js';
+import { planCredentials, readCachedResult } from '../../core/plan.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
 import type { Parsed } from '../args.js';

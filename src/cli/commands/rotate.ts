@@ -5,7 +5,7 @@
 
 import { createIamClient } from '../../adapters/iam.js';
 import { getProfile, resolveChain, resolveEndpoint, resolveRegion } from '../../core/config.js';
-import { showKey } from '../../core/credentials.js';
+import { showKey } from '../../core/redact.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
