@@ -12,7 +12,7 @@ import { openSsoVerificationPage } from './sso-browser.js';
 import { openTerminal } from './tty.js';
 
 /** Where and how the SSO adapter reaches its services and the user. */
-export interface SsoSettings {
+export interface SsoPortSettings {
   home: string;
   env: Record<string, string | undefined>;
   logger: Logger;
@@ -42,7 +42,7 @@ export function ssoCacheFile(home: string, cacheId: string): string {
 }
 
 /** An SsoPort for `settings`. */
-export function createSsoPort(settings: SsoSettings): SsoPort {
+export function createSsoPort(settings: SsoPortSettings): SsoPort {
   const { logger } = settings;
   const oidc = async (base: SsoBase) => {
     const sdk = await loadOidc();
@@ -133,7 +133,7 @@ export function createSsoPort(settings: SsoSettings): SsoPort {
 /** The device authorization flow (RFC 8628) with the SSO OIDC service, as `aws sso login` runs it. */
 async function signIn(
   base: SsoBase,
-  settings: SsoSettings,
+  settings: SsoPortSettings,
   oidc: (base: SsoBase) => Promise<{ sdk: OidcSdk; client: InstanceType<OidcSdk['SSOOIDCClient']> }>,
   call: <T>(base: SsoBase, service: 'portal' | 'oidc', run: () => Promise<T>) => Promise<T>,
 ): Promise<SsoToken> {

@@ -13,10 +13,12 @@ import { dialogSource } from '../adapters/mfa/dialog.js';
 import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
 import { totpSource } from '../adapters/mfa/totp.js';
 import { ykmanSource } from '../adapters/mfa/ykman.js';
+import type { SsoPortSettings } from '../adapters/sso.js';
 import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
 import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
+import type { SsoPort } from '../core/providers/sso.js';
 import type { CredentialDeps } from '../core/providers/types.js';
 import { MfaExecError } from '../core/errors.js';
 import { writeStdout } from './output.js';
@@ -120,6 +122,13 @@ export function createContext(opts: {
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
         webIdentityToken: readWebIdentityToken,
         credentialSource: (source, p) => readCredentialSource(source, p, env),
+        sso: lazySsoPort({
+          home,
+          env,
+          logger,
+          portalEndpoint: resolveEndpoint('sso', { env, profile, files }),
+          oidcEndpoint: resolveEndpoint('sso_oidc', { env, profile, files }),
+        }),
       };
     },
   };
@@ -166,6 +175,18 @@ function chooseMfaSource(
     case 'kdialog':
       return dialogSource(driver, env);
   }
+}
+
+/** The SSO adapter, its module (and the SDK clients it imports) loaded on the first SSO call only. */
+function lazySsoPort(settings: SsoPortSettings): SsoPort {
+  let port: Promise<SsoPort> | undefined;
+  const load = () => (port ??= import('../adapters/sso.js').then((m) => m.createSsoPort(settings)));
+  return {
+    readCliToken: async (id) => (await load()).readCliToken(id),
+    refreshToken: async (token, base) => (await load()).refreshToken(token, base),
+    signIn: async (base) => (await load()).signIn(base),
+    getRoleCredentials: async (token, base) => (await load()).getRoleCredentials(token, base),
+  };
 }
 
 /** A store whose module is still loading: each call waits for it (keeps node:fs/promises off the keychain path). */

@@ -4,10 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkSsoToken } from '../../src/core/doctor.js';
 import { AwsCallError } from '../../src/core/errors.js';
-import { sso, type SsoBase, type SsoPort } from '../../src/core/providers/sso.js';
+import { sso, type SsoBase } from '../../src/core/providers/sso.js';
 import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
-import type { Credentials } from '../../src/core/types.js';
-import { FakeClock, MemoryStore, RecordingLogger } from '../support/fakes.js';
+import { FakeClock, FakeSsoPort, MemoryStore, RecordingLogger } from '../support/fakes.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const BASE: SsoBase = {
@@ -29,40 +28,8 @@ const token = (name: string, minutes: number, refresh = true): SsoToken => ({
   }),
 });
 
-/** A port that accepts the tokens in `valid`, refreshes `refresh-*` tokens in `refreshable`, and records calls. */
-class FakePort implements SsoPort {
-  calls: string[] = [];
-  valid = new Set<string>();
-  refreshable = new Set<string>();
-  cli: SsoToken | undefined;
-  signInToken: SsoToken | undefined;
-
-  async readCliToken(cacheId: string) {
-    this.calls.push(`read ${cacheId}`);
-    return this.cli;
-  }
-  async refreshToken(t: SsoToken) {
-    this.calls.push(`refresh ${t.refreshToken}`);
-    if (!this.refreshable.has(t.refreshToken!)) throw new AwsCallError('InvalidGrantException', 'Invalid grant');
-    const fresh = { ...t, accessToken: `${t.accessToken}+r`, expiresAt: new Date(NOW + 3600_000) };
-    this.valid.add(fresh.accessToken);
-    return fresh;
-  }
-  async signIn(base: SsoBase) {
-    this.calls.push(`sign-in ${base.startUrl}`);
-    if (!this.signInToken) throw new Error('no sign-in');
-    this.valid.add(this.signInToken.accessToken);
-    return this.signInToken;
-  }
-  async getRoleCredentials(accessToken: string, base: SsoBase): Promise<Credentials> {
-    this.calls.push(`get ${accessToken}`);
-    if (!this.valid.has(accessToken)) throw new AwsCallError('UnauthorizedException', 'Session token not found');
-    return { accessKeyId: `ASIA-${base.roleName}`, secretAccessKey: 's', sessionToken: 't', expiration: new Date(NOW) };
-  }
-}
-
 const setup = () => {
-  const port = new FakePort();
+  const port = new FakeSsoPort();
   const store = new MemoryStore();
   const deps = { store, clock: new FakeClock(NOW), logger: new RecordingLogger(), sso: port };
   return { port, store, deps, run: () => sso(BASE, deps)() };

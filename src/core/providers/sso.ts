@@ -2,26 +2,17 @@
 // then GetRoleCredentials for its sso_account_id / sso_role_name. Which token is used, and
 // where a new one is kept, is decided here; the I/O goes through SsoPort (adapters/sso.ts).
 
+import type { SsoSettings } from '../config.js';
 import { AwsCallError, MfaExecError } from '../errors.js';
 import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../store-items.js';
-import type { Clock, Credentials, Logger, SecretStore } from '../types.js';
+import type { Credentials } from '../types.js';
+import type { CredentialDeps, CredentialProvider } from './types.js';
 
 /** A token is refreshed, never used, within this many seconds of its expiry (the SDKs' token window). */
 export const SSO_TOKEN_REFRESH_WINDOW_SECONDS = 300;
 
-/** What an SSO base profile says: `sso_session` + its [sso-session] section, or the legacy keys. */
-export interface SsoBase {
-  profile: string;
-  /** The sso_session name; absent for the legacy form (sso_start_url / sso_region in the profile). */
-  session?: string;
-  startUrl: string;
-  /** sso_region: where the portal and the OIDC service are. */
-  region: string;
-  accountId: string;
-  roleName: string;
-  /** sso_registration_scopes of the session, comma-separated (legacy sign-ins register without scopes, as the AWS CLI). */
-  registrationScopes?: string;
-}
+/** An SSO base: the profile and its settings (the sso-session section merged in, or the legacy keys). */
+export type SsoBase = SsoSettings & { profile: string };
 
 /** The I/O of the SSO base (adapters/sso.ts). */
 export interface SsoPort {
@@ -36,12 +27,7 @@ export interface SsoPort {
 }
 
 /** What the SSO provider needs from the outside world. */
-export interface SsoDeps {
-  store: SecretStore;
-  clock: Clock;
-  logger: Logger;
-  sso: SsoPort;
-}
+export type SsoDeps = Pick<CredentialDeps, 'store' | 'clock' | 'logger' | 'sso'>;
 
 /** The id the AWS CLI's token cache is keyed by: the sso_session name, else the start URL. */
 export function ssoCacheId(base: Pick<SsoBase, 'session' | 'startUrl'>): string {
@@ -72,7 +58,7 @@ export function isRefreshable(token: SsoToken | undefined, now: Date): token is 
  * then the device authorization flow. A token mfa-exec obtains or refreshes goes into the
  * store only, never into a plain file (the AWS CLI's cache is read, never written).
  */
-export function sso(base: SsoBase, deps: SsoDeps): () => Promise<Credentials> {
+export function sso(base: SsoBase, deps: SsoDeps): CredentialProvider {
   return async () => {
     const item = ssoTokenItem(ssoCacheId(base));
     const { logger } = deps;
