@@ -22,6 +22,7 @@ import type { SsoPort } from '../core/providers/sso.js';
 import type { CredentialDeps } from '../core/providers/types.js';
 import { MfaExecError } from '../core/errors.js';
 import { writeStdout } from './output.js';
+import type { SsoToken } from '../core/store-items.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
 
 /** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
@@ -38,6 +39,10 @@ export interface Context {
   files(): ParsedAwsFiles;
   store(): SecretStore;
   stdout(text: string): void;
+  /** What the machine itself holds: web identity token files and credential_source credentials. */
+  machine: Pick<CredentialDeps, 'webIdentityToken' | 'credentialSource'>;
+  /** The AWS CLI's SSO token cache file for `cacheId` (shown as ~/…) and the token in it, if any. */
+  ssoCliToken(cacheId: string): Promise<{ file: string; token: SsoToken | undefined }>;
   /** The deps of the credential flow for `chain` (STS endpoint and region from its profile). */
   credentialDeps(
     chain: Chain,
@@ -89,6 +94,10 @@ export function createContext(opts: {
       : createKeychainStore();
   };
   const getStore = (): SecretStore => (store ??= makeStore());
+  const machine: Context['machine'] = {
+    webIdentityToken: readWebIdentityToken,
+    credentialSource: (source, p) => readCredentialSource(source, p, env),
+  };
   return {
     env,
     home,
@@ -99,6 +108,16 @@ export function createContext(opts: {
     files: () => (files ??= loadAwsFiles(env, home)),
     store: getStore,
     stdout: writeStdout,
+    machine,
+    async ssoCliToken(cacheId) {
+      const m = await import('../adapters/sso.js');
+      const path = m.ssoCacheFile(home, cacheId);
+      const file = path.startsWith(join(home, '/')) ? `~/${path.slice(join(home, '/').length)}` : path;
+      const token = await m
+        .createSsoPort({ home, env, logger, portalEndpoint: undefined, oidcEndpoint: undefined })
+        .readCliToken(cacheId);
+      return { file, token };
+    },
     credentialDeps(chain, profile, o) {
       const files = this.files();
       const region = resolveRegion({ flag: o.region, env, profile });
@@ -120,8 +139,7 @@ export function createContext(opts: {
         usedCodes: createUsedCodes(getStore(), clock),
         mfaSource: () => chooseMfaSource(chain, o.mfaToken, chosen, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
-        webIdentityToken: readWebIdentityToken,
-        credentialSource: (source, p) => readCredentialSource(source, p, env),
+        ...machine,
         sso: lazySsoPort({
           home,
           env,

@@ -301,7 +301,7 @@ describe('core flow on the file store', () => {
     expect(byName.test!.sessions[0]!.kind).toBe('role');
     expect(byName.test_iam_user!.roleArn).toBeNull();
     const t = await box.run(['list']);
-    expect(t.stdout.split('\n')[0]).toMatch(/^PROFILE\s+SOURCE\s+ROLE\s+MFA DEVICE\s+KEY\s+SESSIONS$/);
+    expect(t.stdout.split('\n')[0]).toMatch(/^PROFILE\s+KIND\s+SOURCE\s+ROLE\s+MFA DEVICE\s+KEY\s+SESSIONS$/);
     expect(t.stdout).toMatch(/test_iam_user .*…MPLE/);
     expect(t.stdout).not.toContain(SECRET);
   });

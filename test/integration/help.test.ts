@@ -169,16 +169,16 @@ describe('list output', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('is an aligned table: profile, source, role, MFA device, stored key by its last 4 characters', async () => {
+  it('is an aligned table: profile, kind, source, role, MFA device, stored key by its last 4 characters', async () => {
     const r = await box.run(['list']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^PROFILE +SOURCE +ROLE +MFA DEVICE +KEY +SESSIONS$/);
+    expect(lines[0]).toMatch(/^PROFILE +KIND +SOURCE +ROLE +MFA DEVICE +KEY +SESSIONS$/);
     const row = (p: string) => lines.find((l) => l.startsWith(`${p} `))!;
-    expect(row('test')).toMatch(/^test +test_iam_user +role\/CREATED_ROLE +mfa\/CREATED_MFA +- +-$/);
-    expect(row('test_iam_user')).toMatch(/^test_iam_user +- +- +- +…MPLE +-$/);
+    expect(row('test')).toMatch(/^test +role +test_iam_user +role\/CREATED_ROLE +mfa\/CREATED_MFA +- +-$/);
+    expect(row('test_iam_user')).toMatch(/^test_iam_user +key +- +- +- +…MPLE +-$/);
     // Aligned: each column starts at the same offset in every line.
-    for (const header of ['SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']) {
+    for (const header of ['KIND', 'SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']) {
       const at = lines[0]!.indexOf(header);
       for (const line of lines.slice(1)) expect(line[at - 1], `${header} in "${line}"`).toBe(' ');
       for (const line of lines.slice(1)) expect(line[at], `${header} in "${line}"`).not.toBe(' ');
@@ -193,6 +193,7 @@ describe('list output', () => {
     expect(JSON.parse(r.stdout)).toEqual([
       {
         profile: 'test',
+        kind: 'role',
         sourceProfile: 'test_iam_user',
         roleArn: 'arn:aws:iam::123456789012:role/CREATED_ROLE',
         mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA',
@@ -201,6 +202,7 @@ describe('list output', () => {
       },
       {
         profile: 'test_iam_user',
+        kind: 'key',
         sourceProfile: null,
         roleArn: null,
         mfaSerial: null,

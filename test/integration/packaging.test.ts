@@ -104,7 +104,7 @@ describe('the installed package', () => {
     const json = await installedCli(['list', '--backend', 'file', '--json']);
     expect(JSON.parse(json.stdout)).toEqual([]);
     const table = await installedCli(['list', '--backend', 'file']);
-    expect(table.stdout).toMatch(/^PROFILE +SOURCE/);
+    expect(table.stdout).toMatch(/^PROFILE +KIND +SOURCE/);
     expect(table.stderr).toBe('');
   });
 

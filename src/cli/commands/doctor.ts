@@ -15,15 +15,18 @@ import {
   type ProfileConfig,
 } from '../../core/config.js';
 import {
+  checkBase,
   checkCaller,
   checkClock,
   checkConfig,
   checkKeyAge,
   checkKeyNotInFile,
   checkMfaDevice,
+  checkSsoToken,
   checkStoredKey,
   checkTrustPolicy,
   checkUserPermissions,
+  describeBase,
   doctorExitStatus,
   type CheckResult,
   type Probe,
@@ -31,7 +34,8 @@ import {
 } from '../../core/doctor.js';
 import { AwsCallError, isMfaExecError } from '../../core/errors.js';
 import { planCredentials, readCachedResult } from '../../core/plan.js';
-import { decodeKey, keyItem } from '../../core/store-items.js';
+import { ssoCacheId } from '../../core/providers/sso.js';
+import { decodeKey, decodeSsoToken, keyItem, ssoTokenItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
 import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
@@ -107,19 +111,31 @@ async function diagnose(
       checkClock(ctx.clock.now(), await serverDate(stsUrl(ctx, files, undefined, regionFlag))),
     ];
   }
-  const chainText = [
-    `${chain.base.profile} (${chain.base.kind === 'key' ? 'stored key' : 'credential_process'})`,
-    ...chain.roles.map((r) => r.roleArn),
-  ].join(' → ');
+  const chainText = [`${chain.base.profile} (${describeBase(chain.base)})`, ...chain.roles.map((r) => r.roleArn)].join(
+    ' → ',
+  );
   const results: CheckResult[] = [checkConfig(chain.profile, undefined, chainText)];
   const base = chain.base.profile;
   const now = ctx.clock.now();
+  if (chain.base.kind === 'sso') {
+    const id = ssoCacheId(chain.base.sso);
+    const cli = await ctx.ssoCliToken(id);
+    const stored = decodeSsoToken(await ctx.store().get(ssoTokenItem(id)));
+    results.push(checkSsoToken(chain.base.profile, { cli: cli.token, cliFile: cli.file, stored, storeName }, now));
+    results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
+    return results;
+  }
   if (chain.base.kind !== 'key') {
-    results.push({
-      check: 'stored key',
-      status: 'skipped',
-      message: `"${base}" gets its credentials from credential_process`,
-    });
+    const b = chain.base;
+    const read =
+      b.kind === 'web-identity'
+        ? await probe(async () => ({
+            bytes: (await ctx.machine.webIdentityToken(b.webIdentity.tokenFile, b.profile)).length,
+          }))
+        : b.kind === 'credential-source'
+          ? await probe(async () => ({ credentials: await ctx.machine.credentialSource(b.source, b.profile) }))
+          : undefined;
+    results.push(checkBase(b, read, now));
     results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
     return results;
   }

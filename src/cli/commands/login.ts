@@ -23,8 +23,19 @@ import { credentialSourceFor } from './get-credentials.js';
 export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number> {
   const source = credentialSourceFor(ctx, parsed.positionals[0], parsed.values);
   const { chain, profile, region } = source;
+  // Role credentials, or a base's own temporary credentials (SSO, web identity, credential_source,
+  // credential_process), sign in as they are; only a stored long-lived key needs GetFederationToken first.
   const credentials =
-    chain.roles.length > 0 ? await source.resolve() : await federationCredentials(ctx, parsed, source);
+    chain.roles.length > 0 || chain.base.kind !== 'key'
+      ? await source.resolve()
+      : await federationCredentials(ctx, parsed, source);
+  if (!credentials.sessionToken) {
+    throw new MfaExecError(
+      'config',
+      `profile "${profile.name}" gives a long-lived key, and the console needs temporary credentials`,
+      { hint: 'add role_arn to the profile to sign in as a role' },
+    );
+  }
   const partition = partitionOf([chain.roles.at(-1)?.roleArn, chain.mfaSerial], region);
   const federation = ctx.env.MFA_EXEC_FEDERATION_URL || PARTITION_ENDPOINTS[partition].federation;
   if (!URL.canParse(federation)) {
@@ -55,17 +66,12 @@ async function federationCredentials(
 ): Promise<Credentials> {
   const { chain, profile, region } = source;
   const base = chain.base.profile;
-  const key = chain.base.kind === 'key' ? decodeKey(await ctx.store().get(keyItem(base))) : undefined;
+  const key = decodeKey(await ctx.store().get(keyItem(base)));
   if (!key) {
     throw new MfaExecError(
-      chain.base.kind === 'key' ? 'no-stored-key' : 'config',
+      'no-stored-key',
       `profile "${profile.name}" has no role_arn, and the console then needs a stored long-lived key for "${base}"`,
-      {
-        hint:
-          chain.base.kind === 'key'
-            ? `run \`mfa-exec add ${base}\``
-            : 'add role_arn to the profile to sign in as a role',
-      },
+      { hint: `run \`mfa-exec add ${base}\`` },
     );
   }
   if (chain.mfaSerial)
