@@ -37,6 +37,8 @@ export interface SsoCall {
   status: number;
   /** The OIDC `grantType` of a CreateToken call. */
   grantType?: string;
+  /** The error type (x-amzn-errortype) of a failed call. */
+  error?: string;
 }
 
 /** A device authorization waiting for the user. */
@@ -325,6 +327,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
                   error_description: String(e),
                 });
           call.status = err.status;
+          call.error = err.type;
           res.writeHead(err.status, {
             'content-type': 'application/json',
             'x-amzn-requestid': randomUUID(),
