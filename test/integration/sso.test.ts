@@ -210,6 +210,51 @@ describe('SSO profiles through the built CLI', () => {
     expect(polls.at(-1)).toEqual({ operation: 'CreateToken', status: 200, grantType: DEVICE_GRANT });
   });
 
+  it('concurrent runs with no token share one device flow (one sign-in, one GetRoleCredentials)', async () => {
+    const browser = join(box.dir, 'browser.sh');
+    await writeFile(browser, '#!/bin/sh\nexit 0\n');
+    await chmod(browser, 0o755);
+    const runs = [1, 2, 3].map(() =>
+      box.run(['sso', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { env: { BROWSER: browser } }),
+    );
+    const pending = await sso.waitForPending();
+    sso.approve(pending.userCode);
+    const results = await Promise.all(runs);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(new Set(results.map((r) => envOf(r.stdout).AWS_ACCESS_KEY_ID)).size).toBe(1);
+    expect(sso.count('StartDeviceAuthorization')).toBe(1);
+    expect(sso.count('GetRoleCredentials')).toBe(1);
+  });
+
+  it('a denied sign-in is one line, and nothing is stored', async () => {
+    const browser = join(box.dir, 'browser.sh');
+    await writeFile(browser, '#!/bin/sh\nexit 0\n');
+    await chmod(browser, 0o755);
+    const running = box.run(['sso', '--', 'true'], { env: { BROWSER: browser } });
+    sso.deny((await sso.waitForPending()).userCode);
+    const r = await running;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      'mfa-exec: the IAM Identity Center sign-in for profile "sso" was denied (re-run and allow the access in the browser)',
+    );
+    expect(sso.count('GetRoleCredentials')).toBe(0);
+  });
+
+  it('remove of an SSO profile deletes the token mfa-exec keeps for its session', async () => {
+    const token = sso.signIn({ startUrl: START_URL, region: 'eu-west-1' });
+    await writeCliToken('corp', { ...token, expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    expect((await box.run(['sso', '--', 'true'])).code).toBe(0); // refreshed into the store
+    const removed = await box.run(['remove', 'sso']);
+    expect(removed.stderr).toBe('');
+    expect(removed.stdout).toBe(
+      'Removed the IAM Identity Center token of sso_session "corp" and 1 cached credential of profile "sso" from the encrypted file store.\n',
+    );
+    // The old refresh token was spent by the refresh, the stored token is gone: a sign-in is needed.
+    const r = await box.run(['sso', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('needs an IAM Identity Center sign-in');
+  });
+
   it('with no token, no terminal and no $BROWSER: one line saying how to sign in', async () => {
     const r = await box.run(['sso', '--', 'true']);
     expect(r.code).toBe(1);

@@ -1,8 +1,9 @@
 // `mfa-exec remove <profile>`: delete the stored key and every cached credential made from it.
 
-import { getProfile, profileKind, type ProfileKind } from '../../core/config.js';
+import { getProfile, profileKind, type ProfileKind, type SsoSettings } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
-import { keyItem } from '../../core/store-items.js';
+import { ssoCacheId } from '../../core/providers/sso.js';
+import { keyItem, ssoTokenItem } from '../../core/store-items.js';
 import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
@@ -17,7 +18,16 @@ export async function removeCommand(ctx: Context, parsed: Parsed): Promise<numbe
   }
   const store = ctx.store();
   const had = await store.delete(keyItem(profile));
+  // An SSO profile's counterpart of a stored key: the IAM Identity Center token mfa-exec keeps for its session.
+  const sso = ssoSettingsOf(ctx, profile);
+  const hadToken = sso !== undefined && (await store.delete(ssoTokenItem(ssoCacheId(sso))));
   const derived = await deleteDerived(store, profile);
+  if (hadToken) {
+    ctx.stdout(
+      `Removed the IAM Identity Center token of ${sso.session ? `sso_session "${sso.session}"` : sso.startUrl} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
+    );
+    return 0;
+  }
   if (!had && derived === 0) {
     const kind = kindOf(ctx, profile);
     if (kind !== undefined && kind !== 'key' && kind !== 'role') {
@@ -35,6 +45,15 @@ export async function removeCommand(ctx: Context, parsed: Parsed): Promise<numbe
     `Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
   );
   return 0;
+}
+
+/** The SSO settings of `name`, or undefined when it is no SSO profile (or not there, or does not parse). */
+function ssoSettingsOf(ctx: Context, name: string): SsoSettings | undefined {
+  try {
+    return getProfile(ctx.files(), name).sso;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The kind of `name` in the config, or undefined when it is not there or does not parse. */
