@@ -145,16 +145,17 @@ export function decodeSsoToken(text: string | null | undefined): SsoToken | unde
     return undefined;
   }
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const expiresAt = typeof raw.expiresAt === 'string' ? new Date(raw.expiresAt) : undefined;
+  // Older AWS CLI v2 releases wrote `2021-05-20T05:16:31UTC`, which botocore reads and Date does not.
+  const date = (v: unknown) => (typeof v === 'string' ? new Date(v.replace(/UTC$/, 'Z')) : undefined);
+  const expiresAt = date(raw.expiresAt);
   if (typeof raw.accessToken !== 'string' || !raw.accessToken || !expiresAt || Number.isNaN(expiresAt.getTime()))
     return undefined;
   const token: SsoToken = { accessToken: raw.accessToken, expiresAt };
   for (const k of ['refreshToken', 'clientId', 'clientSecret', 'region', 'startUrl'] as const) {
     if (typeof raw[k] === 'string' && raw[k]) token[k] = raw[k];
   }
-  if (typeof raw.registrationExpiresAt === 'string') {
-    const r = new Date(raw.registrationExpiresAt);
-    if (!Number.isNaN(r.getTime())) token.registrationExpiresAt = r;
-  }
+  const registrationExpiresAt = date(raw.registrationExpiresAt);
+  if (registrationExpiresAt && !Number.isNaN(registrationExpiresAt.getTime()))
+    token.registrationExpiresAt = registrationExpiresAt;
   return token;
 }

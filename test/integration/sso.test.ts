@@ -337,10 +337,15 @@ describe('the SSO access token is found in no plain file mfa-exec wrote', () => 
     // A refresh (sso_session corp) and a device-flow sign-in (the legacy start URL).
     const token = sso.signIn({ startUrl: START_URL, region: 'eu-west-1' });
     await writeCliToken('corp', { ...token, expiresAt: new Date(Date.now() - 60_000).toISOString() });
-    expect((await box.run(['sso', '--', 'true'])).code).toBe(0);
-    const running = box.run(['legacy', '--', 'true'], { env: { BROWSER: browser } });
+    const refreshed = await box.run(['--debug', 'sso', '--', 'true']);
+    expect(refreshed.code).toBe(0);
+    const running = box.run(['--debug', 'legacy', '--', 'true'], { env: { BROWSER: browser } });
     sso.approve((await sso.waitForPending()).userCode);
-    expect((await running).code).toBe(0);
+    const signedIn = await running;
+    expect(signedIn.code).toBe(0);
+    // --debug tells what happened, never a token.
+    expect(refreshed.stderr).toContain('refreshing the AWS CLI SSO token');
+    expect(signedIn.stderr).toContain('GetRoleCredentials for Dev in 111122223333 with the new SSO token');
     // Tokens mfa-exec got: the refreshed one and the device flow's (the test wrote only `token`).
     const ours = sso.issuedTokens().filter((t) => t !== token.accessToken && t !== token.refreshToken);
     expect(ours.length).toBeGreaterThanOrEqual(3);
@@ -354,6 +359,7 @@ describe('the SSO access token is found in no plain file mfa-exec wrote', () => 
     };
     await walk(box.dir);
     // The AWS CLI cache file the test wrote is the only file with a token in it, and it still holds the old one.
+    for (const t of ours) expect(refreshed.stderr + signedIn.stderr).not.toContain(t);
     for (const f of files) {
       const text = await readFile(f, 'latin1');
       for (const t of ours) expect(text.includes(t), `${f} holds an SSO token`).toBe(false);

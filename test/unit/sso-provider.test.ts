@@ -151,3 +151,36 @@ describe('doctor: checkSsoToken', () => {
     );
   });
 });
+
+describe('decodeSsoToken reads the AWS CLI cache file', () => {
+  it('takes the fields the SDKs read, including the older `…UTC` timestamps', () => {
+    const t = decodeSsoToken(
+      JSON.stringify({
+        startUrl: 'https://corp.awsapps.com/start',
+        region: 'eu-west-1',
+        accessToken: 'aoa',
+        expiresAt: '2021-05-20T05:16:31UTC',
+        clientId: 'c',
+        clientSecret: 's',
+        registrationExpiresAt: '2021-08-18T05:16:31Z',
+        refreshToken: 'r',
+      }),
+    );
+    expect(t).toEqual({
+      accessToken: 'aoa',
+      expiresAt: new Date('2021-05-20T05:16:31Z'),
+      clientId: 'c',
+      clientSecret: 's',
+      registrationExpiresAt: new Date('2021-08-18T05:16:31Z'),
+      refreshToken: 'r',
+      region: 'eu-west-1',
+      startUrl: 'https://corp.awsapps.com/start',
+    });
+  });
+  it('is no token without accessToken or a readable expiresAt, or when not JSON', () => {
+    expect(decodeSsoToken('{"expiresAt": "2030-01-01T00:00:00Z"}')).toBeUndefined();
+    expect(decodeSsoToken('{"accessToken": "a", "expiresAt": "soon"}')).toBeUndefined();
+    expect(decodeSsoToken('not json')).toBeUndefined();
+    expect(decodeSsoToken('null')).toBeUndefined();
+  });
+});
