@@ -367,3 +367,48 @@ describe('the SSO access token is found in no plain file mfa-exec wrote', () => 
     expect(files.some((f) => f.startsWith(box.env.MFA_EXEC_FILE_DIR!))).toBe(true);
   });
 });
+
+describe('the device flow honours what the OIDC service says', () => {
+  const withFake = async (opts: Parameters<typeof startFakeSso>[0], test: (fake: FakeSso) => Promise<void>) => {
+    const fake = await startFakeSso(opts);
+    box.env.AWS_ENDPOINT_URL_SSO = fake.url;
+    box.env.AWS_ENDPOINT_URL_SSO_OIDC = fake.url;
+    const browser = join(box.dir, 'browser.sh');
+    await writeFile(browser, '#!/bin/sh\nexit 0\n');
+    await chmod(browser, 0o755);
+    box.env.BROWSER = browser;
+    try {
+      await test(fake);
+    } finally {
+      await fake.close();
+    }
+  };
+
+  it('slow_down adds 5 s to the polling interval (RFC 8628)', async () => {
+    await withFake({ assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }], slowDownPolls: 1 }, async (fake) => {
+      const running = box.run(['sso', '--', 'true']);
+      const pending = await fake.waitForPending();
+      for (let i = 0; i < 200 && fake.pollTimes.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+      fake.approve(pending.userCode);
+      const r = await running;
+      expect(r.stderr).not.toContain('Error');
+      expect(r.code).toBe(0);
+      expect(fake.pollTimes).toHaveLength(2);
+      expect(fake.pollTimes[1]! - fake.pollTimes[0]!).toBeGreaterThanOrEqual(5900);
+    });
+  });
+
+  it('a code not approved before it expires is one line saying to re-run', async () => {
+    await withFake(
+      { assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }], deviceExpiresInSeconds: 2 },
+      async (fake) => {
+        const r = await box.run(['sso', '--', 'true']);
+        expect(r.code).toBe(1);
+        expect(r.stderr.trim().split('\n').at(-1)).toBe(
+          'mfa-exec: the IAM Identity Center sign-in for profile "sso" was not completed in time (re-run to get a new code, or run `aws sso login --profile sso`)',
+        );
+        expect(fake.count('GetRoleCredentials')).toBe(0);
+      },
+    );
+  });
+});

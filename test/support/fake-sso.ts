@@ -29,6 +29,8 @@ export interface FakeSsoOptions {
   pollIntervalSeconds?: number;
   /** `expiresIn` of StartDeviceAuthorization in seconds; default 600. */
   deviceExpiresInSeconds?: number;
+  /** Answer this many device-code polls with slow_down whatever their pace (a busy service); default 0. */
+  slowDownPolls?: number;
 }
 
 /** One request as the fake saw it (operation name, HTTP status); no token is recorded. */
@@ -74,6 +76,8 @@ export interface FakeSso {
   isValidToken(accessToken: string): boolean;
   /** Every access and refresh token the fake has issued so far (to search for leaks). */
   issuedTokens(): string[];
+  /** When each device-code CreateToken poll arrived (ms since the epoch). */
+  pollTimes: number[];
   /** Device authorizations the user has not yet approved. */
   pending(): PendingAuthorization[];
   /** Resolves with the first pending authorization (polls every 50 ms, up to `timeoutMs`). */
@@ -131,6 +135,8 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
   const issued: string[] = [];
   const tokenSeconds = opts.accessTokenSeconds ?? 8 * 3600;
   const interval = opts.pollIntervalSeconds ?? 1;
+  const pollTimes: number[] = [];
+  let slowDowns = opts.slowDownPolls ?? 0;
   let url = '';
 
   const registerClient = (scopes: string[]): [string, Client] => {
@@ -183,13 +189,15 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
         throw oidcError(400, 'InvalidGrantException', 'invalid_grant', 'Invalid grant provided');
       }
       const now = Date.now();
+      pollTimes.push(now);
       if (now >= device.expiresAt)
         throw oidcError(400, 'ExpiredTokenException', 'expired_token', 'Device code expired');
       // RFC 8628: a client polling faster than `interval` is told to slow down (100 ms slack for timers).
       const early = now - device.lastPoll < interval * 1000 - 100;
       device.lastPoll = now;
       if (device.state === 'denied') throw oidcError(400, 'AccessDeniedException', 'access_denied', 'Access denied');
-      if (early) throw oidcError(400, 'SlowDownException', 'slow_down', 'Client is polling too fast');
+      if (early || slowDowns-- > 0)
+        throw oidcError(400, 'SlowDownException', 'slow_down', 'Client is polling too fast');
       if (device.state === 'pending') {
         throw oidcError(
           400,
@@ -361,6 +369,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
   return {
     url,
     calls,
+    pollTimes,
     count: (operation) => calls.filter((c) => operation === undefined || c.operation === operation).length,
     resetCalls: () => void calls.splice(0),
     signIn: ({ startUrl, region, expiresInSeconds, legacy }) => {
