@@ -3,7 +3,12 @@
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
+import { editAwsFile, loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
+import { defaultShell, runChild } from '../adapters/child.js';
+import { startEcsServer } from '../adapters/ecs-server.js';
+import * as federation from '../adapters/federation.js';
+import { consecutiveTotpCodes, createIamClient, serverDate } from '../adapters/iam.js';
+import { showEnrollment } from '../adapters/qr.js';
 import { runCredentialProcess } from '../adapters/credential-process.js';
 import { readCredentialSource, readWebIdentityToken } from '../adapters/credential-source.js';
 import { createKeychainStore } from '../adapters/keychain.js';
@@ -11,7 +16,7 @@ import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
 import { dialogSource } from '../adapters/mfa/dialog.js';
 import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
-import { totpSource } from '../adapters/mfa/totp.js';
+import { normalizeTotpSeed, totpSource } from '../adapters/mfa/totp.js';
 import { ykmanSource } from '../adapters/mfa/ykman.js';
 import type { SsoPortSettings } from '../adapters/sso.js';
 import { createStsClient } from '../adapters/sts.js';
@@ -24,6 +29,26 @@ import { MfaExecError } from '../core/errors.js';
 import { writeStdout } from './output.js';
 import type { SsoToken } from '../core/store-items.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
+
+export type { Terminal } from '../adapters/tty.js';
+
+/**
+ * Every other adapter a command uses, reached only through the context: commands import core
+ * and this module, never src/adapters (docs/ARCHITECTURE.md, "Layers").
+ */
+export const io = {
+  openTerminal,
+  editAwsFile,
+  runChild,
+  defaultShell,
+  startEcsServer,
+  createIamClient,
+  serverDate,
+  consecutiveTotpCodes,
+  showEnrollment,
+  normalizeTotpSeed,
+  federation,
+};
 
 /** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
 export const PROMPT_DRIVERS = ['terminal', 'totp', 'ykman', 'process', 'osascript', 'zenity', 'kdialog'] as const;
@@ -39,6 +64,8 @@ export interface Context {
   files(): ParsedAwsFiles;
   store(): SecretStore;
   stdout(text: string): void;
+  /** The adapters of terminal, files, child processes, IAM, federation (see `io`). */
+  io: typeof io;
   /** What the machine itself holds: web identity token files and credential_source credentials. */
   machine: Pick<CredentialDeps, 'webIdentityToken' | 'credentialSource'>;
   /** The AWS CLI's SSO token cache file for `cacheId` (shown as ~/…) and the token in it, if any. */
@@ -108,6 +135,7 @@ export function createContext(opts: {
     files: () => (files ??= loadAwsFiles(env, home)),
     store: getStore,
     stdout: writeStdout,
+    io,
     machine,
     async ssoCliToken(cacheId) {
       const m = await import('../adapters/sso.js');

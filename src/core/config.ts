@@ -213,6 +213,11 @@ export function getProfile(files: ParsedAwsFiles, name: string): ProfileConfig {
   const transitiveSessionTags = transitive?.split(',').map((k) => k.trim());
   if (transitiveSessionTags?.some((k) => k === ''))
     throw invalid('transitive_session_tags', 'a list of tag keys separated by commas');
+  if (get('web_identity_token_process') !== undefined) {
+    throw new MfaExecError('config', `profile "${name}": mfa-exec cannot run web_identity_token_process`, {
+      hint: `let the command write the token to a file, and name it with web_identity_token_file in ${sectionLabel(name)}`,
+    });
+  }
   const webIdentityTokenFile = get('web_identity_token_file');
   if (webIdentityTokenFile !== undefined && roleArn === undefined) {
     throw new MfaExecError('config', `profile "${name}" has web_identity_token_file but no role_arn`, {

@@ -378,6 +378,11 @@ describe('every kind of profile', () => {
       'sso_start_url',
     ],
     ['web_identity_token_file without role_arn', 'web_identity_token_file = /t', 'role_arn'],
+    [
+      'web_identity_token_process (aws-vault)',
+      `role_arn = ${ROLE('x')}\nweb_identity_token_process = oidc raw`,
+      'web_identity_token_process',
+    ],
     ['session_tags without =', `role_arn = ${ROLE('x')}\nsource_profile = user\nsession_tags = Team`, 'session_tags'],
   ])('%s: a one-line config error naming the key', (_, body, key) => {
     const e = failure(() => resolveChain(files(`${ALL}\n[profile bad]\n${body}\n`), 'bad'));

@@ -3,7 +3,6 @@
 // IAM is read with the profile's cached role or session credentials when fresh (no MFA
 // prompt), else with the stored key; "not allowed to read" skips a check, it never fails it.
 
-import { createIamClient, serverDate } from '../../adapters/iam.js';
 import {
   getProfile,
   profileNames,
@@ -108,7 +107,7 @@ async function diagnose(
       ...(inFile.length
         ? inFile.map(([p]) => checkKeyNotInFile(p, true, files.credentialsLabel))
         : [checkKeyNotInFile('any profile', false, files.credentialsLabel)]),
-      checkClock(ctx.clock.now(), await serverDate(stsUrl(ctx, files, undefined, regionFlag))),
+      checkClock(ctx.clock.now(), await ctx.io.serverDate(stsUrl(ctx, files, undefined, regionFlag))),
     ];
   }
   const chainText = [`${chain.base.profile} (${describeBase(chain.base)})`, ...chain.roles.map((r) => r.roleArn)].join(
@@ -136,7 +135,7 @@ async function diagnose(
           ? await probe(async () => ({ credentials: await ctx.machine.credentialSource(b.source, b.profile) }))
           : undefined;
     results.push(checkBase(b, read, now));
-    results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
+    results.push(checkClock(now, await ctx.io.serverDate(stsUrl(ctx, files, profile, regionFlag))));
     return results;
   }
 
@@ -160,17 +159,17 @@ async function diagnose(
   let userName: string | undefined;
   let reader: IamClient | undefined;
   if (key) {
-    const caller = await probe(() => createIamClient({ ...settings, credentials: key }).getCallerIdentity());
+    const caller = await probe(() => ctx.io.createIamClient({ ...settings, credentials: key }).getCallerIdentity());
     results.push(checkCaller(base, caller));
     userName = 'value' in caller ? /:user\/(?:.*\/)?([^/]+)$/.exec(caller.value.arn)?.[1] : undefined;
     if (userName !== undefined)
-      reader = createIamClient({ ...settings, credentials: (await cachedCredentials(ctx, chain)) ?? key });
+      reader = ctx.io.createIamClient({ ...settings, credentials: (await cachedCredentials(ctx, chain)) ?? key });
   }
   const listed = reader && userName ? await probe(() => reader.listAccessKeys(userName)) : undefined;
   const created =
     listed && 'value' in listed ? listed.value.find((k) => k.accessKeyId === key?.accessKeyId)?.createDate : undefined;
   if (key) results.push(checkKeyAge(chain.profile, key.addedAt, created, now));
-  results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
+  results.push(checkClock(now, await ctx.io.serverDate(stsUrl(ctx, files, profile, regionFlag))));
   const devices = reader && userName ? await probe(() => reader.listMfaDevices(userName)) : undefined;
   results.push(checkMfaDevice(chain.mfaSerial, chain.roles.length > 0, userName, devices));
   for (const role of chain.roles) {

@@ -1,15 +1,6 @@
 // `mfa-exec login <profile> [--stdout] [--path P]`: the AWS console, signed in with the
 // profile's role credentials (or, without a role, a GetFederationToken session).
 
-import {
-  getFederationToken,
-  getSigninToken,
-  loginUrl,
-  openInBrowser,
-  partitionOf,
-  consoleDestination,
-  PARTITION_ENDPOINTS,
-} from '../../adapters/federation.js';
 import { resolveEndpoint } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
@@ -36,23 +27,23 @@ export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number
       { hint: 'add role_arn to the profile to sign in as a role' },
     );
   }
-  const partition = partitionOf([chain.roles.at(-1)?.roleArn, chain.mfaSerial], region);
-  const federation = ctx.env.MFA_EXEC_FEDERATION_URL || PARTITION_ENDPOINTS[partition].federation;
+  const partition = ctx.io.federation.partitionOf([chain.roles.at(-1)?.roleArn, chain.mfaSerial], region);
+  const federation = ctx.env.MFA_EXEC_FEDERATION_URL || ctx.io.federation.PARTITION_ENDPOINTS[partition].federation;
   if (!URL.canParse(federation)) {
     throw new MfaExecError('config', `MFA_EXEC_FEDERATION_URL is not a URL: "${federation}"`, {
       hint: 'set it to e.g. https://signin.aws.amazon.com/federation, or unset it',
     });
   }
-  const token = await getSigninToken(federation, credentials, ctx.logger);
-  const url = loginUrl(
+  const token = await ctx.io.federation.getSigninToken(federation, credentials, ctx.logger);
+  const url = ctx.io.federation.loginUrl(
     federation,
     token,
-    consoleDestination(partition, parsed.values.path as string | undefined, region),
+    ctx.io.federation.consoleDestination(partition, parsed.values.path as string | undefined, region),
   );
   if (parsed.values.stdout) {
     ctx.stdout(`${url}\n`);
   } else {
-    await openInBrowser(url, { env: ctx.env, logger: ctx.logger });
+    await ctx.io.federation.openInBrowser(url, { env: ctx.env, logger: ctx.logger });
     ctx.logger.info(`opened the AWS console for profile "${profile.name}" in the browser`);
   }
   return 0;
@@ -83,7 +74,7 @@ async function federationCredentials(
   const endpoint = resolveEndpoint('sts', { env: ctx.env, profile, files: ctx.files() });
   const name = `mfa-exec-${base}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
   ctx.logger.debug(`GetFederationToken as ${name} for ${seconds}s`);
-  return getFederationToken(
+  return ctx.io.federation.getFederationToken(
     { region, endpoint },
     { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
     name,

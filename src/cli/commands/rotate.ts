@@ -3,7 +3,6 @@
 // key → clear sessions. The old key stays stored and active until the new one is proven and
 // stored, and a failure at any step says exactly what state the account and the store are in.
 
-import { createIamClient } from '../../adapters/iam.js';
 import { getProfile, resolveChain, resolveEndpoint, resolveRegion } from '../../core/config.js';
 import { showKey } from '../../core/redact.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
@@ -51,7 +50,7 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
     iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile, files }),
     stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile, files }),
   };
-  const client = (credentials: Credentials) => createIamClient({ ...settings, credentials });
+  const client = (credentials: Credentials) => ctx.io.createIamClient({ ...settings, credentials });
   const report = (line: string) => ctx.stdout(`${line}\n`);
 
   // The user the key belongs to (GetCallerIdentity needs no permission and no MFA).
