@@ -121,7 +121,7 @@ async function diagnose(
     const cli = await ctx.ssoCliToken(id);
     const stored = decodeSsoToken(await ctx.store().get(ssoTokenItem(id)));
     results.push(checkSsoToken(chain.base.profile, { cli: cli.token, cliFile: cli.file, stored, storeName }, now));
-    results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
+    results.push(checkClock(now, await ctx.io.serverDate(stsUrl(ctx, files, profile, regionFlag))));
     return results;
   }
   if (chain.base.kind !== 'key') {
