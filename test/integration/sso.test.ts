@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeFederation } from '../support/fake-federation.js';
 import { cacheFileName, startFakeSso, type CacheToken, type FakeSso } from '../support/fake-sso.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 
@@ -305,6 +306,22 @@ describe('SSO profiles through the built CLI', () => {
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out).toMatchObject({ Version: 1, AccessKeyId: handedOut.at(-1) });
     expect(out.SessionToken).toBeTruthy();
+  });
+
+  it('login signs in to the console with the SSO role credentials as they are', async () => {
+    await writeCliToken('corp', sso.signIn({ startUrl: START_URL, region: 'eu-west-1' }));
+    const federation = await startFakeFederation();
+    try {
+      const r = await box.run(['login', 'sso', '--stdout'], { env: { MFA_EXEC_FEDERATION_URL: federation.url } });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`SigninToken=${federation.signinToken}`);
+      const session = JSON.parse(federation.requests[0]!.params.Session!) as Record<string, string>;
+      expect(session.sessionId).toBe(handedOut.at(-1));
+      expect(sts.count()).toBe(1); // the stand-in's own GetSessionToken: no GetFederationToken
+    } finally {
+      await federation.close();
+    }
   });
 
   it('list --json names the kind "sso"', async () => {
