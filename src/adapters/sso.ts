@@ -161,9 +161,9 @@ async function signIn(
     ),
   );
   if (!registered.clientId || !registered.clientSecret) throw incomplete(base);
-  const client_ = { clientId: registered.clientId, clientSecret: registered.clientSecret };
+  const registration = { clientId: registered.clientId, clientSecret: registered.clientSecret };
   const auth = await call(base, 'oidc', () =>
-    client.send(new sdk.StartDeviceAuthorizationCommand({ ...client_, startUrl: base.startUrl })),
+    client.send(new sdk.StartDeviceAuthorizationCommand({ ...registration, startUrl: base.startUrl })),
   );
   if (!auth.deviceCode || !auth.userCode || !auth.verificationUri) throw incomplete(base);
   const expiresIn = auth.expiresIn ?? 600;
@@ -187,14 +187,14 @@ async function signIn(
     if (Date.now() >= deadline) throw expired();
     try {
       const out = await client.send(
-        new sdk.CreateTokenCommand({ ...client_, grantType: DEVICE_GRANT, deviceCode: auth.deviceCode }),
+        new sdk.CreateTokenCommand({ ...registration, grantType: DEVICE_GRANT, deviceCode: auth.deviceCode }),
       );
       if (!out.accessToken || !out.expiresIn) throw incomplete(base);
       logger.info(`signed in to IAM Identity Center (${base.startUrl})`);
       const token: SsoToken = {
         accessToken: out.accessToken,
         expiresAt: new Date(Date.now() + out.expiresIn * 1000),
-        ...client_,
+        ...registration,
         region: base.region,
         startUrl: base.startUrl,
       };
