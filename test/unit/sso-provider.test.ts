@@ -6,7 +6,7 @@ import { checkSsoToken } from '../../src/core/doctor.js';
 import { AwsCallError } from '../../src/core/errors.js';
 import { sso, type SsoBase } from '../../src/core/providers/sso.js';
 import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
-import { FakeClock, FakeSsoPort, MemoryStore, RecordingLogger } from '../support/fakes.js';
+import { FakeClock, FakeSsoPort, MemoryStore, RecordingLock, RecordingLogger } from '../support/fakes.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const BASE: SsoBase = {
@@ -31,8 +31,9 @@ const token = (name: string, minutes: number, refresh = true): SsoToken => ({
 const setup = () => {
   const port = new FakeSsoPort();
   const store = new MemoryStore();
-  const deps = { store, clock: new FakeClock(NOW), logger: new RecordingLogger(), sso: port };
-  return { port, store, deps, run: () => sso(BASE, deps)() };
+  const lock = new RecordingLock();
+  const deps = { store, clock: new FakeClock(NOW), logger: new RecordingLogger(), lock, sso: port };
+  return { port, store, lock, deps, run: () => sso(BASE, deps)() };
 };
 
 describe('sso provider', () => {
@@ -95,11 +96,27 @@ describe('sso provider', () => {
     expect(decodeSsoToken(store.items.get(ssoTokenItem('corp')))?.accessToken).toBe('access-new');
   });
 
-  it('no token anywhere: the device flow', async () => {
-    const { port, run } = setup();
+  it('no token anywhere: the device flow, under the lock of the SSO session', async () => {
+    const { port, lock, run } = setup();
     port.signInToken = token('new', 480);
+    let heldDuringSignIn = false;
+    const signIn = port.signIn.bind(port);
+    port.signIn = async (b) => {
+      heldDuringSignIn = lock.held;
+      return signIn(b);
+    };
     await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
     expect(port.calls).toEqual(['read corp', 'sign-in https://corp.awsapps.com/start', 'get access-new']);
+    expect(lock.names).toEqual(['sso-token\u0000corp']);
+    expect(heldDuringSignIn).toBe(true);
+  });
+
+  it('a usable AWS CLI token takes no lock', async () => {
+    const { port, lock, run } = setup();
+    port.cli = token('cli', 60);
+    port.valid.add('access-cli');
+    await run();
+    expect(lock.names).toEqual([]);
   });
 
   it('a refresh token whose client registration expired is not tried', async () => {

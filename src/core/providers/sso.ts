@@ -27,7 +27,7 @@ export interface SsoPort {
 }
 
 /** What the SSO provider needs from the outside world. */
-export type SsoDeps = Pick<CredentialDeps, 'store' | 'clock' | 'logger' | 'sso'>;
+export type SsoDeps = Pick<CredentialDeps, 'store' | 'clock' | 'logger' | 'lock' | 'sso'>;
 
 /** The id the AWS CLI's token cache is keyed by: the sso_session name, else the start URL. */
 export function ssoCacheId(base: Pick<SsoBase, 'session' | 'startUrl'>): string {
@@ -55,29 +55,36 @@ export function isRefreshable(token: SsoToken | undefined, now: Date): token is 
  * AWS tool uses at that moment, so a new sign-in (another identity, a revoked session) takes
  * effect in mfa-exec at once, and a stale token of ours never shadows it. Next the token
  * mfa-exec keeps in the store; then a refresh (ours first: it is the newer refresh token);
- * then the device authorization flow. A token mfa-exec obtains or refreshes goes into the
- * store only, never into a plain file (the AWS CLI's cache is read, never written).
+ * then the device authorization flow, under a lock per SSO session. A token mfa-exec obtains
+ * or refreshes goes into the store only, never into a plain file (the AWS CLI's cache is
+ * read, never written).
  */
 export function sso(base: SsoBase, deps: SsoDeps): CredentialProvider {
-  return async () => {
-    const item = ssoTokenItem(ssoCacheId(base));
-    const { logger } = deps;
-    const roleCredentials = async (token: SsoToken, which: string): Promise<Credentials | undefined> => {
-      logger.debug(`GetRoleCredentials for ${base.roleName} in ${base.accountId} with the ${which} SSO token`);
-      try {
-        return await deps.sso.getRoleCredentials(token.accessToken, base);
-      } catch (e) {
-        if (!(e instanceof AwsCallError && e.code === 'UnauthorizedException')) throw e;
-        logger.debug(`IAM Identity Center refused the ${which} token (signed out or revoked)`);
-        return undefined;
-      }
-    };
+  const roleCredentials = async (token: SsoToken, which: string): Promise<Credentials | undefined> => {
+    deps.logger.debug(`GetRoleCredentials for ${base.roleName} in ${base.accountId} with the ${which} SSO token`);
+    try {
+      return await deps.sso.getRoleCredentials(token.accessToken, base);
+    } catch (e) {
+      if (!(e instanceof AwsCallError && e.code === 'UnauthorizedException')) throw e;
+      deps.logger.debug(`IAM Identity Center refused the ${which} token (signed out or revoked)`);
+      return undefined;
+    }
+  };
 
+  return async () => {
     const cli = await deps.sso.readCliToken(ssoCacheId(base));
     if (isUsableToken(cli, deps.clock.now())) {
       const creds = await roleCredentials(cli, 'AWS CLI');
       if (creds) return creds;
     }
+    // One refresh or sign-in per SSO session at a time, also across profiles that share it: a run
+    // that waited finds the token the first one stored.
+    return deps.lock.withLock(`sso-token\u0000${ssoCacheId(base)}`, () => fromStoreOrSignIn(cli));
+  };
+
+  async function fromStoreOrSignIn(cli: SsoToken | undefined): Promise<Credentials> {
+    const item = ssoTokenItem(ssoCacheId(base));
+    const { logger } = deps;
     const stored = decodeSsoToken(await deps.store.get(item));
     if (isUsableToken(stored, deps.clock.now())) {
       const creds = await roleCredentials(stored, 'stored');
@@ -111,5 +118,5 @@ export function sso(base: SsoBase, deps: SsoDeps): CredentialProvider {
       `IAM Identity Center refused the token it just issued for profile "${base.profile}"`,
       { hint: `check sso_start_url and sso_region, then run \`aws sso login --profile ${base.profile}\` or re-run` },
     );
-  };
+  }
 }
