@@ -307,6 +307,17 @@ describe('SSO profiles through the built CLI', () => {
     );
   });
 
+  it('an unreachable portal is one line naming the endpoint and the settings to check', async () => {
+    await writeCliToken('corp', sso.signIn({ startUrl: START_URL, region: 'eu-west-1' }));
+    const closed = await startFakeSso({ assignments: [] });
+    await closed.close();
+    const r = await box.run(['sso', '--', 'true'], { env: { AWS_ENDPOINT_URL_SSO: closed.url } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `mfa-exec: cannot reach IAM Identity Center at ${closed.url} (check the network, sso_region, or AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC)\n`,
+    );
+  });
+
   it('export prints the SSO role credentials', async () => {
     await writeCliToken('corp', sso.signIn({ startUrl: START_URL, region: 'eu-west-1' }));
     const r = await box.run(['export', 'sso', '--format', 'json']);
