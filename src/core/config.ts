@@ -43,6 +43,8 @@ export interface ProfileConfig {
   /** The SSO settings, checked complete, when the profile has any sso_* key. */
   sso?: SsoSettings;
   sourceIdentity?: string;
+  /** login_session (`aws login`): a base mfa-exec cannot use. */
+  loginSession?: string;
   sessionTags?: { key: string; value: string }[];
   transitiveSessionTags?: string[];
   /** aws_access_key_id and aws_secret_access_key are both in the files. */
@@ -246,6 +248,7 @@ export function getProfile(files: ParsedAwsFiles, name: string): ProfileConfig {
     ['webIdentityTokenFile', webIdentityTokenFile],
     ['sso', ssoSettings(files, name, get)],
     ['sourceIdentity', get('source_identity')],
+    ['loginSession', get('login_session')],
     ['sessionTags', sessionTags],
     ['transitiveSessionTags', transitiveSessionTags],
     ['hasFileSessionToken', get('aws_session_token') === undefined ? undefined : true],
@@ -352,6 +355,15 @@ function ownBase(p: ProfileConfig): ChainBase {
   if (p.sso !== undefined) return { kind: 'sso', profile: p.name, sso: p.sso };
   if (p.credentialProcess !== undefined)
     return { kind: 'credential-process', profile: p.name, command: p.credentialProcess };
+  if (p.loginSession !== undefined) {
+    throw new MfaExecError(
+      'config',
+      `profile "${p.name}" signs in with login_session (aws login), which mfa-exec cannot use`,
+      {
+        hint: 'use the AWS CLI for this profile, or give it a key with `mfa-exec add`',
+      },
+    );
+  }
   return { kind: 'key', profile: p.name };
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeFederation } from '../support/fake-federation.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 import { startImds, type Imds, type MetadataCredentials } from '../support/imds.js';
 
@@ -15,6 +16,11 @@ const SECRET = 'kinds/secret/never/shown/EXAMPLEKEY00';
 const TOTP = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 const MFA = `arn:aws:iam::${ACCOUNT}:mfa/kinds`;
 const ROLE = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
+// The Environment test's own user and device, so its MFA code never collides with the stored key's.
+const KEY_ID2 = 'AKIAKINDSEXAMPLE0002';
+const SECRET2 = 'kinds/second/secret/EXAMPLEKEY0000000002';
+const TOTP2 = 'MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U';
+const MFA2 = `arn:aws:iam::${ACCOUNT}:mfa/kinds-env`;
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl';
 
 let sts: FakeSts;
@@ -80,7 +86,7 @@ credential_source = EcsContainer
 [profile envsrc]
 role_arn = ${ROLE('Admin')}
 credential_source = Environment
-mfa_serial = ${MFA}
+mfa_serial = ${MFA2}
 mfa_process = totp-code
 
 [profile sso]
@@ -108,6 +114,14 @@ beforeAll(async () => {
         secretAccessKey: SECRET,
         mfaSerial: MFA,
         totpSecret: TOTP,
+      },
+      {
+        userName: 'kinds-env',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID2,
+        secretAccessKey: SECRET2,
+        mfaSerial: MFA2,
+        totpSecret: TOTP2,
       },
     ],
     roles: [
@@ -186,6 +200,23 @@ describe('web identity', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ Version: 1, AccessKeyId: expect.stringMatching(/^ASIA/) });
   });
 
+  it('login signs in with the web identity credentials themselves (no stored key needed)', async () => {
+    const fed = await startFakeFederation();
+    try {
+      const exported = JSON.parse((await box.run(['export', 'webid', '--format', 'json'])).stdout) as {
+        AccessKeyId: string;
+      };
+      const r = await box.run(['login', 'webid', '--stdout'], { env: { MFA_EXEC_FEDERATION_URL: fed.url } });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(fed.requests).toHaveLength(1);
+      expect(JSON.stringify(fed.requests[0]!.params)).toContain(exported.AccessKeyId);
+      expect(r.stdout).toContain(fed.signinToken);
+    } finally {
+      await fed.close();
+    }
+  });
+
   it('an unreadable token file is a one-line error naming the file', async () => {
     const other = join(tokenDir, 'config-missing-token');
     await writeFile(
@@ -256,21 +287,21 @@ describe('credential_source', () => {
 
   it('Environment: the key variables mfa-exec was started with, and the MFA code where mfa_serial says', async () => {
     const r = await box.run(['envsrc', '--', 'print-env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+      env: { AWS_ACCESS_KEY_ID: KEY_ID2, AWS_SECRET_ACCESS_KEY: SECRET2, TEST_TOTP_SECRET: TOTP2 },
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(sts.assumed()).toEqual([
       expect.objectContaining({
         roleArn: ROLE('Admin'),
-        accessKeyId: KEY_ID,
-        serialNumber: MFA,
+        accessKeyId: KEY_ID2,
+        serialNumber: MFA2,
         tokenCode: true,
         status: 200,
       }),
     ]);
     expect(sts.count('GetSessionToken')).toBe(0);
-    expect(envOf(r.stdout).AWS_ACCESS_KEY_ID).not.toBe(KEY_ID);
+    expect(envOf(r.stdout).AWS_ACCESS_KEY_ID).not.toBe(KEY_ID2);
   });
 });
 

@@ -378,6 +378,7 @@ describe('every kind of profile', () => {
       'sso_start_url',
     ],
     ['web_identity_token_file without role_arn', 'web_identity_token_file = /t', 'role_arn'],
+    ['login_session (aws login)', 'login_session = arn:aws:iam::1:user/x', 'login_session'],
     [
       'web_identity_token_process (aws-vault)',
       `role_arn = ${ROLE('x')}\nweb_identity_token_process = oidc raw`,

@@ -355,6 +355,88 @@ describe('resolveCredentials: shapes of the STS calls', () => {
   });
 });
 
+describe('resolveCredentials: every base', () => {
+  it('credential_process printing a long-lived key: no MFA session, the MFA code goes on AssumeRole (as the AWS CLI)', async () => {
+    const env = setup({ credentialProcess: KEY, storedKey: false });
+    const c = chain('dev', [{}], { base: { profile: 'proc', kind: 'credential-process', command: '/bin/keys' } });
+    await env.resolve(c);
+    expect(env.sts.calls.map((x) => x.op)).toEqual(['assumeRole']);
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({
+      credentials: KEY,
+      serialNumber: MFA,
+      tokenCode: '123456',
+    });
+  });
+
+  it('web identity: the token from the file, AssumeRoleWithWebIdentity cached under the base, a role on top uses it', async () => {
+    const env = setup({ storedKey: false });
+    const tokens: [string, string][] = [];
+    env.deps.webIdentityToken = async (path, profile) => {
+      tokens.push([path, profile]);
+      return 'jwt';
+    };
+    const base = {
+      profile: 'ci',
+      kind: 'web-identity' as const,
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token', roleSessionName: 'ci-run' },
+    };
+    const c = chain('deploy', [{}], { base, mfaSerial: undefined });
+    const creds = await env.resolve(c);
+    expect(tokens).toEqual([['/run/token', 'ci']]);
+    const [web] = env.sts.callsOf('assumeRoleWithWebIdentity');
+    expect(web!.input).toEqual({ roleArn: ROLE('ci'), roleSessionName: 'ci-run', webIdentityToken: 'jwt' });
+    expect(env.sts.callsOf('assumeRole')[0]!.input.credentials).toEqual(web!.result);
+    expect(creds).toEqual(env.sts.callsOf('assumeRole')[0]!.result);
+    expect([...env.store.items.keys()].sort()).toEqual(['role:ci', 'role:deploy']);
+    // The web identity profile alone now comes from the cache, without a token read or an STS call.
+    env.sts.calls.length = 0;
+    expect(await env.resolve(chain('ci', [], { base, mfaSerial: undefined }))).toEqual(web!.result);
+    expect(env.sts.calls).toEqual([]);
+    expect(tokens).toHaveLength(1);
+  });
+
+  it('credential_source: its credentials go to AssumeRole with the MFA code; only the role credentials are cached', async () => {
+    const env = setup({ storedKey: false });
+    const instance = temp('ASIAINSTANCE', 6 * 3600_000);
+    env.deps.credentialSource = async (source) => {
+      expect(source).toBe('Ec2InstanceMetadata');
+      return instance;
+    };
+    const c = chain('ec2', [{}], {
+      base: { profile: 'ec2', kind: 'credential-source', source: 'Ec2InstanceMetadata' },
+    });
+    await env.resolve(c);
+    expect(env.sts.calls.map((x) => x.op)).toEqual(['assumeRole']);
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({ credentials: instance, serialNumber: MFA });
+    expect([...env.store.items.keys()]).toEqual(['role:ec2']);
+  });
+
+  it('source_identity, session tags and transitive keys reach AssumeRole; changing them is a cache miss', async () => {
+    const env = setup();
+    const tagged = (team: string) =>
+      chain('dev', [{ sourceIdentity: 'alice', tags: [{ key: 'Team', value: team }], transitiveTagKeys: ['Team'] }]);
+    await env.resolve(tagged('infra'));
+    expect(env.sts.callsOf('assumeRole')[0]!.input).toMatchObject({
+      sourceIdentity: 'alice',
+      tags: [{ key: 'Team', value: 'infra' }],
+      transitiveTagKeys: ['Team'],
+    });
+    await env.resolve(tagged('infra'));
+    expect(env.sts.callsOf('assumeRole')).toHaveLength(1);
+    await env.resolve(tagged('data'));
+    expect(env.sts.callsOf('assumeRole')).toHaveLength(2);
+  });
+
+  it('an SSO base fails with one line that never says to add a key', async () => {
+    const env = setup({ storedKey: false });
+    const sso = { startUrl: 'https://x.awsapps.com/start', region: 'eu-west-1', accountId: '1', roleName: 'R' };
+    const e = await failure(env.resolve(chain('dev', [{}], { base: { profile: 'sso', kind: 'sso', sso } })));
+    expect(e.message).toContain('"sso"');
+    expect(`${e.message} ${e.hint}`).not.toContain('mfa-exec add');
+    expect(env.sts.calls).toEqual([]);
+  });
+});
+
 describe('resolveCredentials: errors', () => {
   it('ExpiredToken on AssumeRole with a cached session: session deleted, new GetSessionToken, retried once', async () => {
     const env = setup();
