@@ -1,6 +1,6 @@
 // In-memory fakes of core's own ports (src/core/types.ts), recording what core asked of them.
 
-import { AwsCallError } from '../../src/core/errors.js';
+import { AwsCallError, MfaExecError } from '../../src/core/errors.js';
 import type { SsoBase, SsoPort } from '../../src/core/providers/sso.js';
 import type { SsoToken } from '../../src/core/store-items.js';
 import type {
@@ -245,7 +245,12 @@ export class FakeSsoPort implements SsoPort {
   }
   async signIn(base: SsoBase) {
     this.calls.push(`sign-in ${base.startUrl}`);
-    if (!this.signInToken) throw new Error('no sign-in');
+    // Without a token to hand out, as the adapter without a terminal or $BROWSER.
+    if (!this.signInToken) {
+      throw new MfaExecError('mfa', `profile "${base.profile}" needs an IAM Identity Center sign-in`, {
+        hint: `run \`aws sso login --profile ${base.profile}\``,
+      });
+    }
     this.valid.add(this.signInToken.accessToken);
     return this.signInToken;
   }
