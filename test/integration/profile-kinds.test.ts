@@ -341,6 +341,32 @@ describe('AssumeRole parameters and include_profile', () => {
   });
 });
 
+describe('STS errors, translated once in the STS adapter', () => {
+  it('ExpiredToken on credentials a credential_process printed names that profile and says to refresh them', async () => {
+    const stale = sts.mint('kinds', 1);
+    const script = join(tokenDir, 'stale-creds');
+    const json = JSON.stringify({
+      Version: 1,
+      AccessKeyId: stale.accessKeyId,
+      SecretAccessKey: stale.secretAccessKey,
+      SessionToken: stale.sessionToken,
+      Expiration: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    await writeFile(script, `#!/bin/sh\necho '${json}'\n`, { mode: 0o755 });
+    const cfg = join(tokenDir, 'config-stale');
+    await writeFile(
+      cfg,
+      `[profile proc]\ncredential_process = ${script}\n[profile over_proc]\nrole_arn = ${ROLE('Deploy')}\nsource_profile = proc\n`,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const r = await box.run(['over_proc', '--', 'true'], { env: { AWS_CONFIG_FILE: cfg } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'mfa-exec: AWS refused the credentials of profile "proc" as expired (its credential_process printed expired credentials: refresh them (e.g. sign in again) and retry)\n',
+    );
+  });
+});
+
 describe('every command knows every kind', () => {
   it('list --json names each kind', async () => {
     const r = await box.run(['list', '--json']);
