@@ -88,7 +88,7 @@ describe('npm pack from a clean clone', () => {
 
   it('says which Node versions it supports', async () => {
     const pkg = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { engines?: { node?: string } };
-    expect(pkg.engines?.node).toBe('>=20');
+    expect(pkg.engines?.node).toBe('>=20.19');
   });
 });
 

@@ -56,6 +56,8 @@ export interface FakeStsOptions {
   roles: FakeRole[];
   /** test-only: when set, every issued credential expires after this many seconds regardless of the requested duration */
   credentialLifetimeSeconds?: number;
+  /** the time in ms (default Date.now); a TestClock shares its offset with the CLI under test */
+  clock?: { now(): number };
 }
 
 /** One request as the fake saw it; `TokenCode` is redacted to '***'. */
@@ -136,6 +138,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
   const issued = new Map<string, Issued>();
   const usedSteps = new Map<string, Set<number>>();
   const calls: StsCall[] = [];
+  const now = (): number => opts.clock?.now() ?? Date.now();
   let lifetime = opts.credentialLifetimeSeconds;
   let failure: { status: number; code: string; message: string; times: number } | undefined;
 
@@ -144,7 +147,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     const creds: Issued = {
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: randomBytes(240).toString('base64'),
-      expiresAt: Date.now() + (lifetime ?? durationSeconds) * 1000,
+      expiresAt: now() + (lifetime ?? durationSeconds) * 1000,
       user,
       mfa,
       ...(role && { role }),
@@ -177,7 +180,12 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
         'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.',
       );
     }
-    const result = verifySync({ secret: user.totpSecret, token: code, epochTolerance: 30 });
+    const result = verifySync({
+      secret: user.totpSecret,
+      token: code,
+      epoch: Math.floor(now() / 1000),
+      epochTolerance: 30,
+    });
     const used = usedSteps.get(serial) ?? new Set<number>();
     if (!result.valid || !('timeStep' in result) || used.has(result.timeStep)) {
       throw new StsError(403, 'AccessDenied', MFA_FAILED);
@@ -308,7 +316,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
       if (req.headers['x-amz-security-token'] !== temp.sessionToken) {
         throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
       }
-      if (Date.now() >= temp.expiresAt) {
+      if (now() >= temp.expiresAt) {
         throw new StsError(400, 'ExpiredToken', 'The security token included in the request is expired');
       }
     }
@@ -350,7 +358,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     res.writeHead(status, {
       'content-type': 'text/xml',
       'x-amzn-requestid': requestId,
-      date: new Date().toUTCString(),
+      date: new Date(now()).toUTCString(),
     });
     res.end(out);
   };
