@@ -138,8 +138,16 @@ export async function getFederationToken(
   }
 }
 
-/** The command that opens a URL in the default browser on `platform`. */
-export function browserCommand(platform: NodeJS.Platform): { command: string; args: string[] } {
+/**
+ * The command that opens a URL: `$BROWSER` when set (its first entry of a `:`-separated list,
+ * split into words, no shell), else the default browser opener of `platform`.
+ */
+export function browserCommand(
+  platform: NodeJS.Platform,
+  env: Record<string, string | undefined> = {},
+): { command: string; args: string[] } {
+  const chosen = env.BROWSER?.split(':')[0]?.trim().split(/\s+/).filter(Boolean);
+  if (chosen?.length) return { command: chosen[0]!, args: chosen.slice(1) };
   if (platform === 'darwin') return { command: 'open', args: [] };
   // The loopback URL has no characters cmd.exe would treat specially.
   if (platform === 'win32') return { command: 'cmd', args: ['/c', 'start'] };
@@ -180,7 +188,7 @@ export async function openInBrowser(
     server.listen(0, '127.0.0.1', resolve);
   });
   const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
-  const { command, args } = browserCommand(process.platform);
+  const { command, args } = browserCommand(process.platform, opts.env);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   let timer: NodeJS.Timeout | undefined;

@@ -257,7 +257,7 @@ describe('SSO profiles through the built CLI', () => {
     const token = sso.signIn({ startUrl: START_URL, region: 'eu-west-1' });
     await writeCliToken('corp', { ...token, expiresAt: new Date(Date.now() - 60_000).toISOString() });
     expect((await box.run(['sso', '--', 'true'])).code).toBe(0); // refreshed into the store
-    const removed = await box.run(['remove', 'sso']);
+    const removed = await box.run(['remove', 'sso', '--force']);
     expect(removed.stderr).toBe('');
     expect(removed.stdout).toBe(
       'Removed the IAM Identity Center token of sso_session "corp" and 1 cached credential of profile "sso" from the encrypted file store.\n',

@@ -3,28 +3,24 @@
 import { resolveRegion } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { exportSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { credentialsFor } from './get-credentials.js';
 
-const FORMATS = ['env', 'shell', 'json', 'ini'] as const;
-
 /** Print the credentials in the chosen format. */
-export async function exportCommand(ctx: Context, parsed: Parsed): Promise<number> {
-  const format = (parsed.values.format as string | undefined) ?? 'env';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new MfaExecError('usage', `unknown format "${format}"`, { hint: `use one of ${FORMATS.join(', ')}` });
-  }
+export async function exportCommand(ctx: Context, parsed: ParsedOf<typeof exportSpec>): Promise<number> {
+  const format = parsed.values.format ?? 'env';
   const { credentials, profile } = await credentialsFor(ctx, parsed.positionals[0], parsed.values);
-  const region = resolveRegion({ flag: parsed.values.region as string | undefined, env: ctx.env, profile });
-  ctx.stdout(formatCredentials(credentials, format as (typeof FORMATS)[number], profile.name, region));
+  const region = resolveRegion({ flag: parsed.values.region, env: ctx.env, profile });
+  ctx.stdout(formatCredentials(credentials, format, profile.name, region));
   return 0;
 }
 
 /** The credentials as text in `format`. */
 export function formatCredentials(
   c: Credentials,
-  format: (typeof FORMATS)[number],
+  format: NonNullable<ParsedOf<typeof exportSpec>['values']['format']>,
   profile: string,
   region: string | undefined,
 ): string {
