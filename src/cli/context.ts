@@ -19,14 +19,17 @@ import { dialogSource } from '../adapters/mfa/dialog.js';
 import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
 import { normalizeTotpSeed, storedSeedFirst, totpSource } from '../adapters/mfa/totp.js';
 import { ykmanSource } from '../adapters/mfa/ykman.js';
+import type { SsoPortSettings } from '../adapters/sso.js';
 import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
 import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
+import type { SsoPort } from '../core/providers/sso.js';
 import type { CredentialDeps } from '../core/providers/types.js';
 import { MfaExecError } from '../core/errors.js';
 import type { PromptDriver } from './args.js';
 import { writeStdout } from './output.js';
+import type { SsoToken } from '../core/store-items.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
 
 export type { Terminal } from '../adapters/tty.js';
@@ -68,6 +71,8 @@ export interface Context {
   io: typeof io;
   /** What the machine itself holds: web identity token files and credential_source credentials. */
   machine: Pick<CredentialDeps, 'webIdentityToken' | 'credentialSource'>;
+  /** The AWS CLI's SSO token cache file for `cacheId` (shown as ~/…) and the token in it, if any. */
+  ssoCliToken(cacheId: string): Promise<{ file: string; token: SsoToken | undefined }>;
   /** The deps of the credential flow for `chain` (STS endpoint and region from its profile). */
   credentialDeps(
     chain: Chain,
@@ -136,6 +141,15 @@ export function createContext(opts: {
     stdout: writeStdout,
     io,
     machine,
+    async ssoCliToken(cacheId) {
+      const m = await import('../adapters/sso.js');
+      const path = m.ssoCacheFile(home, cacheId);
+      const file = path.startsWith(join(home, '/')) ? `~/${path.slice(join(home, '/').length)}` : path;
+      const token = await m
+        .createSsoPort({ home, env, logger, portalEndpoint: undefined, oidcEndpoint: undefined })
+        .readCliToken(cacheId);
+      return { file, token };
+    },
     credentialDeps(chain, profile, o) {
       const files = this.files();
       const region = resolveRegion({ flag: o.region, env, profile });
@@ -158,6 +172,13 @@ export function createContext(opts: {
         mfaSource: () => chooseMfaSource(chain, o.mfaToken, chosen, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
         ...machine,
+        sso: lazySsoPort({
+          home,
+          env,
+          logger,
+          portalEndpoint: resolveEndpoint('sso', { env, profile, files }),
+          oidcEndpoint: resolveEndpoint('sso_oidc', { env, profile, files }),
+        }),
       };
     },
   };
@@ -211,6 +232,18 @@ function driverSource(
     case 'kdialog':
       return dialogSource(driver, env);
   }
+}
+
+/** The SSO adapter, its module (and the SDK clients it imports) loaded on the first SSO call only. */
+function lazySsoPort(settings: SsoPortSettings): SsoPort {
+  let port: Promise<SsoPort> | undefined;
+  const load = () => (port ??= import('../adapters/sso.js').then((m) => m.createSsoPort(settings)));
+  return {
+    readCliToken: async (id) => (await load()).readCliToken(id),
+    refreshToken: async (token, base) => (await load()).refreshToken(token, base),
+    signIn: async (base) => (await load()).signIn(base),
+    getRoleCredentials: async (token, base) => (await load()).getRoleCredentials(token, base),
+  };
 }
 
 /** A store whose module is still loading: each call waits for it (keeps node:fs/promises off the keychain path). */

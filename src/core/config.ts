@@ -487,7 +487,7 @@ export function resolveRegion(args: {
  * (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS first, then the profile).
  */
 export function resolveEndpoint(
-  service: 'sts' | 'iam',
+  service: 'sts' | 'iam' | 'sso' | 'sso_oidc',
   args: { env: Record<string, string | undefined>; profile?: ProfileConfig; files: ParsedAwsFiles },
 ): string | undefined {
   const { env, profile, files } = args;

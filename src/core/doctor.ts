@@ -3,7 +3,9 @@
 
 import type { ChainBase } from './config.js';
 import { describeExpiry } from './duration.js';
+import { isRefreshable, isUsableToken } from './providers/sso.js';
 import { showKey } from './redact.js';
+import type { SsoToken } from './store-items.js';
 import type { Credentials } from './types.js';
 
 /**
@@ -338,6 +340,36 @@ function requiresMfa(condition: unknown): boolean {
   });
 }
 
+/**
+ * An SSO base has a token mfa-exec can use without a sign-in: the AWS CLI's (named by
+ * `cliFile`) or the store's, usable (outside the 5-minute window) or refreshable.
+ */
+export function checkSsoToken(
+  profile: string,
+  tokens: { cli: SsoToken | undefined; cliFile: string; stored: SsoToken | undefined; storeName: string },
+  now: Date,
+): CheckResult {
+  const check = 'sso token';
+  const found: [SsoToken | undefined, string][] = [
+    [tokens.cli, `the AWS CLI's token (${tokens.cliFile})`],
+    [tokens.stored, `the token in the ${tokens.storeName}`],
+  ];
+  for (const [token, what] of found) {
+    if (isUsableToken(token, now))
+      return { check, status: 'ok', message: `${what} expires ${describeExpiry(token.expiresAt, now)}` };
+  }
+  for (const [token, what] of found) {
+    if (isRefreshable(token, now))
+      return { check, status: 'ok', message: `${what} has expired; mfa-exec will refresh it with its refresh token` };
+  }
+  return {
+    check,
+    status: 'fail',
+    message: found.some(([t]) => t) ? 'the IAM Identity Center token has expired' : 'no IAM Identity Center token',
+    fix: `run \`aws sso login --profile ${profile}\`, or \`mfa-exec exec ${profile}\` at a terminal to sign in`,
+  };
+}
+
 /** The base of a chain as the config check names it. */
 export function describeBase(base: ChainBase): string {
   switch (base.kind) {
@@ -354,9 +386,9 @@ export function describeBase(base: ChainBase): string {
   }
 }
 
-/** The check that fits a base that is not a stored key: what it gives, read without any AWS call. */
+/** The check that fits a base that is not a stored key or SSO (checkSsoToken): what it gives, read without any AWS call. */
 export function checkBase(
-  base: Exclude<ChainBase, { kind: 'key' }>,
+  base: Exclude<ChainBase, { kind: 'key' | 'sso' }>,
   read: Probe<{ credentials?: Credentials; bytes?: number }> | undefined,
   now: Date,
 ): CheckResult {
@@ -366,12 +398,6 @@ export function checkBase(
         check: 'stored key',
         status: 'ok',
         message: `none needed: "${base.profile}" gets its credentials from credential_process`,
-      };
-    case 'sso':
-      return {
-        check: 'sso',
-        status: 'skipped',
-        message: `"${base.profile}" signs in with IAM Identity Center (${base.sso.startUrl}), which this build does not check`,
       };
     case 'web-identity': {
       const file = base.webIdentity.tokenFile;

@@ -117,14 +117,21 @@ export function planCredentials(chain: Chain, opts: PlanOptions): CredentialPlan
 
 /** Bases whose own credentials come from an AWS call are cached too, under the base profile's role item. */
 function baseCache(base: ChainBase): CacheSpec | undefined {
-  if (base.kind !== 'web-identity') return undefined;
-  const w = base.webIdentity;
-  return {
+  const cache = (fingerprint: unknown[]): CacheSpec => ({
     item: roleItem(base.profile),
     kind: 'role',
     base: base.profile,
-    fingerprint: JSON.stringify(['web-identity', w.roleArn, w.tokenFile, w.roleSessionName ?? null]),
-  };
+    fingerprint: JSON.stringify(fingerprint),
+  });
+  if (base.kind === 'web-identity') {
+    const w = base.webIdentity;
+    return cache(['web-identity', w.roleArn, w.tokenFile, w.roleSessionName ?? null]);
+  }
+  if (base.kind === 'sso') {
+    const s = base.sso;
+    return cache(['sso', s.startUrl, s.region, s.accountId, s.roleName]);
+  }
+  return undefined;
 }
 
 /** The cached result of `plan` if it is fresh: the warm path, one store read. */

@@ -118,3 +118,52 @@ export function parseItemName(
   }
   return undefined;
 }
+
+/** The IAM Identity Center token mfa-exec obtained or refreshed, per sso_session name (or legacy start URL). */
+export const ssoTokenItem = (cacheId: string): string => `sso-token:${cacheId}`;
+
+/** An SSO OIDC access token with what refreshing it takes: the fields of the AWS CLI's token cache. */
+export interface SsoToken {
+  accessToken: string;
+  expiresAt: Date;
+  refreshToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  registrationExpiresAt?: Date;
+  region?: string;
+  startUrl?: string;
+}
+
+/** JSON text of an SSO token in the AWS CLI's cache format (times as ISO 8601). */
+export function encodeSsoToken(t: SsoToken): string {
+  return JSON.stringify({
+    ...t,
+    expiresAt: t.expiresAt.toISOString(),
+    registrationExpiresAt: t.registrationExpiresAt?.toISOString(),
+  });
+}
+
+/** The SSO token in `text` (the AWS CLI's cache file or our item), or undefined when it is not one. */
+export function decodeSsoToken(text: string | null | undefined): SsoToken | undefined {
+  if (!text) return undefined;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  // Older AWS CLI v2 releases wrote `2021-05-20T05:16:31UTC`, which botocore reads and Date does not.
+  const date = (v: unknown) => (typeof v === 'string' ? new Date(v.replace(/UTC$/, 'Z')) : undefined);
+  const expiresAt = date(raw.expiresAt);
+  if (typeof raw.accessToken !== 'string' || !raw.accessToken || !expiresAt || Number.isNaN(expiresAt.getTime()))
+    return undefined;
+  const token: SsoToken = { accessToken: raw.accessToken, expiresAt };
+  for (const k of ['refreshToken', 'clientId', 'clientSecret', 'region', 'startUrl'] as const) {
+    if (typeof raw[k] === 'string' && raw[k]) token[k] = raw[k];
+  }
+  const registrationExpiresAt = date(raw.registrationExpiresAt);
+  if (registrationExpiresAt && !Number.isNaN(registrationExpiresAt.getTime()))
+    token.registrationExpiresAt = registrationExpiresAt;
+  return token;
+}

@@ -1,6 +1,8 @@
 // In-memory fakes of core's own ports (src/core/types.ts), recording what core asked of them.
 
-import { AwsCallError } from '../../src/core/errors.js';
+import { AwsCallError, MfaExecError } from '../../src/core/errors.js';
+import type { SsoBase, SsoPort } from '../../src/core/providers/sso.js';
+import type { SsoToken } from '../../src/core/store-items.js';
 import type {
   Clock,
   Credentials,
@@ -219,5 +221,47 @@ export class ScriptedMfaSource implements MfaCodeSource {
     const code = this.codes.shift();
     if (code === undefined) throw new Error(`ScriptedMfaSource: no code left for attempt ${attempt}`);
     return code;
+  }
+}
+
+/** An SsoPort that accepts the access tokens in `valid`, refreshes those in `refreshable`, signs in with `signInToken`, and records calls. */
+export class FakeSsoPort implements SsoPort {
+  calls: string[] = [];
+  valid = new Set<string>();
+  refreshable = new Set<string>();
+  cli: SsoToken | undefined;
+  signInToken: SsoToken | undefined;
+
+  async readCliToken(cacheId: string) {
+    this.calls.push(`read ${cacheId}`);
+    return this.cli;
+  }
+  async refreshToken(t: SsoToken) {
+    this.calls.push(`refresh ${t.refreshToken}`);
+    if (!this.refreshable.has(t.refreshToken!)) throw new AwsCallError('InvalidGrantException', 'Invalid grant');
+    const fresh = { ...t, accessToken: `${t.accessToken}+r`, expiresAt: new Date(t.expiresAt.getTime() + 3600_000) };
+    this.valid.add(fresh.accessToken);
+    return fresh;
+  }
+  async signIn(base: SsoBase) {
+    this.calls.push(`sign-in ${base.startUrl}`);
+    // Without a token to hand out, as the adapter without a terminal or $BROWSER.
+    if (!this.signInToken) {
+      throw new MfaExecError('mfa', `profile "${base.profile}" needs an IAM Identity Center sign-in`, {
+        hint: `run \`aws sso login --profile ${base.profile}\``,
+      });
+    }
+    this.valid.add(this.signInToken.accessToken);
+    return this.signInToken;
+  }
+  async getRoleCredentials(accessToken: string, base: SsoBase): Promise<Credentials> {
+    this.calls.push(`get ${accessToken}`);
+    if (!this.valid.has(accessToken)) throw new AwsCallError('UnauthorizedException', 'Session token not found');
+    return {
+      accessKeyId: `ASIA-${base.roleName}`,
+      secretAccessKey: 's',
+      sessionToken: 't',
+      expiration: new Date(8.64e15),
+    };
   }
 }

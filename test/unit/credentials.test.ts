@@ -13,6 +13,7 @@ import {
   RecordingLock,
   RecordingLogger,
   ScriptedMfaSource,
+  FakeSsoPort,
 } from '../support/fakes.js';
 
 const MFA = 'arn:aws:iam::900000000001:mfa/alice';
@@ -61,6 +62,7 @@ function setup(o: Setup = {}) {
   const sourcesMade = { count: 0 };
   const processRuns: [string, string][] = [];
   const deps: CredentialDeps = {
+    sso: new FakeSsoPort(),
     store,
     sts,
     clock,

@@ -22,6 +22,7 @@ import {
   checkKeyAge,
   checkKeyNotInFile,
   checkMfaDevice,
+  checkSsoToken,
   checkStoredKey,
   checkTrustPolicy,
   checkUserPermissions,
@@ -33,7 +34,8 @@ import {
 } from '../../core/doctor.js';
 import { AwsCallError, isMfaExecError } from '../../core/errors.js';
 import { planCredentials, readCachedResult } from '../../core/plan.js';
-import { decodeKey, keyItem } from '../../core/store-items.js';
+import { ssoCacheId } from '../../core/providers/sso.js';
+import { decodeKey, decodeSsoToken, keyItem, ssoTokenItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
 import type { ParsedOf } from '../args.js';
 import type { doctorSpec } from '../specs.js';
@@ -131,6 +133,14 @@ async function diagnose(
   const results: CheckResult[] = [checkConfig(chain.profile, undefined, chainText)];
   const base = chain.base.profile;
   const now = ctx.clock.now();
+  if (chain.base.kind === 'sso') {
+    const id = ssoCacheId(chain.base.sso);
+    const cli = await ctx.ssoCliToken(id);
+    const stored = decodeSsoToken(await ctx.store().get(ssoTokenItem(id)));
+    results.push(checkSsoToken(chain.base.profile, { cli: cli.token, cliFile: cli.file, stored, storeName }, now));
+    results.push(checkClock(now, await ctx.io.serverDate(stsUrl(ctx, files, profile, regionFlag))));
+    return results;
+  }
   if (chain.base.kind !== 'key') {
     const b = chain.base;
     const read =

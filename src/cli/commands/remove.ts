@@ -1,9 +1,10 @@
 // `mfa-exec remove <profile> [--force]`: delete the stored key and every cached credential made
 // from it, after a y/N question on the terminal (as aws-vault asks), or at once with --force.
 
-import { getProfile, profileKind, type ProfileKind } from '../../core/config.js';
+import { getProfile, profileKind, type ProfileKind, type SsoSettings } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
-import { decodeKey, keyItem } from '../../core/store-items.js';
+import { ssoCacheId } from '../../core/providers/sso.js';
+import { decodeKey, keyItem, ssoTokenItem } from '../../core/store-items.js';
 import { showKey } from '../../core/redact.js';
 import type { ParsedOf } from '../args.js';
 import type { removeSpec } from '../specs.js';
@@ -20,8 +21,14 @@ export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof remove
   }
   const store = ctx.store();
   const key = decodeKey(await store.get(keyItem(profile)));
+  // An SSO profile's counterpart of a stored key: the IAM Identity Center token mfa-exec keeps for its session.
+  const sso = ssoSettingsOf(ctx, profile);
+  const tokenItem = sso === undefined ? undefined : ssoTokenItem(ssoCacheId(sso));
+  const tokenOf =
+    sso && `the IAM Identity Center token of ${sso.session ? `sso_session "${sso.session}"` : sso.startUrl}`;
+  const hasToken = tokenItem !== undefined && (await store.get(tokenItem)) !== null;
   const cached = (await cacheItems(store)).filter((item) => isDerivedFrom(item, profile)).length;
-  if (!key && cached === 0) {
+  if (!key && !hasToken && cached === 0) {
     const kind = kindOf(ctx, profile);
     if (kind !== undefined && kind !== 'key' && kind !== 'role') {
       throw new MfaExecError(
@@ -34,12 +41,13 @@ export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof remove
     }
     throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
   }
-  const what = `${key ? `the key ${showKey(key.accessKeyId)}` : 'no key'} and ${cached} cached credential${cached === 1 ? '' : 's'} of profile "${profile}"`;
+  const what = `${hasToken ? tokenOf : key ? `the key ${showKey(key.accessKeyId)}` : 'no key'} and ${cached} cached credential${cached === 1 ? '' : 's'} of profile "${profile}"`;
   if (!parsed.values.force) await confirm(ctx, `Remove ${what} from the ${backendName(ctx)}?`);
   const had = await store.delete(keyItem(profile));
+  const hadToken = tokenItem !== undefined && (await store.delete(tokenItem));
   const derived = await deleteDerived(store, profile);
   ctx.stdout(
-    `Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
+    `Removed ${hadToken ? tokenOf : had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
   );
   return 0;
 }
@@ -60,6 +68,15 @@ async function confirm(ctx: Context, question: string): Promise<void> {
   }
   if (!/^y(es)?$/i.test(answer.trim())) {
     throw new MfaExecError('usage', 'nothing was removed', { hint: 'answer y to remove, or use --force', exitCode: 1 });
+  }
+}
+
+/** The SSO settings of `name`, or undefined when it is no SSO profile (or not there, or does not parse). */
+function ssoSettingsOf(ctx: Context, name: string): SsoSettings | undefined {
+  try {
+    return getProfile(ctx.files(), name).sso;
+  } catch {
+    return undefined;
   }
 }
 

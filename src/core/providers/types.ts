@@ -2,6 +2,7 @@
 // The tree and how it is composed: docs/ARCHITECTURE.md ("The provider tree").
 
 import type { CredentialSourceName } from '../config.js';
+import type { SsoPort } from './sso.js';
 import type { Clock, Credentials, Lock, Logger, MfaCodeSource, SecretStore, StsClient, UsedCodes } from '../types.js';
 
 /** One step of the tree: credentials on demand. A factory wraps its inner provider. */
@@ -23,4 +24,6 @@ export interface CredentialDeps {
   webIdentityToken: (path: string, profile: string) => Promise<string>;
   /** Credentials from the environment, the EC2 instance metadata service or the ECS container endpoint. */
   credentialSource: (source: CredentialSourceName, profile: string) => Promise<Credentials>;
+  /** IAM Identity Center: the AWS CLI's token cache, the OIDC service and the portal. */
+  sso: SsoPort;
 }

@@ -1,0 +1,203 @@
+// core/providers/sso.ts with a fake SsoPort: which token is tried in which order, what is
+// refreshed, what is kept in the store, and when the device flow runs.
+
+import { describe, expect, it } from 'vitest';
+import { checkSsoToken } from '../../src/core/doctor.js';
+import { AwsCallError } from '../../src/core/errors.js';
+import { sso, type SsoBase } from '../../src/core/providers/sso.js';
+import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
+import { FakeClock, FakeSsoPort, MemoryStore, RecordingLock, RecordingLogger } from '../support/fakes.js';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const BASE: SsoBase = {
+  profile: 'dev',
+  session: 'corp',
+  startUrl: 'https://corp.awsapps.com/start',
+  region: 'eu-west-1',
+  accountId: '111122223333',
+  roleName: 'Dev',
+};
+const token = (name: string, minutes: number, refresh = true): SsoToken => ({
+  accessToken: `access-${name}`,
+  expiresAt: new Date(NOW + minutes * 60_000),
+  ...(refresh && {
+    refreshToken: `refresh-${name}`,
+    clientId: 'client',
+    clientSecret: 'secret',
+    registrationExpiresAt: new Date(NOW + 86400_000),
+  }),
+});
+
+const setup = () => {
+  const port = new FakeSsoPort();
+  const store = new MemoryStore();
+  const lock = new RecordingLock();
+  const deps = { store, clock: new FakeClock(NOW), logger: new RecordingLogger(), lock, sso: port };
+  return { port, store, lock, deps, run: () => sso(BASE, deps)() };
+};
+
+describe('sso provider', () => {
+  it('uses a usable AWS CLI token first and writes nothing', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 60);
+    port.valid.add('access-cli');
+    await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
+    expect(port.calls).toEqual(['read corp', 'get access-cli']);
+    expect(store.calls.filter((c) => c.op !== 'get')).toEqual([]);
+  });
+
+  it('a CLI token within 5 minutes of expiry is not used: the stored one is', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 4);
+    port.valid.add('access-cli').add('access-ours');
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
+    await run();
+    expect(port.calls).toEqual(['read corp', 'get access-ours']);
+  });
+
+  it('the legacy form is keyed by the start URL', async () => {
+    const { port, deps } = setup();
+    port.cli = token('cli', 60);
+    port.valid.add('access-cli');
+    await sso({ ...BASE, session: undefined }, deps)();
+    expect(port.calls[0]).toBe('read https://corp.awsapps.com/start');
+  });
+
+  it('refreshes an expired CLI token into the store (never the file), then uses it', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', -10);
+    port.refreshable.add('refresh-cli');
+    await run();
+    expect(port.calls).toEqual(['read corp', 'refresh refresh-cli', 'get access-cli+r']);
+    const kept = decodeSsoToken(store.items.get(ssoTokenItem('corp')));
+    expect(kept).toMatchObject({ accessToken: 'access-cli+r', refreshToken: 'refresh-cli', clientId: 'client' });
+  });
+
+  it("tries the store's refresh token before the CLI's, and falls back to the CLI's when it is refused", async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', -10);
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', -10)));
+    port.refreshable.add('refresh-cli');
+    await run();
+    expect(port.calls).toEqual(['read corp', 'refresh refresh-ours', 'refresh refresh-cli', 'get access-cli+r']);
+  });
+
+  it('a token refused by the portal (signed out) leads to the device flow, whose token is stored', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 60, false);
+    port.signInToken = token('new', 480);
+    await run();
+    expect(port.calls).toEqual([
+      'read corp',
+      'get access-cli',
+      'sign-in https://corp.awsapps.com/start',
+      'get access-new',
+    ]);
+    expect(decodeSsoToken(store.items.get(ssoTokenItem('corp')))?.accessToken).toBe('access-new');
+  });
+
+  it('no token anywhere: the device flow, under the lock of the SSO session', async () => {
+    const { port, lock, run } = setup();
+    port.signInToken = token('new', 480);
+    let heldDuringSignIn = false;
+    const signIn = port.signIn.bind(port);
+    port.signIn = async (b) => {
+      heldDuringSignIn = lock.held;
+      return signIn(b);
+    };
+    await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
+    expect(port.calls).toEqual(['read corp', 'sign-in https://corp.awsapps.com/start', 'get access-new']);
+    expect(lock.names).toEqual(['sso-token\u0000corp']);
+    expect(heldDuringSignIn).toBe(true);
+  });
+
+  it('a usable AWS CLI token takes no lock', async () => {
+    const { port, lock, run } = setup();
+    port.cli = token('cli', 60);
+    port.valid.add('access-cli');
+    await run();
+    expect(lock.names).toEqual([]);
+  });
+
+  it('a refresh token whose client registration expired is not tried', async () => {
+    const { port, run } = setup();
+    port.cli = { ...token('cli', -10), registrationExpiresAt: new Date(NOW - 1000) };
+    port.refreshable.add('refresh-cli');
+    port.signInToken = token('new', 480);
+    await run();
+    expect(port.calls).not.toContain('refresh refresh-cli');
+  });
+
+  it('errors other than a refused token are not swallowed', async () => {
+    const { port, run } = setup();
+    port.cli = token('cli', 60);
+    port.getRoleCredentials = async () => {
+      throw new Error('network down');
+    };
+    await expect(run()).rejects.toThrow('network down');
+  });
+});
+
+describe('doctor: checkSsoToken', () => {
+  const at = new Date(NOW);
+  const files = { cliFile: '~/.aws/sso/cache/x.json', storeName: 'keychain' };
+  it('ok with the expiry of the usable token, the AWS CLI one first', () => {
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', 90), stored: token('ours', 30) }, at)).toEqual({
+      check: 'sso token',
+      status: 'ok',
+      message: "the AWS CLI's token (~/.aws/sso/cache/x.json) expires in 1h30m",
+    });
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', 4), stored: token('ours', 30) }, at).message).toBe(
+      'the token in the keychain expires in 30m',
+    );
+  });
+  it('ok when an expired token can be refreshed; fail with the fix when nothing can be used', () => {
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', -5), stored: undefined }, at)).toMatchObject({
+      status: 'ok',
+      message:
+        "the AWS CLI's token (~/.aws/sso/cache/x.json) has expired; mfa-exec will refresh it with its refresh token",
+    });
+    expect(checkSsoToken('dev', { ...files, cli: token('cli', -5, false), stored: undefined }, at)).toEqual({
+      check: 'sso token',
+      status: 'fail',
+      message: 'the IAM Identity Center token has expired',
+      fix: 'run `aws sso login --profile dev`, or `mfa-exec exec dev` at a terminal to sign in',
+    });
+    expect(checkSsoToken('dev', { ...files, cli: undefined, stored: undefined }, at).message).toBe(
+      'no IAM Identity Center token',
+    );
+  });
+});
+
+describe('decodeSsoToken reads the AWS CLI cache file', () => {
+  it('takes the fields the SDKs read, including the older `…UTC` timestamps', () => {
+    const t = decodeSsoToken(
+      JSON.stringify({
+        startUrl: 'https://corp.awsapps.com/start',
+        region: 'eu-west-1',
+        accessToken: 'aoa',
+        expiresAt: '2021-05-20T05:16:31UTC',
+        clientId: 'c',
+        clientSecret: 's',
+        registrationExpiresAt: '2021-08-18T05:16:31Z',
+        refreshToken: 'r',
+      }),
+    );
+    expect(t).toEqual({
+      accessToken: 'aoa',
+      expiresAt: new Date('2021-05-20T05:16:31Z'),
+      clientId: 'c',
+      clientSecret: 's',
+      registrationExpiresAt: new Date('2021-08-18T05:16:31Z'),
+      refreshToken: 'r',
+      region: 'eu-west-1',
+      startUrl: 'https://corp.awsapps.com/start',
+    });
+  });
+  it('is no token without accessToken or a readable expiresAt, or when not JSON', () => {
+    expect(decodeSsoToken('{"expiresAt": "2030-01-01T00:00:00Z"}')).toBeUndefined();
+    expect(decodeSsoToken('{"accessToken": "a", "expiresAt": "soon"}')).toBeUndefined();
+    expect(decodeSsoToken('not json')).toBeUndefined();
+    expect(decodeSsoToken('null')).toBeUndefined();
+  });
+});
