@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MfaExecError } from '../core/errors.js';
 import type { Credentials, Logger } from '../core/types.js';
+import { helperEnv } from './helpers.js';
 import type { StsSettings } from './sts.js';
 
 /** The AWS partitions with their own sign-in service. */
@@ -181,8 +182,7 @@ export async function openInBrowser(
   });
   const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
   const { command, args } = browserCommand(process.platform);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+  const env = helperEnv(opts.env);
   let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {

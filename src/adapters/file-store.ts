@@ -16,6 +16,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { acquireLock, type HeldLock } from './lock.js';
 import { MfaExecError } from '../core/errors.js';
 import type { SecretStore } from '../core/types.js';
 
@@ -154,29 +155,22 @@ export function createFileStore(opts: { dir: string; getPassphrase: () => Promis
 }
 
 // Takes `<path>.lock`, waiting up to ~15 s for another process's write; a lock left by a
-// killed process is stale after 2 s (proper-lockfile's minimum).
+// killed process is taken over at once (its pid is gone), by a frozen one after 2 s.
 async function lockFile(dir: string, path: string): Promise<() => Promise<void>> {
-  const { default: lockfile } = await import('proper-lockfile');
+  let held: HeldLock | undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const release = await lockfile.lock(path, {
-      realpath: false,
-      lockfilePath: `${path}.lock`,
-      stale: 2000,
-      retries: { retries: 150, minTimeout: 10, maxTimeout: 100 },
-      // Held for milliseconds: should a stalled holder be taken over, the writes stay atomic.
-      onCompromised: () => undefined,
-    });
-    return () => release().catch(() => undefined);
+    held = await acquireLock(`${path}.lock`, { staleMs: 2000, waitMs: 15_000, pollMs: 10 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new MfaExecError('store', `the file store ${path} stayed locked by another mfa-exec`, {
-        hint: `retry; if no mfa-exec is running, delete ${path}.lock`,
-        cause: e,
-      });
-    }
     throw ioError('write', path, e);
   }
+  if (!held) {
+    throw new MfaExecError('store', `the file store ${path} stayed locked by another mfa-exec`, {
+      hint: `retry; if no mfa-exec is running, delete ${path}.lock`,
+    });
+  }
+  const lock = held;
+  return async () => lock.release();
 }
 
 // Salt and KDF parameters from a file's header, or undefined when it is not one of ours.

@@ -1,5 +1,6 @@
 // StsClient on @aws-sdk/client-sts, loaded only when an STS call is really made.
 
+import { checkCredentials } from '../core/credential-checks.js';
 import { AwsCallError, MfaExecError } from '../core/errors.js';
 import type { Credentials, StsClient } from '../core/types.js';
 
@@ -58,7 +59,7 @@ export function createStsClient(settings: StsSettings): StsClient {
             TokenCode: tokenCode,
           }),
         );
-        return fromSdk(out.Credentials);
+        return fromSdk(out.Credentials, 'GetSessionToken', settings);
       }),
     assumeRole: ({ credentials, roleArn, roleSessionName, durationSeconds, externalId, serialNumber, tokenCode }) =>
       call(async (s) => {
@@ -74,25 +75,30 @@ export function createStsClient(settings: StsSettings): StsClient {
             TokenCode: tokenCode,
           }),
         );
-        return fromSdk(out.Credentials);
+        return fromSdk(out.Credentials, 'AssumeRole', settings);
       }),
   };
 }
 
-function fromSdk(
+/** The credentials of an STS answer, checked (complete, no control characters, expiring in the future). */
+export function fromSdk(
   c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+  action: string,
+  settings: StsSettings,
 ): Credentials {
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-    throw new MfaExecError('sts', 'STS answered without complete credentials', {
-      hint: 'check the STS endpoint setting',
-    });
+  const hint = `check the STS endpoint (${settings.endpoint ?? 'AWS default'}) and this machine's clock`;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+    throw new MfaExecError('sts', `STS (${action}) answered without complete credentials`, { hint });
   }
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    sessionToken: c.SessionToken,
-    expiration: c.Expiration,
-  };
+  return checkCredentials(
+    {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    },
+    { source: `STS (${action})`, now: new Date(), expirationRequired: true, hint },
+  );
 }
 
 const NETWORK =

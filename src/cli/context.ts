@@ -17,6 +17,7 @@ import { openTerminal } from '../adapters/tty.js';
 import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
 import type { CredentialDeps } from '../core/credentials.js';
+import { escapeControls } from '../core/display.js';
 import { MfaExecError } from '../core/errors.js';
 import { writeStdout } from './output.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
@@ -53,9 +54,10 @@ export function createContext(opts: {
   const home = env.HOME || homedir();
   const logger: Logger = {
     debug: (m) => {
-      if (debug) process.stderr.write(`mfa-exec: debug: ${m}\n`);
+      if (debug) process.stderr.write(`mfa-exec: debug: ${escapeControls(m)}\n`);
     },
-    info: (m) => {
+    info: (message) => {
+      const m = escapeControls(message);
       const tty = openTerminal();
       if (tty) {
         tty.write(`mfa-exec: ${m}\n`);
@@ -146,7 +148,7 @@ function chooseMfaSource(
   const driver = chosen ?? autoDriver({ mfaProcess: chain.mfaProcess, env });
   switch (driver) {
     case 'terminal':
-      return terminalSource();
+      return terminalSource(env, chain.profile);
     case 'process':
       if (!chain.mfaProcess) {
         throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, {

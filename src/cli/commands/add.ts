@@ -1,5 +1,6 @@
 // `mfa-exec add <profile> [--env]`: store a long-lived access key in the store.
 
+import { escapeControls } from '../../core/display.js';
 import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
@@ -32,9 +33,13 @@ export async function storeKey(ctx: Context, profile: string, key: StoredKey): P
   await store.set(keyItem(profile), encodeKey(key));
   const back = decodeKey(await store.get(keyItem(profile)));
   if (back?.accessKeyId !== key.accessKeyId || back.secretAccessKey !== key.secretAccessKey) {
-    throw new MfaExecError('store', `the key for profile "${profile}" did not read back from the store`, {
-      hint: 'check the keychain, or use --backend file',
-    });
+    throw new MfaExecError(
+      'store',
+      `the key for profile "${escapeControls(profile)}" did not read back from the store`,
+      {
+        hint: 'check the keychain, or use --backend file',
+      },
+    );
   }
   await deleteDerived(store, profile);
 }
@@ -73,6 +78,8 @@ export async function addCommand(ctx: Context, parsed: Parsed): Promise<number> 
   }
   checkKey(accessKeyId, secretAccessKey);
   await storeKey(ctx, profile, { accessKeyId, secretAccessKey, addedAt: ctx.clock.now().toISOString() });
-  ctx.stdout(`Stored the key …${accessKeyId.slice(-4)} for profile "${profile}" in the ${backendName(ctx)}.\n`);
+  ctx.stdout(
+    `Stored the key …${accessKeyId.slice(-4)} for profile "${escapeControls(profile)}" in the ${backendName(ctx)}.\n`,
+  );
   return 0;
 }

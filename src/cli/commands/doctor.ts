@@ -3,6 +3,7 @@
 // IAM is read with the profile's cached role or session credentials when fresh (no MFA
 // prompt), else with the stored key; "not allowed to read" skips a check, it never fails it.
 
+import { escapeControls } from '../../core/display.js';
 import { createIamClient, serverDate } from '../../adapters/iam.js';
 import {
   getProfile,
@@ -61,11 +62,13 @@ function formatReport(name: string | undefined, results: CheckResult[]): string 
   const lines = [
     name === undefined
       ? 'mfa-exec doctor (no profile named: files and keys only)'
-      : `mfa-exec doctor: profile "${name}"`,
+      : `mfa-exec doctor: profile "${escapeControls(name)}"`,
   ];
   for (const r of results) {
-    lines.push(`  ${LABEL[r.status]}  ${r.check.padEnd(width)}  ${r.message}`);
-    if (r.fix && r.status !== 'ok') lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  fix: ${r.fix}`);
+    // Messages quote names and values from the files: control characters are shown escaped.
+    lines.push(`  ${LABEL[r.status]}  ${r.check.padEnd(width)}  ${escapeControls(r.message)}`);
+    if (r.fix && r.status !== 'ok')
+      lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  fix: ${escapeControls(r.fix)}`);
   }
   const failed = results.filter((r) => r.status === 'fail').length;
   const warned = results.filter((r) => r.status === 'warn').length;

@@ -3,7 +3,7 @@
 
 import { defaultShell, runChild } from '../../adapters/child.js';
 import { startEcsServer } from '../../adapters/ecs-server.js';
-import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
+import { buildChildEnv, containerEnv, nestingGuard, refuseDefaultCredentialSource } from '../../core/child-env.js';
 import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
 import { credentialSourceFor, credentialsFor } from './get-credentials.js';
@@ -31,6 +31,8 @@ async function execWithEcsServer(
   argv: string[],
 ): Promise<number> {
   const { profile, region, resolve } = credentialSourceFor(ctx, profileArg, parsed.values);
+  // The SDKs read [default] before container credentials: refuse rather than let the child use other ones.
+  refuseDefaultCredentialSource(ctx.files());
   const [command, ...args] = argv.length ? argv : [defaultShell(ctx.env)];
   const server = await startEcsServer({ resolve, logger: ctx.logger });
   try {

@@ -1,5 +1,6 @@
 // `mfa-exec export <profile> --format env|shell|json|ini`: print the temporary credentials.
 
+import { escapeControls } from '../../core/display.js';
 import { resolveRegion } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
@@ -34,7 +35,7 @@ export function formatCredentials(
   }
   if (format === 'ini') {
     return [
-      `[${profile}]`,
+      `[${escapeControls(profile)}]`,
       `aws_access_key_id = ${c.accessKeyId}`,
       `aws_secret_access_key = ${c.secretAccessKey}`,
       ...(c.sessionToken ? [`aws_session_token = ${c.sessionToken}`] : []),

@@ -1,6 +1,7 @@
 // `mfa-exec list [--json]`: every profile, whether a key is stored, and its cached sessions.
 
 import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
+import { escapeBidiInJson, escapeControls } from '../../core/display.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
 import type { Parsed } from '../args.js';
@@ -50,18 +51,19 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
     };
   });
   if (parsed.values.json) {
-    ctx.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    ctx.stdout(`${escapeBidiInJson(JSON.stringify(rows, null, 2))}\n`);
     return 0;
   }
   const now = ctx.clock.now();
   const table: string[][] = [['PROFILE', 'SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']];
   for (const r of rows) {
     const key = r.hasStoredKey ? decodeKey(await store.get(keyItem(r.profile))) : undefined;
+    // Names come from files: a control character could rewrite the terminal's lines.
     table.push([
-      r.profile,
-      r.sourceProfile ?? '-',
-      r.roleArn?.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/') ?? '-',
-      r.mfaSerial?.replace(/^arn:aws[\w-]*:iam::\d+:mfa\//, 'mfa/') ?? '-',
+      escapeControls(r.profile),
+      r.sourceProfile === null ? '-' : escapeControls(r.sourceProfile),
+      escapeControls(r.roleArn ?? '-').replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'),
+      escapeControls(r.mfaSerial ?? '-').replace(/^arn:aws[\w-]*:iam::\d+:mfa\//, 'mfa/'),
       key ? `…${key.accessKeyId.slice(-4)}` : '-',
       r.sessions.map((s) => `${s.kind} ${describeExpiry(new Date(s.expiration), now)}`).join(', ') || '-',
     ]);

@@ -1,5 +1,6 @@
 // `mfa-exec remove <profile>`: delete the stored key and every cached credential made from it.
 
+import { escapeControls } from '../../core/display.js';
 import { MfaExecError } from '../../core/errors.js';
 import { keyItem } from '../../core/store-items.js';
 import type { Parsed } from '../args.js';
@@ -21,7 +22,7 @@ export async function removeCommand(ctx: Context, parsed: Parsed): Promise<numbe
     throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
   }
   ctx.stdout(
-    `Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
+    `Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${escapeControls(profile)}" from the ${backendName(ctx)}.\n`,
   );
   return 0;
 }
