@@ -28,3 +28,11 @@ export function escapeBidiInJson(json: string): string {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
+
+/**
+ * How to delete access key `accessKeyId` of `user` with the AWS CLI, naming the key by its last
+ * 4 characters only (as everywhere mfa-exec shows a key): the full id is in `list-access-keys`.
+ */
+export function deleteKeyHint(user: string, accessKeyId: string): string {
+  return `find the key ending in ${accessKeyId.slice(-4)} with \`aws iam list-access-keys --user-name ${user}\` and delete it with \`aws iam delete-access-key --user-name ${user} --access-key-id ID\``;
+}

@@ -6,6 +6,7 @@ import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
 import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';
+import { stdoutIsTerminal } from '../output.js';
 import { credentialsFor } from './get-credentials.js';
 
 const FORMATS = ['env', 'shell', 'json', 'ini'] as const;
@@ -19,6 +20,11 @@ export async function exportCommand(ctx: Context, parsed: Parsed): Promise<numbe
   const { credentials, profile } = await credentialsFor(ctx, parsed.positionals[0], parsed.values);
   const region = resolveRegion({ flag: parsed.values.region as string | undefined, env: ctx.env, profile });
   ctx.stdout(formatCredentials(credentials, format as (typeof FORMATS)[number], profile.name, region));
+  // As aws-vault warns: on a terminal the secret stays in the scrollback, the screen, a recording.
+  if (stdoutIsTerminal())
+    ctx.logger.info(
+      'warning: secret credentials were printed on the terminal, where its scrollback keeps them; prefer `mfa-exec exec PROFILE -- CMD`, or pipe or redirect the output',
+    );
   return 0;
 }
 

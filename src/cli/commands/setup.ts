@@ -2,6 +2,7 @@
 // credentials. Reads what exists first, then creates only what is missing, so a run that
 // stopped midway is finished by running it again. Every created resource is reported.
 
+import { deleteKeyHint } from '../../core/display.js';
 import { editAwsFile } from '../../adapters/aws-files.js';
 import { consecutiveTotpCodes, createIamClient } from '../../adapters/iam.js';
 import { showEnrollment } from '../../adapters/qr.js';
@@ -108,7 +109,7 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
       'usage',
       `user ${req.user} already has 2 access keys (IAM's limit) and neither is stored for profile ${req.user}`,
       {
-        hint: `delete one with \`aws iam delete-access-key --user-name ${req.user} --access-key-id ${keys[0]!.accessKeyId}\`, or store it with \`mfa-exec add ${req.user}\``,
+        hint: `${deleteKeyHint(req.user, keys[0]!.accessKeyId)}, or store one with \`mfa-exec add ${req.user}\``,
       },
     );
   }
@@ -265,7 +266,7 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
   } catch (e) {
     const undone = await iam.deleteAccessKey(user, key.accessKeyId).then(
       () => 'it was deleted again',
-      () => `delete it with \`aws iam delete-access-key --user-name ${user} --access-key-id ${key.accessKeyId}\``,
+      () => deleteKeyHint(user, key.accessKeyId),
     );
     throw new MfaExecError(
       'store',
