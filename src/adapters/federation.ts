@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { MfaExecError } from '../core/errors.js';
 import type { Credentials, Logger } from '../core/types.js';
 import { helperEnv } from './helpers.js';
-import type { StsSettings } from './sts.js';
+import { fromSdk, type StsSettings } from './sts.js';
 
 /** The AWS partitions with their own sign-in service. */
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
@@ -118,18 +118,11 @@ export async function getFederationToken(
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
   });
+  let out: import('@aws-sdk/client-sts').GetFederationTokenCommandOutput;
   try {
-    const out = await client.send(
+    out = await client.send(
       new sdk.GetFederationTokenCommand({ Name: name, DurationSeconds: durationSeconds, Policy: policy }),
     );
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('STS answered without credentials');
-    return {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
-    };
   } catch (e) {
     const err = e as { name?: string; message?: string };
     throw new MfaExecError(
@@ -140,6 +133,8 @@ export async function getFederationToken(
       },
     );
   }
+  // Checked as every STS answer is: complete, no control characters, expiring in the future.
+  return fromSdk(out.Credentials, 'GetFederationToken', settings);
 }
 
 /** The command that opens a URL in the default browser on `platform`. */
