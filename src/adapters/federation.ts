@@ -242,8 +242,8 @@ export async function openInBrowser(
   }
 }
 
-/** The file way (no /proc): an HTML page that forwards to `secretUrl`, readable by this user alone, removed after 60 s. */
-async function openThroughFile(
+/** The file way (no /proc; exported for its test): an HTML page that forwards to `secretUrl`, readable by this user alone, removed after 60 s. */
+export async function openThroughFile(
   secretUrl: string,
   opts: { env: Record<string, string | undefined>; logger: Logger },
 ): Promise<void> {
