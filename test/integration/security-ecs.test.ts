@@ -4,7 +4,7 @@
 // pty); a credential_process whose Expiration turns to garbage (no hot loop, no crash).
 
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -159,11 +159,62 @@ describe('row 5: a refresh needing an MFA code while the subshell holds the term
     const told = r.output.split('\n').filter((l) => l.includes('could not refresh the credentials served'));
     expect(told).toHaveLength(1);
     expect(told[0]).toContain(
-      `a new MFA code for ${MFA} is needed, but the command mfa-exec runs has the terminal, so it cannot ask there`,
+      `a new MFA code for ${MFA} is needed, but another process group (a subshell, another job) has the terminal, so mfa-exec cannot ask there`,
     );
     expect(told[0]).toContain('`env -u MFA_EXEC_PROFILE mfa-exec export prompted > /dev/null`');
     expect(r.output).not.toMatch(/setRawMode|EIO|\n\s+at /);
     expect(r.output.match(/mfa-exec:/g)).toHaveLength(1);
+  }, 120_000);
+  it('asks in a GUI prompt (zenity) where one is available, and the served credentials stay fresh', async () => {
+    sts.setCredentialLifetime(20);
+    expect((await box.run(['clear'])).code).toBe(0);
+    const gui = join(box.dir, 'gui');
+    mkdirSync(gui, { recursive: true });
+    const log = join(box.dir, 'zenity.log');
+    // zenity stand-in: logs its arguments, answers the code of the next 30 s window (never one used before).
+    writeFileSync(
+      join(gui, 'zenity'),
+      `#!${process.execPath}
+const { appendFileSync } = require('node:fs');
+const { generateSync } = require(process.env.TEST_OTPLIB_PATH);
+appendFileSync(${JSON.stringify(log)}, process.argv.slice(2).join(' ') + '\\n');
+process.stdout.write(generateSync({ secret: process.env.TEST_TOTP_SECRET, epoch: Math.floor(Date.now() / 1000) + 30 }) + '\\n');
+`,
+      { mode: 0o755, flag: 'w' },
+    );
+    const code = totpCode(TOTP);
+    const { stdout } = await promisify(execFile)(
+      'python3',
+      [
+        join(ROOT, 'test/support/pty.py'),
+        '--when',
+        'Enter MFA code',
+        '--send',
+        `${code}\\r`,
+        '--timeout',
+        '60',
+        '--',
+        process.execPath,
+        BIN,
+        'exec',
+        'prompted',
+        '--ecs-server',
+        '--',
+        'bash',
+        '--norc',
+        '-i',
+        '-c',
+        'sleep 22',
+      ],
+      { env: { ...box.env, DISPLAY: ':99', PATH: `${gui}:${box.env.PATH}` }, encoding: 'utf8', timeout: 90_000 },
+    );
+    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    expect(r.output).not.toContain('could not refresh');
+    expect(readFileSync(log, 'utf8')).toContain(
+      `--entry --hide-text --title=mfa-exec --text=Enter the MFA code for ${MFA}`,
+    );
   }, 120_000);
 });
 

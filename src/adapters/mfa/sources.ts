@@ -42,7 +42,7 @@ export function terminalSource(env: Record<string, string | undefined> = {}, pro
 function notInForeground(mfaSerial: string, profile: string): MfaExecError {
   return new MfaExecError(
     'mfa',
-    `a new MFA code for ${mfaSerial} is needed, but the command mfa-exec runs has the terminal, so it cannot ask there`,
+    `a new MFA code for ${mfaSerial} is needed, but another process group (a subshell, another job) has the terminal, so mfa-exec cannot ask there`,
     {
       hint: `run any mfa-exec for this profile where it can ask (another terminal, or here: \`env -u MFA_EXEC_PROFILE mfa-exec export ${profile} > /dev/null\`); the served credentials follow the shared cache it fills`,
     },
