@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { realTarget, writeFileAtomic } from '../../src/adapters/atomic-file.js';
 import { openThroughFile, peerUid } from '../../src/adapters/federation.js';
 import { helperEnv } from '../../src/adapters/helpers.js';
+import { buildChildEnv, refuseDefaultCredentialSource } from '../../src/core/child-env.js';
+import type { ParsedAwsFiles } from '../../src/core/config.js';
 import { checkCredentials } from '../../src/core/credential-checks.js';
 import { deleteKeyHint, escapeBidiInJson, escapeControls } from '../../src/core/display.js';
 import { isMfaExecError } from '../../src/core/errors.js';
@@ -79,6 +81,58 @@ describe('checkCredentials', () => {
         expect(m).not.toContain(bad);
       }
     }
+  });
+});
+
+describe('the child environment and [default] under --ecs-server', () => {
+  it('drops every inherited MFA_EXEC_* and sets MFA_EXEC_PROFILE', () => {
+    const env = buildChildEnv({
+      parent: { MFA_EXEC_FILE_PASSPHRASE: 'p', MFA_EXEC_PROFILE: 'old', MFA_EXEC_X: 'x', HOME: '/h' },
+      credentials: { accessKeyId: 'A', secretAccessKey: 'S' },
+      profile: 'new',
+    });
+    expect(Object.keys(env).filter((k) => k.startsWith('MFA_EXEC_'))).toEqual(['MFA_EXEC_PROFILE']);
+    expect(env.MFA_EXEC_PROFILE).toBe('new');
+    expect(env.HOME).toBe('/h');
+  });
+
+  const files = (credentials: Record<string, string>, config: Record<string, string>): ParsedAwsFiles => ({
+    configPath: '/c',
+    credentialsPath: '/k',
+    configLabel: '~/.aws/config',
+    credentialsLabel: '~/.aws/credentials',
+    profiles: { default: { ...config, ...credentials } },
+    credentialsProfiles: { default: credentials },
+    services: {},
+    ignoredSections: [],
+  });
+  const refusal = (f: ParsedAwsFiles) => {
+    try {
+      refuseDefaultCredentialSource(f);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  it('names the file, [default] and the key the SDKs would use first', () => {
+    expect(refusal(files({ aws_access_key_id: 'AKIA' }, {}))).toMatch(
+      /^~\/\.aws\/credentials \[default\] sets aws_access_key_id:/,
+    );
+    expect(refusal(files({}, { role_arn: 'arn', source_profile: 'x' }))).toMatch(
+      /^~\/\.aws\/config \[default\] sets role_arn:/,
+    );
+    for (const key of [
+      'credential_process',
+      'web_identity_token_file',
+      'sso_session',
+      'sso_start_url',
+      'credential_source',
+    ])
+      expect(refusal(files({}, { [key]: 'v' }))).toContain(`sets ${key}:`);
+  });
+  it('lets a [default] with only non-credential settings, or none, through', () => {
+    expect(refusal(files({}, { region: 'eu-west-1', output: 'json', cli_pager: '' }))).toBeUndefined();
+    expect(refusal({ ...files({}, {}), profiles: {}, credentialsProfiles: {} })).toBeUndefined();
   });
 });
 

@@ -38,7 +38,7 @@ export function terminalSource(env: Record<string, string | undefined> = {}, pro
   };
 }
 
-/** The error for "a code is needed, but the command mfa-exec runs has the terminal". */
+/** The error for "a code is needed, but another process group (the subshell) has the terminal". */
 function notInForeground(mfaSerial: string, profile: string): MfaExecError {
   return new MfaExecError(
     'mfa',
