@@ -1,7 +1,8 @@
-// Architecture lint: the rules of DESIGN.md that a type checker cannot see.
+// Architecture lint: the rules of docs/ARCHITECTURE.md that a type checker cannot see.
 //   - src/core is pure: no node: modules, no SDK, no process.env, no Date.now()/new Date() clock of its own
 //   - only src/adapters imports the keychain, the AWS SDK, execa, otplib, node:http, qr
 //   - src/cli does no file, process or network I/O itself (that is what adapters are for)
+//   - src/cli/commands import core and the context, never an adapter: cli/context.ts builds them all
 //   - no console.* in src (output goes through the CLI's one place), no vi.mock in tests
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -39,6 +40,13 @@ for (const f of files(join(root, 'src/cli'))) {
     f,
     /from ['"]node:(fs|fs\/promises|child_process|http|net|tty)['"]/,
     'commands do no file, process or network I/O themselves (use an adapter)',
+  );
+}
+for (const f of files(join(root, 'src/cli/commands'))) {
+  check(
+    f,
+    /from ['"]\.\.\/\.\.\/adapters\//,
+    'commands reach adapters through the context (cli/context.ts is the one composition point)',
   );
 }
 for (const f of files(join(root, 'src')))

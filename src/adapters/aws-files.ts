@@ -77,11 +77,12 @@ export function parseAwsFiles(config: AwsFileText, credentials: AwsFileText): Pa
     profiles,
     credentialsProfiles,
     services: fromConfig.get('services') ?? Object.create(null),
+    ssoSessions: fromConfig.get('sso-session') ?? Object.create(null),
     ignoredSections,
   };
 }
 
-type Kind = 'profile' | 'default' | 'services';
+type Kind = 'profile' | 'default' | 'services' | 'sso-session';
 
 /** The sections of one file by kind; sections the SDK does not read are recorded in `ignored`. */
 function parseFile(
@@ -150,7 +151,8 @@ function sectionOf(header: string, which: 'config' | 'credentials'): { kind: Kin
   const [, prefix, , name] = prefixed;
   if (prefix === 'profile') return { kind: 'profile', name: name! };
   if (prefix === 'services') return { kind: 'services', name: name! };
-  return undefined; // sso-session and unknown prefixes: not profiles
+  if (prefix === 'sso-session') return { kind: 'sso-session', name: name! };
+  return undefined; // unknown prefixes: not profiles
 }
 
 /**

@@ -6,8 +6,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { REFRESH_WINDOW_SECONDS, showKey } from '../core/credentials.js';
 import { MfaExecError } from '../core/errors.js';
+import { REFRESH_WINDOW_SECONDS } from '../core/providers/cached.js';
+import { showKey } from '../core/redact.js';
 import type { Credentials, Logger } from '../core/types.js';
 
 /** The one path credentials are served on. */

@@ -3,24 +3,50 @@
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
+import { editAwsFile, loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-files.js';
+import { defaultShell, runChild } from '../adapters/child.js';
+import { startEcsServer } from '../adapters/ecs-server.js';
+import * as federation from '../adapters/federation.js';
+import { consecutiveTotpCodes, createIamClient, serverDate } from '../adapters/iam.js';
+import { showEnrollment } from '../adapters/qr.js';
 import { runCredentialProcess } from '../adapters/credential-process.js';
+import { readCredentialSource, readWebIdentityToken } from '../adapters/credential-source.js';
 import { createKeychainStore } from '../adapters/keychain.js';
 import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
 import { dialogSource } from '../adapters/mfa/dialog.js';
 import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
-import { totpSource } from '../adapters/mfa/totp.js';
+import { normalizeTotpSeed, totpSource } from '../adapters/mfa/totp.js';
 import { ykmanSource } from '../adapters/mfa/ykman.js';
 import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
 import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
-import type { CredentialDeps } from '../core/credentials.js';
+import type { CredentialDeps } from '../core/providers/types.js';
 import { escapeControls } from '../core/display.js';
 import { MfaExecError } from '../core/errors.js';
 import { writeStdout } from './output.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
+
+export type { Terminal } from '../adapters/tty.js';
+
+/**
+ * Every other adapter a command uses, reached only through the context: commands import core
+ * and this module, never src/adapters (docs/ARCHITECTURE.md, "Layers").
+ */
+export const io = {
+  openTerminal,
+  editAwsFile,
+  runChild,
+  defaultShell,
+  startEcsServer,
+  createIamClient,
+  serverDate,
+  consecutiveTotpCodes,
+  showEnrollment,
+  normalizeTotpSeed,
+  federation,
+};
 
 /** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
 export const PROMPT_DRIVERS = ['terminal', 'totp', 'ykman', 'process', 'osascript', 'zenity', 'kdialog'] as const;
@@ -36,6 +62,10 @@ export interface Context {
   files(): ParsedAwsFiles;
   store(): SecretStore;
   stdout(text: string): void;
+  /** The adapters of terminal, files, child processes, IAM, federation (see `io`). */
+  io: typeof io;
+  /** What the machine itself holds: web identity token files and credential_source credentials. */
+  machine: Pick<CredentialDeps, 'webIdentityToken' | 'credentialSource'>;
   /** The deps of the credential flow for `chain` (STS endpoint and region from its profile). */
   credentialDeps(
     chain: Chain,
@@ -88,6 +118,10 @@ export function createContext(opts: {
       : createKeychainStore();
   };
   const getStore = (): SecretStore => (store ??= makeStore());
+  const machine: Context['machine'] = {
+    webIdentityToken: readWebIdentityToken,
+    credentialSource: (source, p) => readCredentialSource(source, p, env),
+  };
   return {
     env,
     home,
@@ -98,6 +132,8 @@ export function createContext(opts: {
     files: () => (files ??= loadAwsFiles(env, home)),
     store: getStore,
     stdout: writeStdout,
+    io,
+    machine,
     credentialDeps(chain, profile, o) {
       const files = this.files();
       const region = resolveRegion({ flag: o.region, env, profile });
@@ -112,13 +148,14 @@ export function createContext(opts: {
       );
       return {
         store: getStore(),
-        sts: createStsClient({ region, endpoint }),
+        sts: createStsClient({ region, endpoint, chain }),
         clock,
         lock: createFileLock(lockDir, logger),
         logger,
         usedCodes: createUsedCodes(getStore(), clock),
         mfaSource: () => chooseMfaSource(chain, o.mfaToken, chosen, env, getStore),
         credentialProcess: (command, p) => runCredentialProcess(command, p, env),
+        ...machine,
       };
     },
   };

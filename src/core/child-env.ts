@@ -57,7 +57,7 @@ function baseEnv(parent: ParentEnv, region: string | undefined, profile: string)
   return env;
 }
 
-/** The child's environment carrying `credentials` as static variables (CONTRACT "The child's environment"). */
+/** The child's environment carrying `credentials` as static variables (README.md, "Commands": the child's environment). */
 export function buildChildEnv(input: {
   parent: ParentEnv;
   credentials: Credentials;

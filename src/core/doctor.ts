@@ -1,6 +1,11 @@
 // The checks of `mfa-exec doctor`: facts gathered by the command in, one result with a
 // fix per check out. Pure: reading the store, the files and AWS happens in the command.
 
+import type { ChainBase } from './config.js';
+import { describeExpiry } from './duration.js';
+import { showKey } from './redact.js';
+import type { Credentials } from './types.js';
+
 /** How one check went; `skipped` is not a failure (e.g. IAM may not be read with this key). */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -308,4 +313,75 @@ function requiresMfa(condition: unknown): boolean {
       return (op === 'numericlessthan' || op === 'numericlessthanequals') && k === 'aws:multifactorauthage';
     });
   });
+}
+
+/** The base of a chain as the config check names it. */
+export function describeBase(base: ChainBase): string {
+  switch (base.kind) {
+    case 'key':
+      return 'stored key';
+    case 'credential-process':
+      return 'credential_process';
+    case 'sso':
+      return `IAM Identity Center ${base.sso.startUrl}, account ${base.sso.accountId}, role ${base.sso.roleName}`;
+    case 'web-identity':
+      return `web identity token ${base.webIdentity.tokenFile} for ${base.webIdentity.roleArn}`;
+    case 'credential-source':
+      return `credential_source ${base.source}`;
+  }
+}
+
+/** The check that fits a base that is not a stored key: what it gives, read without any AWS call. */
+export function checkBase(
+  base: Exclude<ChainBase, { kind: 'key' }>,
+  read: Probe<{ credentials?: Credentials; bytes?: number }> | undefined,
+  now: Date,
+): CheckResult {
+  switch (base.kind) {
+    case 'credential-process':
+      return {
+        check: 'stored key',
+        status: 'skipped',
+        message: `"${base.profile}" gets its credentials from credential_process`,
+      };
+    case 'sso':
+      return {
+        check: 'sso',
+        status: 'skipped',
+        message: `"${base.profile}" signs in with IAM Identity Center (${base.sso.startUrl}), which this build does not check`,
+      };
+    case 'web-identity': {
+      const file = base.webIdentity.tokenFile;
+      if (read && 'value' in read)
+        return { check: 'token file', status: 'ok', message: `${file} holds a token (${read.value.bytes} bytes)` };
+      return {
+        check: 'token file',
+        status: 'fail',
+        message: read && 'error' in read ? read.error : `${file} cannot be read`,
+        fix: 'point web_identity_token_file at the token your identity provider writes',
+      };
+    }
+    case 'credential-source': {
+      const c = read && 'value' in read ? read.value.credentials : undefined;
+      if (c) {
+        const expiry = c.expiration ? `, ${describeExpiry(c.expiration, now)}` : '';
+        return {
+          check: 'credential source',
+          status: 'ok',
+          message: `${base.source} gives credentials (key ${showKey(c.accessKeyId)}${expiry})`,
+        };
+      }
+      return {
+        check: 'credential source',
+        status: 'fail',
+        message: read && 'error' in read ? read.error : `${base.source} gives no credentials`,
+        fix:
+          base.source === 'Environment'
+            ? 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'
+            : base.source === 'EcsContainer'
+              ? 'run inside an ECS task or EKS pod with a task role'
+              : 'run on EC2 with an instance profile, or set AWS_EC2_METADATA_SERVICE_ENDPOINT',
+      };
+    }
+  }
 }

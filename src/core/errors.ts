@@ -37,13 +37,13 @@ export function isMfaExecError(e: unknown): e is MfaExecError {
   return e instanceof MfaExecError;
 }
 
-/** An error answer from STS or IAM: AWS's error `code` and its own message, kept for decisions. */
+/** An error answer from STS or IAM: AWS's error `code` and its own message, kept for decisions; `message` may say it for the user. */
 export class AwsCallError extends MfaExecError {
   readonly code: string;
   readonly awsMessage: string;
 
-  constructor(code: string, awsMessage: string, options: { hint?: string; cause?: unknown } = {}) {
-    super('sts', `AWS answered ${code}: ${awsMessage}`, options);
+  constructor(code: string, awsMessage: string, options: { hint?: string; cause?: unknown; message?: string } = {}) {
+    super('sts', options.message ?? `AWS answered ${code}: ${awsMessage}`, options);
     this.code = code;
     this.awsMessage = awsMessage;
   }

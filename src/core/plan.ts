@@ -1,9 +1,18 @@
-// Which STS calls a profile needs, with which durations, and where the result is cached.
+// Which STS calls a profile needs, with which durations and caches, and the provider tree
+// that makes them (the picture: docs/ARCHITECTURE.md, "The provider tree").
 
-import type { Chain } from './config.js';
+import type { Chain, ChainBase } from './config.js';
 import { checkRange } from './duration.js';
 import { MfaExecError } from './errors.js';
+import { assumeRole } from './providers/assume-role.js';
+import { baseProvider } from './providers/base.js';
+import { cached, cachedOrElse, readCached, type CacheSpec } from './providers/cached.js';
+import { locked } from './providers/locked.js';
+import { renewExpiredSession } from './providers/renew-expired.js';
+import { sessionToken } from './providers/session-token.js';
+import type { CredentialDeps, CredentialProvider } from './providers/types.js';
 import { roleItem, sessionItem } from './store-items.js';
+import type { Credentials } from './types.js';
 
 /** Default lifetime of the MFA session (GetSessionToken): 8 h. */
 export const DEFAULT_SESSION_SECONDS = 8 * 3600;
@@ -22,7 +31,7 @@ export interface PlanOptions {
 /** The resolved plan for one profile. */
 export interface CredentialPlan {
   chain: Chain;
-  /** GetSessionToken first (cached), then AssumeRole with the session. */
+  /** GetSessionToken first (cached), then AssumeRole with the session. Decided here only. */
   useSession: boolean;
   sessionSeconds: number;
   /** Lifetime asked for the last role (the credentials the child gets); 0 without a role. */
@@ -71,8 +80,12 @@ export function planCredentials(chain: Chain, opts: PlanOptions): CredentialPlan
       },
     );
   }
-  const useSession = !last || (!opts.noSession && roleSeconds <= CHAINED_ROLE_MAX_SECONDS);
+  // Only a stored long-lived key gets an MFA session: AWS refuses GetSessionToken with temporary
+  // credentials, and the AWS CLI uses what credential_process prints as it is (MFA goes on AssumeRole).
+  const useSession =
+    chain.base.kind === 'key' && (!last || (!opts.noSession && roleSeconds <= CHAINED_ROLE_MAX_SECONDS));
   const sessionFingerprint = JSON.stringify([chain.base.profile, chain.mfaSerial ?? null]);
+  const ownCache = baseCache(chain.base);
   return {
     chain,
     useSession,
@@ -82,15 +95,95 @@ export function planCredentials(chain: Chain, opts: PlanOptions): CredentialPlan
         ? checkRange(opts.durationSeconds, 900, 129600, 'an MFA session (--duration)')
         : sessionSeconds,
     roleSeconds,
-    resultItem: last ? roleItem(chain.profile) : sessionItem(chain.base.profile, chain.mfaSerial),
+    resultItem: last ? roleItem(chain.profile) : (ownCache?.item ?? sessionItem(chain.base.profile, chain.mfaSerial)),
     sessionItem: sessionItem(chain.base.profile, chain.mfaSerial),
     sessionFingerprint,
     fingerprint: last
       ? JSON.stringify([
           sessionFingerprint,
-          chain.roles.map((r) => [r.roleArn, r.roleSessionName ?? null, r.externalId ?? null]),
+          chain.roles.map((r) => {
+            const shape: unknown[] = [r.roleArn, r.roleSessionName ?? null, r.externalId ?? null];
+            // Keys added later extend the shape only when set, so existing caches stay valid.
+            if (r.sourceIdentity !== undefined || r.tags !== undefined || r.transitiveTagKeys !== undefined)
+              shape.push(r.sourceIdentity ?? null, r.tags ?? null, r.transitiveTagKeys ?? null);
+            return shape;
+          }),
+          ...(ownCache ? [ownCache.fingerprint] : []),
         ])
-      : sessionFingerprint,
+      : (ownCache?.fingerprint ?? sessionFingerprint),
     lockName: `${chain.base.profile}\u0000${chain.mfaSerial ?? ''}`,
   };
+}
+
+/** Bases whose own credentials come from an AWS call are cached too, under the base profile's role item. */
+function baseCache(base: ChainBase): CacheSpec | undefined {
+  if (base.kind !== 'web-identity') return undefined;
+  const w = base.webIdentity;
+  return {
+    item: roleItem(base.profile),
+    kind: 'role',
+    base: base.profile,
+    fingerprint: JSON.stringify(['web-identity', w.roleArn, w.tokenFile, w.roleSessionName ?? null]),
+  };
+}
+
+/** The cached result of `plan` if it is fresh: the warm path, one store read. */
+export function readCachedResult(
+  plan: CredentialPlan,
+  deps: Pick<CredentialDeps, 'store' | 'clock'>,
+): Promise<Credentials | undefined> {
+  return readCached({ item: plan.resultItem, fingerprint: plan.fingerprint }, deps);
+}
+
+/**
+ * The provider tree for `plan` (aws-vault's vault/ providers, composed as the JS SDK's fromIni does):
+ *   cached(result) ─▶ locked ─▶ assumeRole(N) ─▶ … ─▶ assumeRole(1) ─▶ cached(session) ─▶ sessionToken ─▶ base
+ * A base that gives temporary credentials goes straight to assumeRole(1), which then carries the MFA code.
+ */
+export function credentialProvider(plan: CredentialPlan, deps: CredentialDeps): CredentialProvider {
+  const { chain } = plan;
+  const ownCache = baseCache(chain.base);
+  let base = baseProvider(chain.base, deps);
+  const result: CacheSpec = {
+    item: plan.resultItem,
+    kind: chain.roles.length ? 'role' : 'session',
+    base: chain.base.profile,
+    fingerprint: plan.fingerprint,
+  };
+  // Read once before the lock (the warm path), again under it (another process may have just cached).
+  const underLock = (inner: CredentialProvider, spec: CacheSpec) =>
+    cachedOrElse(spec, locked(cached(inner, spec, deps), plan.lockName, deps), deps);
+  if (chain.roles.length === 0) {
+    if (plan.useSession)
+      return underLock(sessionToken(base, { mfaSerial: chain.mfaSerial, seconds: plan.sessionSeconds }, deps), result);
+    return ownCache ? underLock(base, ownCache) : base;
+  }
+  if (ownCache) base = cached(base, ownCache, deps);
+  let creds = plan.useSession
+    ? cached(
+        sessionToken(base, { mfaSerial: chain.mfaSerial, seconds: plan.sessionSeconds }, deps),
+        { item: plan.sessionItem, kind: 'session', base: chain.base.profile, fingerprint: plan.sessionFingerprint },
+        deps,
+      )
+    : base;
+  chain.roles.forEach((role, i) => {
+    const last = i === chain.roles.length - 1;
+    creds = assumeRole(
+      creds,
+      {
+        ...role,
+        durationSeconds: last ? plan.roleSeconds : Math.min(CHAINED_ROLE_MAX_SECONDS, role.durationSeconds ?? 3600),
+        // The MFA code goes on the first AssumeRole unless the MFA session under it carries it.
+        mfaSerial: !plan.useSession && i === 0 ? (role.mfaSerial ?? chain.mfaSerial) : undefined,
+      },
+      deps,
+    );
+  });
+  if (plan.useSession) creds = renewExpiredSession(creds, plan.sessionItem, deps);
+  return underLock(creds, result);
+}
+
+/** Credentials for `plan`: from the cache when fresh, else from AWS under the lock (then cached). */
+export function resolveCredentials(plan: CredentialPlan, deps: CredentialDeps): Promise<Credentials> {
+  return credentialProvider(plan, deps)();
 }

@@ -30,7 +30,7 @@ export interface SecretStore {
   list(): Promise<string[]>;
 }
 
-/** The two STS calls the credential flow needs. */
+/** The STS calls the credential flow needs. Errors come out translated (one line naming the profile). */
 export interface StsClient {
   getSessionToken(input: {
     credentials: Credentials;
@@ -46,6 +46,16 @@ export interface StsClient {
     externalId?: string;
     serialNumber?: string;
     tokenCode?: string;
+    sourceIdentity?: string;
+    tags?: { key: string; value: string }[];
+    transitiveTagKeys?: string[];
+  }): Promise<Credentials>;
+  /** An unsigned call: the token from the identity provider is the proof. */
+  assumeRoleWithWebIdentity(input: {
+    roleArn: string;
+    roleSessionName: string;
+    webIdentityToken: string;
+    durationSeconds?: number;
   }): Promise<Credentials>;
 }
 

@@ -10,7 +10,8 @@ import { createFileStore } from '../../src/adapters/file-store.js';
 import { createStsClient } from '../../src/adapters/sts.js';
 import { encodeEntry, sessionItem } from '../../src/core/store-items.js';
 import { makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
-import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '404040404040';
 const KEY = 'AKIABADINPUT00000001';
@@ -24,64 +25,48 @@ const TOTP2 = 'MZXW6YTBOJRGC4TCMF5GC4TMMFXGOZLS';
 const MFA2 = `arn:aws:iam::${A}:mfa/bad2`;
 const ROLE = `arn:aws:iam::${A}:role/bad`;
 
-const CONFIG = `[profile base]
-region = eu-west-1
+const USER: FakeUser = {
+  userName: 'bad',
+  accountId: A,
+  accessKeyId: KEY,
+  secretAccessKey: SECRET,
+  mfaSerial: MFA,
+  totpSecret: TOTP,
+};
+const USER2: FakeUser = {
+  userName: 'bad2',
+  accountId: A,
+  accessKeyId: KEY2,
+  secretAccessKey: SECRET2,
+  mfaSerial: MFA2,
+  totpSecret: TOTP2,
+};
+const ROLE_PROFILE = roleProfile({ role: ROLE, source: 'base', mfa: MFA });
+const CONFIG = ini({
+  base: { region: 'eu-west-1' },
+  test: ROLE_PROFILE,
+  proc: { ...ROLE_PROFILE, mfa_process: 'totp-code' },
+  base2: { region: 'eu-west-1' },
+  expiring: roleProfile({ role: ROLE, source: 'base2', mfa: MFA2, process: `TEST_TOTP_SECRET=${TOTP2} totp-code` }),
+});
 
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-
-[profile proc]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-mfa_process = totp-code
-
-[profile base2]
-region = eu-west-1
-
-[profile expiring]
-role_arn = ${ROLE}
-source_profile = base2
-mfa_serial = ${MFA2}
-mfa_process = TEST_TOTP_SECRET=${TOTP2} totp-code
-`;
-
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      { userName: 'bad', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      {
-        userName: 'bad2',
-        accountId: A,
-        accessKeyId: KEY2,
-        secretAccessKey: SECRET2,
-        mfaSerial: MFA2,
-        totpSecret: TOTP2,
-      },
-    ],
+  // `ghost` holds a key STS does not know (deleted in IAM).
+  const ghost = { ...USER, accessKeyId: 'AKIAGHOSTKEYDELETED1' };
+  env = await stsSandbox({
+    users: [USER, USER2],
     roles: [{ roleArn: ROLE, requireMfa: true }],
+    config: CONFIG,
+    keys: { base: USER, base2: USER2, ghost },
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, AWS_ENDPOINT_URL_STS: sts.url } });
-  await box.writeConfig(CONFIG);
+  ({ sts, box } = env);
   await box.writeCredentials('# nothing here but a comment\n');
-  for (const [p, id, secret] of [
-    ['base', KEY, SECRET],
-    ['base2', KEY2, SECRET2],
-    ['ghost', 'AKIAGHOSTKEYDELETED1', SECRET],
-  ] as const) {
-    const r = await box.run(['add', p, '--env'], { env: { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret } });
-    expect(r.code).toBe(0);
-  }
 });
-afterAll(async () => {
-  await sts.close();
-  await box.cleanup();
-});
+afterAll(() => env?.cleanup());
 beforeEach(async () => {
   sts.resetCalls();
   sts.setFailure(undefined);

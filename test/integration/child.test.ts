@@ -7,15 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { defaultShell, runChild } from '../../src/adapters/child.js';
 import { MfaExecError } from '../../src/core/errors.js';
+import { bundledChild } from '../support/bundled.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'test/support/fixtures/bin');
 const fixture = (name: string): string => join(bin, name);
+// runChild behind a small CLI, bundled once per run (test/support/global-setup.ts): no tsx compile per spawn.
+const RUN_CHILD = bundledChild('run-child');
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /** The runner around runChild, in its own session (no controlling terminal), like a CI job. */
 function runner(command: string[], options: { input?: Uint8Array } = {}) {
-  return execa('node', ['--import', 'tsx', 'test/support/run-child.ts', '--', ...command], {
+  return execa('node', [RUN_CHILD, '--', ...command], {
     cwd: root,
     reject: false,
     detached: true,
@@ -49,7 +52,7 @@ async function atTerminal(command: string[], send?: { when: string; bytes: strin
   const trigger = send ? ['--when', send.when, '--send', send.bytes] : [];
   const result = await execa(
     'python3',
-    ['test/support/pty.py', ...trigger, '--', 'node', '--import', 'tsx', 'test/support/run-child.ts', '--', ...command],
+    ['test/support/pty.py', ...trigger, '--', 'node', RUN_CHILD, '--', ...command],
     { cwd: root },
   );
   return JSON.parse(result.stdout) as PtyResult;
@@ -133,7 +136,7 @@ describe('runChild stdio and environment', () => {
     });
     expect(status).toBe(7);
     expect(spawned).toBeGreaterThan(0);
-    const result = await execa('node', ['--import', 'tsx', 'test/support/run-child.ts', '--', 'print-env'], {
+    const result = await execa('node', [RUN_CHILD, '--', 'print-env'], {
       cwd: root,
       env,
       extendEnv: false,

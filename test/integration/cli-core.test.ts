@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const run = promisify(execFile);
 const ACCOUNT = '123456789012';
@@ -23,6 +24,19 @@ const KEY_ID2 = 'AKIAI44QH8DHBEXAMPLE';
 const SECRET2 = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY';
 const TOTP2 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const MFA2 = `arn:aws:iam::${ACCOUNT}:mfa/SECOND_MFA`;
+// Each scenario that needs a fresh code has its own user and device, so no test waits for the next window.
+const KEY_ID3 = 'AKIAI44QH8DHBSESSION';
+const SECRET3 = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbSESSIONKEY';
+const TOTP3 = 'GEZDGNBVGY3TQOJRGEZDGNBVGY3TQOJR';
+const MFA3 = `arn:aws:iam::${ACCOUNT}:mfa/SESSION_MFA`;
+const KEY_ID4 = 'AKIAI44QH8DHBLONGDUR';
+const SECRET4 = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbLONGDURKEY';
+const TOTP4 = 'GEZDGNBVGY3TQOJSGEZDGNBVGY3TQOJS';
+const MFA4 = `arn:aws:iam::${ACCOUNT}:mfa/LONG_MFA`;
+const KEY_ID5 = 'AKIAI44QH8DHBWAITING';
+const SECRET5 = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbWAITINGKEY';
+const TOTP5 = 'GEZDGNBVGY3TQOJTGEZDGNBVGY3TQOJT';
+const MFA5 = `arn:aws:iam::${ACCOUNT}:mfa/WAIT_MFA`;
 
 const CONFIG = `# the example from the contract
 [profile test_iam_user]
@@ -48,8 +62,16 @@ region = eu-west-1
 
 [profile sessiononly]
 region = us-east-1
-mfa_serial = ${MFA}
-mfa_process = totp-code
+mfa_serial = ${MFA3}
+mfa_process = totp-code TEST_TOTP_SECRET3
+
+[profile long_user]
+
+[profile long]
+role_arn = ${ROLE}
+source_profile = long_user
+mfa_serial = ${MFA4}
+mfa_process = totp-code TEST_TOTP_SECRET4
 `;
 
 let sts: FakeSts;
@@ -84,6 +106,22 @@ beforeAll(async () => {
         mfaSerial: MFA2,
         totpSecret: TOTP2,
       },
+      {
+        userName: 'session_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID3,
+        secretAccessKey: SECRET3,
+        mfaSerial: MFA3,
+        totpSecret: TOTP3,
+      },
+      {
+        userName: 'long_user',
+        accountId: ACCOUNT,
+        accessKeyId: KEY_ID4,
+        secretAccessKey: SECRET4,
+        mfaSerial: MFA4,
+        totpSecret: TOTP4,
+      },
     ],
     roles: [
       { roleArn: ROLE, requireMfa: true, maxSessionDuration: 43200 },
@@ -98,7 +136,10 @@ afterAll(async () => {
 
 describe('core flow on the file store', () => {
   beforeAll(async () => {
-    box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
+    box = await makeSandbox({
+      backend: 'file',
+      env: { TEST_TOTP_SECRET: TOTP, TEST_TOTP_SECRET3: TOTP3, TEST_TOTP_SECRET4: TOTP4 },
+    });
     box.env.AWS_ENDPOINT_URL_STS = sts.url;
     await box.writeConfig(CONFIG);
     const added = await box.run(['add', 'test_iam_user', '--env'], {
@@ -109,9 +150,13 @@ describe('core flow on the file store', () => {
     expect(added.stdout).toContain('…MPLE');
     expect(added.stdout).not.toContain(KEY_ID);
     const again = await box.run(['add', 'sessiononly', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+      env: { AWS_ACCESS_KEY_ID: KEY_ID3, AWS_SECRET_ACCESS_KEY: SECRET3 },
     });
     expect(again.code).toBe(0);
+    const long = await box.run(['add', 'long_user', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID4, AWS_SECRET_ACCESS_KEY: SECRET4 },
+    });
+    expect(long.code).toBe(0);
   });
   afterAll(async () => {
     await box.cleanup();
@@ -251,31 +296,27 @@ describe('core flow on the file store', () => {
 
   it('a profile without role_arn gets the MFA session itself', async () => {
     const r = await box.run(['sessiononly', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
-    // Same device as `test` above: within the same 30 s window mfa-exec waits for a fresh code, and says so.
-    expect(r.stderr).toMatch(
-      /^(|mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n)$/,
-    );
+    // Its own device: no code was used before, so no wait and nothing on stderr.
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/test_iam_user`);
+    expect(JSON.parse(r.stdout).Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/session_user`);
     expect(sts.count('AssumeRole')).toBe(0);
     const gst = sts.calls.filter((c) => c.action === 'GetSessionToken');
     expect(gst).toHaveLength(1);
-    expect(gst[0]!.params.SerialNumber).toBe(MFA);
+    expect(gst[0]!.params.SerialNumber).toBe(MFA3);
   });
 
   it('over 1h skips the MFA session: AssumeRole with the long-lived key and the code', async () => {
-    const cleared = await box.run(['clear', 'test']);
-    expect(cleared.code).toBe(0);
-    // the last code accepted for this device cannot be sent again: wait for a fresh window if needed
-    const r = await box.run(['test', '--duration', '2h', '--', 'print-env']);
+    const r = await box.run(['long', '--duration', '2h', '--', 'print-env']);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(sts.count('GetSessionToken')).toBe(0);
     const ar = sts.calls.find((c) => c.action === 'AssumeRole')!;
-    expect(ar.accessKeyId).toBe(KEY_ID);
-    expect(ar.params.SerialNumber).toBe(MFA);
+    expect(ar.accessKeyId).toBe(KEY_ID4);
+    expect(ar.params.SerialNumber).toBe(MFA4);
     expect(ar.params.DurationSeconds).toBe('7200');
     expect(new Date(envOf(r.stdout).AWS_CREDENTIAL_EXPIRATION!).getTime()).toBeGreaterThan(Date.now() + 110 * 60_000);
-  }, 90_000);
+  });
 
   it('list shows keys and cached sessions, as a table and as JSON', async () => {
     const j = await box.run(['list', '--json']);
@@ -301,7 +342,7 @@ describe('core flow on the file store', () => {
     expect(byName.test!.sessions[0]!.kind).toBe('role');
     expect(byName.test_iam_user!.roleArn).toBeNull();
     const t = await box.run(['list']);
-    expect(t.stdout.split('\n')[0]).toMatch(/^PROFILE\s+SOURCE\s+ROLE\s+MFA DEVICE\s+KEY\s+SESSIONS$/);
+    expect(t.stdout.split('\n')[0]).toMatch(/^PROFILE\s+KIND\s+SOURCE\s+ROLE\s+MFA DEVICE\s+KEY\s+SESSIONS$/);
     expect(t.stdout).toMatch(/test_iam_user .*…MPLE/);
     expect(t.stdout).not.toContain(SECRET);
   });
@@ -433,5 +474,68 @@ describe('MFA codes and errors', () => {
     const h = await b.run(['exec', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('--session-duration');
+  });
+});
+
+describe('a code already used: the wait for the next one (on the test clock)', () => {
+  let clock: TestClock;
+  let waitSts: FakeSts;
+  let w: Sandbox;
+  beforeAll(async () => {
+    clock = await createTestClock();
+    waitSts = await startFakeSts({
+      clock,
+      users: [
+        {
+          userName: 'wait_user',
+          accountId: ACCOUNT,
+          accessKeyId: KEY_ID5,
+          secretAccessKey: SECRET5,
+          mfaSerial: MFA5,
+          totpSecret: TOTP5,
+        },
+      ],
+      roles: [],
+    });
+    w = await makeSandbox({
+      backend: 'file',
+      env: { ...clock.env, TEST_TOTP_SECRET: TOTP5, AWS_ENDPOINT_URL_STS: waitSts.url },
+    });
+    await w.writeConfig(`[profile waiter]\nmfa_serial = ${MFA5}\nmfa_process = totp-code\n`);
+    const added = await w.run(['add', 'waiter', '--env'], {
+      env: { AWS_ACCESS_KEY_ID: KEY_ID5, AWS_SECRET_ACCESS_KEY: SECRET5 },
+    });
+    expect(added.code).toBe(0);
+  });
+  afterAll(async () => {
+    await w.cleanup();
+    await waitSts.close();
+    await clock.cleanup();
+  });
+
+  it('the same device twice in one window: mfa-exec says it waits, waits for the next window, and STS accepts', async () => {
+    clock.startOfWindow(1000); // both runs fall in one 30 s window, far from its edge
+    const first = await w.run(['waiter', '--', 'true']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect((await w.run(['clear'])).code).toBe(0);
+    const started = performance.now();
+    let advanced = 0;
+    const second = await w.run(['waiter', '--', 'true'], {
+      // The wait is the subject: move the shared clock instead of spending the 30 s.
+      onStderr: (text) => {
+        const m = /waiting (\d+)s/.exec(text);
+        if (m && !advanced) clock.advance((advanced = Number(m[1]) * 1000));
+      },
+    });
+    expect(second.stderr).toMatch(
+      /^mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n$/,
+    );
+    expect(advanced).toBeGreaterThan(1000);
+    expect(advanced).toBeLessThanOrEqual(31_000);
+    expect(second.code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const gst = waitSts.calls.filter((c) => c.action === 'GetSessionToken');
+    expect(gst.map((c) => c.status)).toEqual([200, 200]);
   });
 });

@@ -4,18 +4,13 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CreatePolicyCommand,
-  IAMClient,
-  PutUserPolicyCommand,
-  UpdateAssumeRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import { IAMClient, PutUserPolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeKey } from '../../src/core/store-items.js';
-import { makeSandbox, type Sandbox } from '../support/cli.js';
-import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import type { Sandbox } from '../support/cli.js';
+import { motoSetupSandbox, type MotoSetupSandbox } from '../support/fixture.js';
+import type { AwsProxy } from '../support/iam-proxy.js';
 
 const ADMIN = {
   AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0003',
@@ -29,48 +24,22 @@ interface Report {
   checks: { check: string; status: string; message: string; fix: string | null }[];
 }
 
-let moto: Moto;
+let env: MotoSetupSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let sdk: IAMClient;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startAwsProxy(moto.url);
-  sdk = new IAMClient({
-    region: 'us-east-1',
-    endpoint: moto.url,
-    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
+  env = await motoSetupSandbox({
+    admin: ADMIN,
+    policy: { name: 'Ec2Read', action: 'ec2:Describe*' },
+    user: 'dave',
+    role: 'DAVE_ROLE',
+    profile: 'dwork',
   });
-  const doc = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' }],
-  });
-  const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: 'Ec2Read', PolicyDocument: doc }));
-  box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
-  const r = await box.run(
-    [
-      'setup',
-      '--user',
-      'dave',
-      '--role',
-      'DAVE_ROLE',
-      '--profile',
-      'dwork',
-      '--policy-arn',
-      policy.Policy!.Arn!,
-      '--store-totp',
-    ],
-    { env: ADMIN },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
+  ({ proxy, box, sdk } = env);
 });
-afterAll(async () => {
-  await box?.cleanup();
-  await proxy?.close();
-  await moto?.close();
-});
+afterAll(() => env?.cleanup());
 beforeEach(() => {
   proxy.rules = [];
   delete proxy.date;

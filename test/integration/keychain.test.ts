@@ -14,9 +14,11 @@ import {
   startPrivateKeyring,
   type PrivateKeyring,
 } from '../support/keyring.js';
+import { bundledChild } from '../support/bundled.js';
 
 const run = promisify(execFile);
-const CHILD = join(import.meta.dirname, '../support/store-child.ts');
+// Bundled once per run (test/support/global-setup.ts): no tsx compile per spawn.
+const CHILD = bundledChild('store-child');
 
 interface ChildResult {
   ok?: unknown;
@@ -28,7 +30,7 @@ interface ChildResult {
 // printed, then ends the child if it is still waiting on an abandoned native call.
 function store(env: Record<string, string | undefined>, args: string[], input = ''): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+    const child = spawn(process.execPath, [CHILD, ...args], {
       env: { ...process.env, STORE_CHILD_SERVICE: 'mfa-exec-test', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

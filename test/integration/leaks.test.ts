@@ -20,8 +20,10 @@ const SECRET = 'lEaKtEsT/K7MDENG/bPxRfiCYEXAMPLEKEY00001';
 const KEY2 = 'AKIALEAKTESTKEY00002';
 const SECRET2 = 'lEaKtEsT/K7MDENG/bPxRfiCYEXAMPLEKEY00002';
 const TOTP = 'NRSWC2ZANRSWC2ZANRSWC2ZANRSWC2ZA';
+const TOTP2 = 'NRSWC2ZANRSWC2ZBNRSWC2ZANRSWC2ZB';
 const SEED = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ';
 const MFA = `arn:aws:iam::${A}:mfa/leak`;
+const MFA2 = `arn:aws:iam::${A}:mfa/leak2`;
 const ROLE = `arn:aws:iam::${A}:role/leak`;
 
 let sts: FakeSts;
@@ -60,7 +62,15 @@ beforeAll(async () => {
   sts = await startFakeSts({
     users: [
       { userName: 'leak', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      { userName: 'leak2', accountId: A, accessKeyId: KEY2, secretAccessKey: SECRET2 },
+      // leak2's own device serves --no-session, so it never waits for the next code of `leak`.
+      {
+        userName: 'leak2',
+        accountId: A,
+        accessKeyId: KEY2,
+        secretAccessKey: SECRET2,
+        mfaSerial: MFA2,
+        totpSecret: TOTP2,
+      },
     ],
     roles: [{ roleArn: ROLE, requireMfa: true }],
   });
@@ -70,7 +80,7 @@ beforeAll(async () => {
   writeFileSync(
     mfaProcess,
     `#!/bin/sh
-code=$(totp-code)
+case "$MFA_EXEC_MFA_SERIAL" in *leak2) code=$(totp-code TEST_TOTP_SECRET2) ;; *) code=$(totp-code) ;; esac
 printf '%s\\n' "$code" >> "${join(side, 'codes')}"
 for pid in $$ $PPID $(cut -d' ' -f4 /proc/$PPID/stat); do tr '\\0' ' ' < /proc/$pid/cmdline >> "${join(side, 'cmdlines')}"; echo >> "${join(side, 'cmdlines')}"; done
 echo "$code"
@@ -81,6 +91,7 @@ echo "$code"
     backend: 'file',
     env: {
       TEST_TOTP_SECRET: TOTP,
+      TEST_TOTP_SECRET2: TOTP2,
       AWS_ENDPOINT_URL_STS: sts.url,
       AWS_ENDPOINT_URL_IAM: sts.url,
       MFA_EXEC_FEDERATION_URL: `${sts.url}/federation`,
@@ -98,8 +109,8 @@ region = eu-west-1
 
 [profile direct]
 role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
+source_profile = imported
+mfa_serial = ${MFA2}
 mfa_process = ${mfaProcess}
 
 [profile imported]
@@ -134,8 +145,9 @@ describe('no secret leaks', () => {
     expect(child.code).toBe(0);
     expect(child.stdout).toContain('dist/bin.js test --debug -- sh -c');
     expect(child.stderr).toContain('mfa-exec: debug: ');
-    // A second code (next window: --no-session needs its own), the long-lived key straight to AssumeRole.
+    // A second code (its own device: --no-session needs a fresh code), the long-lived key straight to AssumeRole.
     const direct = await run(['exec', 'direct', '--no-session', '--', 'true']);
+    expect(direct.stderr).not.toContain('waiting');
     expect(direct.code).toBe(0);
     expect((await run(['list'])).code).toBe(0);
     expect((await run(['list', '--json'])).code).toBe(0);
@@ -180,6 +192,7 @@ describe('no secret leaks', () => {
       ...cachedSecrets.map((s, i): [string, string] => [`cached credential ${i}`, s]),
       ...codes.map((c): [string, string] => ['MFA code', c]),
       ['TOTP seed', SEED],
+      ['TOTP seed of the --no-session device', TOTP2],
       ['file store passphrase', box.env.MFA_EXEC_FILE_PASSPHRASE!],
     ];
     // What export printed is the one place these may be (its job): prove the search would find them.
@@ -200,5 +213,5 @@ describe('no secret leaks', () => {
     const all = outputs.map((o) => o.text).join('\n');
     expect(all).toContain('…0001');
     expect(all).toContain('…0002');
-  }, 120_000);
+  });
 });

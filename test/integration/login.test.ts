@@ -8,7 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleDestination, partitionOf } from '../../src/adapters/federation.js';
 import { ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeFederation, type FakeFederation } from '../support/fake-federation.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import type { FakeSts, FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const ACCOUNT = '345678901234';
@@ -21,58 +22,42 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/CONSOLE_ROLE`;
 const CN_ROLE = `arn:aws-cn:iam::${ACCOUNT}:role/CN_ROLE`;
 const CLIENTS = join(ROOT, 'test/support/fixtures/clients');
 
-const CONFIG = `[profile login_user]
-region = us-west-2
+const USER: FakeUser = {
+  userName: 'login_user',
+  accountId: ACCOUNT,
+  accessKeyId: KEY_ID,
+  secretAccessKey: SECRET,
+  mfaSerial: MFA,
+  totpSecret: TOTP,
+};
+const CONFIG = ini({
+  login_user: { region: 'us-west-2' },
+  console: roleProfile({ role: ROLE, source: 'login_user', mfa: MFA, process: 'totp-code', region: 'us-west-2' }),
+  cn: roleProfile({ role: CN_ROLE, source: 'login_user', mfa: MFA, process: 'totp-code' }),
+});
 
-[profile console]
-role_arn = ${ROLE}
-source_profile = login_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-region = us-west-2
-
-[profile cn]
-role_arn = ${CN_ROLE}
-source_profile = login_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-`;
-
+let env: StsSandbox;
 let sts: FakeSts;
 let fed: FakeFederation;
 let box: Sandbox;
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      {
-        userName: 'login_user',
-        accountId: ACCOUNT,
-        accessKeyId: KEY_ID,
-        secretAccessKey: SECRET,
-        mfaSerial: MFA,
-        totpSecret: TOTP,
-      },
-    ],
+  fed = await startFakeFederation();
+  env = await stsSandbox({
+    users: [USER],
     roles: [
       { roleArn: ROLE, requireMfa: true },
       { roleArn: CN_ROLE, requireMfa: true },
     ],
+    config: CONFIG,
+    keys: { login_user: USER },
+    env: { MFA_EXEC_FEDERATION_URL: fed.url },
   });
-  fed = await startFakeFederation();
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
-  box.env.AWS_ENDPOINT_URL_STS = sts.url;
-  box.env.MFA_EXEC_FEDERATION_URL = fed.url;
-  await box.writeConfig(CONFIG);
-  const added = await box.run(['add', 'login_user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-  });
-  expect(added.code).toBe(0);
+  ({ sts, box } = env);
 });
 afterAll(async () => {
-  await box?.cleanup();
+  await env?.cleanup();
   await fed?.close();
-  await sts?.close();
 });
 beforeEach(() => {
   fed.requests.splice(0);

@@ -88,7 +88,7 @@ describe('npm pack from a clean clone', () => {
 
   it('says which Node versions it supports', async () => {
     const pkg = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { engines?: { node?: string } };
-    expect(pkg.engines?.node).toBe('>=20');
+    expect(pkg.engines?.node).toBe('>=20.19');
   });
 });
 
@@ -104,7 +104,7 @@ describe('the installed package', () => {
     const json = await installedCli(['list', '--backend', 'file', '--json']);
     expect(JSON.parse(json.stdout)).toEqual([]);
     const table = await installedCli(['list', '--backend', 'file']);
-    expect(table.stdout).toMatch(/^PROFILE +SOURCE/);
+    expect(table.stdout).toMatch(/^PROFILE +KIND +SOURCE/);
     expect(table.stderr).toBe('');
   });
 

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const run = promisify(execFile);
 const ACCOUNT = '303030303030';
@@ -97,17 +98,24 @@ async function inPty(box: Sandbox, steps: Step[], command: string[]): Promise<Pt
 const cli = (...args: string[]) => [process.execPath, BIN, ...args];
 
 let sts: FakeSts;
+// The CLI, its TOTP helpers and the local STS share this clock, so a test can start at the
+// beginning of a 30 s window instead of waiting to be away from its edge.
+let clock: TestClock;
 beforeAll(async () => {
-  sts = await startFakeSts({ users: USERS, roles: [{ roleArn: ROLE, requireMfa: true }] });
+  clock = await createTestClock();
+  sts = await startFakeSts({ clock, users: USERS, roles: [{ roleArn: ROLE, requireMfa: true }] });
 });
-afterAll(() => sts.close());
+afterAll(async () => {
+  await sts.close();
+  await clock.cleanup();
+});
 beforeEach(() => sts.resetCalls());
 
 /** A sandbox for `user` whose profile `test` has no mfa_process (the terminal is asked). */
 async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
   const box = await makeSandbox({
     backend: 'file',
-    env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
+    env: { ...clock.env, TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
   });
   await box.writeConfig(`[profile base]
 region = eu-west-1
@@ -123,12 +131,6 @@ ${extraConfig}`);
   });
   expect(added.code).toBe(0);
   return box;
-}
-
-/** Waits until at least `seconds` remain in the current 30 s TOTP window. */
-async function awayFromWindowEdge(seconds: number): Promise<void> {
-  const left = 30 - ((Date.now() / 1000) % 30);
-  if (left < seconds) await new Promise((r) => setTimeout(r, left * 1000 + 200));
 }
 
 describe('prompts at the terminal', () => {
@@ -176,8 +178,8 @@ describe('prompts at the terminal', () => {
     const user = USERS[2]!;
     const box = await sandbox(user);
     try {
-      await awayFromWindowEdge(8);
-      const wrong = totpCode(user.totpSecret!) === '000000' ? '111111' : '000000';
+      clock.startOfWindow();
+      const wrong = totpCode(user.totpSecret!, new Date(clock.now())) === '000000' ? '111111' : '000000';
       const r = await inPty(
         box,
         [
@@ -207,7 +209,9 @@ describe('prompts at the terminal', () => {
     const user = USERS[2]!;
     const box = await sandbox(user);
     try {
-      const wrong = ['000000', '111111', '222222'].filter((c) => c !== totpCode(user.totpSecret!));
+      clock.startOfWindow();
+      const now = new Date(clock.now());
+      const wrong = ['000000', '111111', '222222'].filter((c) => c !== totpCode(user.totpSecret!, now));
       const r = await inPty(
         box,
         wrong.slice(0, 3).map((send, i) => ({ when: 'Enter MFA code for', count: i + 1, send })),
@@ -222,15 +226,18 @@ describe('prompts at the terminal', () => {
     } finally {
       await box.cleanup();
     }
-  }, 90_000);
+  });
 });
 
 describe('MFA codes are never reused', () => {
-  it('a second profile with --no-session in the same 30 s window waits for the next code, says so, and succeeds', async () => {
+  // The one test that waits on a real TOTP window (the others move the test clock): the
+  // product's sleep and the next code really line up in real time. It starts 18 s into a
+  // window, so the wait is about 13 s.
+  it('on the real clock: a second profile with --no-session in the same 30 s window waits for the next code, says so, and succeeds', async () => {
     const user = USERS[3]!;
     const box = await makeSandbox({
       backend: 'file',
-      env: { TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
+      env: { ...clock.env, TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
     });
     try {
       await box.writeConfig(`[profile base]
@@ -255,7 +262,7 @@ mfa_process = totp-code
           })
         ).code,
       ).toBe(0);
-      await awayFromWindowEdge(15);
+      clock.startOfWindow(18_000);
       const first = await box.run(['export', 'one', '--format', 'json']);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
@@ -265,7 +272,7 @@ mfa_process = totp-code
       expect(second.stderr).toMatch(
         /^mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n$/,
       );
-      expect(Date.now() - started).toBeGreaterThan(1000);
+      expect(Date.now() - started).toBeGreaterThan(5000);
       expect(JSON.parse(second.stdout).AccessKeyId).toMatch(/^ASIA/);
       expect(JSON.parse(second.stdout).AccessKeyId).not.toBe(JSON.parse(first.stdout).AccessKeyId);
       // STS never saw the same code twice: no call was refused.
@@ -277,5 +284,5 @@ mfa_process = totp-code
     } finally {
       await box.cleanup();
     }
-  }, 90_000);
+  });
 });

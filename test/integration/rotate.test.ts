@@ -2,22 +2,21 @@
 // failures between the steps. The set-up itself is made by `mfa-exec setup`.
 
 import { join } from 'node:path';
-import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore, StoredKey } from '../../src/core/types.js';
-import { makeSandbox, type Sandbox } from '../support/cli.js';
-import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import type { Sandbox } from '../support/cli.js';
+import { motoSetupSandbox, type MotoSetupSandbox } from '../support/fixture.js';
+import type { AwsProxy } from '../support/iam-proxy.js';
 
 const ADMIN = {
   AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0002',
   AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000002',
 };
 
-let moto: Moto;
+let env: MotoSetupSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let iam: IamClient;
@@ -25,42 +24,24 @@ let store: SecretStore;
 let code = 100000;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startAwsProxy(moto.url);
-  const creds = { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY };
-  const doc = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'iam:*AccessKey*', Resource: '*' }],
+  env = await motoSetupSandbox({
+    admin: ADMIN,
+    policy: { name: 'RotateKeys', action: 'iam:*AccessKey*' },
+    user: 'carol',
+    role: 'keys',
+    profile: 'work',
   });
-  const policy = await new IAMClient({ region: 'us-east-1', endpoint: moto.url, credentials: creds }).send(
-    new CreatePolicyCommand({ PolicyName: 'RotateKeys', PolicyDocument: doc }),
-  );
-  iam = createIamClient({ region: 'us-east-1', iamEndpoint: moto.url, stsEndpoint: moto.url, credentials: creds });
-  box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
+  ({ proxy, box } = env);
+  const creds = { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY };
+  iam = createIamClient({
+    region: 'us-east-1',
+    iamEndpoint: env.moto.url,
+    stsEndpoint: env.moto.url,
+    credentials: creds,
+  });
   store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
-  const r = await box.run(
-    [
-      'setup',
-      '--user',
-      'carol',
-      '--role',
-      'keys',
-      '--profile',
-      'work',
-      '--policy-arn',
-      policy.Policy!.Arn!,
-      '--store-totp',
-    ],
-    { env: ADMIN },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
 });
-afterAll(async () => {
-  await box?.cleanup();
-  await proxy?.close();
-  await moto?.close();
-});
+afterAll(() => env?.cleanup());
 beforeEach(() => {
   proxy.calls.length = 0;
   proxy.rules = [];

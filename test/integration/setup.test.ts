@@ -2,7 +2,7 @@
 // proxy), an encrypted file store, and real config files. moto accepts any MFA codes, so
 // the tests check which calls were made and what exists afterwards.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import type { IamClient, SecretStore } from '../../src/core/types.js';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
 import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
 
 const ACCOUNT = '123456789012';
 const ADMIN = {
@@ -243,5 +244,33 @@ describe('setup', () => {
     expect(readFileSync(box.configPath, 'utf8')).toContain(
       '[profile BOB_ROLE]\nrole_arn = arn:aws:iam::123456789012:role/BOB_ROLE\nsource_profile = bob\n',
     );
+  });
+
+  it('the config edit, killed at every write, rename and fsync: the config is the old or the new text, whole', async () => {
+    // Everything exists in IAM and the store: a run with the profiles gone from the config only edits the config.
+    const args = [...SETUP, '--policy-arn', policyArn];
+    writeFileSync(box.configPath, CONFIG);
+    const full = await setup(args);
+    expect(full.code).toBe(0);
+    const after = readFileSync(box.configPath, 'utf8');
+    expect(after).not.toBe(CONFIG);
+    const key = decodeKey(await store.get('key:alice'))!;
+    const { ops, failures } = await crashAtEveryPoint({
+      reset: () => writeFileSync(box.configPath, CONFIG),
+      run: (env) => box.run(args, { env: { ...ADMIN, ...env } }),
+      check: async () => {
+        expect([CONFIG, after], 'the config is whole').toContain(readFileSync(box.configPath, 'utf8'));
+        expect(decodeKey(await store.get('key:alice'))).toEqual(key);
+        expect(plainSecretsIn([box.dir], [key.secretAccessKey]), 'a key in plain text').toEqual([]);
+      },
+      recover: async () => {
+        rmSync(join(box.dir, 'store', 'store.enc.lock'), { recursive: true, force: true });
+        expect((await setup(args)).code).toBe(0);
+        expect(readFileSync(box.configPath, 'utf8')).toBe(after);
+      },
+    });
+    console.log(`setup config edit: ${ops.length} fixed points (${ops.join(' ')})`);
+    expect(failures).toEqual([]);
+    expect(ops).toContain('rename');
   });
 });

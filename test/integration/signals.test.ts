@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import { BIN, ROOT, type Sandbox } from '../support/cli.js';
+import type { FakeSts, FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const run = promisify(execFile);
 const A = '606060606060';
@@ -19,52 +20,35 @@ const TOTP = 'OVZWK4RAONUWO3TBNRZSA5DFON2CA3ZR';
 const MFA = `arn:aws:iam::${A}:mfa/signals`;
 const ROLE = `arn:aws:iam::${A}:role/signals`;
 
+const USER: FakeUser = {
+  userName: 'signals',
+  accountId: A,
+  accessKeyId: KEY,
+  secretAccessKey: SECRET,
+  mfaSerial: MFA,
+  totpSecret: TOTP,
+};
+
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      {
-        userName: 'signals',
-        accountId: A,
-        accessKeyId: KEY,
-        secretAccessKey: SECRET,
-        mfaSerial: MFA,
-        totpSecret: TOTP,
-      },
-    ],
+  const role = roleProfile({ role: ROLE, source: 'base', mfa: MFA });
+  env = await stsSandbox({
+    users: [USER],
     roles: [{ roleArn: ROLE, requireMfa: true }],
+    config: ini({
+      base: { region: 'eu-west-1' },
+      test: role,
+      proc: { ...role, mfa_process: 'totp-code' },
+      slow: { ...role, mfa_process: 'echo started > "$SLOW_MARKER"; sleep 20; echo 000000' },
+    }),
+    keys: { base: USER },
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, AWS_ENDPOINT_URL_STS: sts.url } });
-  await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-
-[profile proc]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-mfa_process = totp-code
-
-[profile slow]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-mfa_process = echo started > "$SLOW_MARKER"; sleep 20; echo 000000
-`);
-  expect(
-    (await box.run(['add', 'base', '--env'], { env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET } })).code,
-  ).toBe(0);
+  ({ sts, box } = env);
 });
-afterAll(async () => {
-  await sts.close();
-  await box.cleanup();
-});
+afterAll(() => env.cleanup());
 
 /** Every item name in the store. */
 async function storeItems(): Promise<string[]> {

@@ -33,7 +33,10 @@ export interface Sandbox {
   writeConfig(text: string): Promise<void>;
   writeCredentials(text: string): Promise<void>;
   /** Run `mfa-exec args...` with no controlling terminal (a new session), optional stdin bytes. */
-  run(args: string[], opts?: { input?: string | Buffer; env?: Record<string, string | undefined> }): Promise<RunResult>;
+  run(
+    args: string[],
+    opts?: { input?: string | Buffer; env?: Record<string, string | undefined>; onStderr?: (text: string) => void },
+  ): Promise<RunResult>;
   cleanup(): Promise<void>;
 }
 
@@ -77,16 +80,20 @@ export async function makeSandbox(
     credentialsPath,
     writeConfig: (text) => writeFile(configPath, text),
     writeCredentials: (text) => writeFile(credentialsPath, text),
-    run: (args, o = {}) => runCli(args, { ...env, ...o.env }, o.input),
+    run: (args, o = {}) => runCli(args, { ...env, ...o.env }, o.input, o.onStderr),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
-/** Run the CLI with exactly `env` (undefined values removed) in a new session (no terminal). */
+/**
+ * Run the CLI with exactly `env` (undefined values removed) in a new session (no terminal);
+ * `onStderr` sees stderr as it arrives (all of it so far), e.g. to advance a TestClock on a wait.
+ */
 export function runCli(
   args: string[],
   env: Record<string, string | undefined>,
   input?: string | Buffer,
+  onStderr?: (text: string) => void,
 ): Promise<RunResult> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
@@ -99,7 +106,10 @@ export function runCli(
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      err.push(d);
+      onStderr?.(Buffer.concat(err).toString('utf8'));
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const stdoutBytes = Buffer.concat(out);

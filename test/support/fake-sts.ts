@@ -1,6 +1,7 @@
 // A local AWS STS on 127.0.0.1 for tests and the demo: the Query API subset
-// mfa-exec uses (GetSessionToken, AssumeRole, GetCallerIdentity), with SigV4
-// signature checks, MFA codes verified by otplib and AWS's limits and errors.
+// mfa-exec uses (GetSessionToken, AssumeRole, AssumeRoleWithWebIdentity,
+// GetCallerIdentity), with SigV4 signature checks, MFA codes verified by otplib,
+// AWS's limits and errors, and every AssumeRole parameter recorded.
 
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -24,6 +25,29 @@ export interface FakeRole {
   requireMfa: boolean;
   /** MaxSessionDuration in seconds, 3600 (AWS's default) unless set; at most 43200 */
   maxSessionDuration?: number;
+  /** A trust policy for a web identity provider: AssumeRoleWithWebIdentity accepts exactly this token. */
+  webIdentityToken?: string;
+  /** A trust policy with sts:SetSourceIdentity / sts:TagSession conditions: AssumeRole is denied without these. */
+  requireSourceIdentity?: string;
+  requireTags?: Record<string, string>;
+}
+
+/** The parameters of one AssumeRole (or AssumeRoleWithWebIdentity) as STS decoded them. */
+export interface AssumeRoleRecord {
+  action: 'AssumeRole' | 'AssumeRoleWithWebIdentity';
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds?: number;
+  externalId?: string;
+  serialNumber?: string;
+  /** true when a TokenCode was sent (the code itself is not kept) */
+  tokenCode: boolean;
+  sourceIdentity?: string;
+  tags: { key: string; value: string }[];
+  transitiveTagKeys: string[];
+  /** the caller's access key id (empty for the unsigned AssumeRoleWithWebIdentity) */
+  accessKeyId: string;
+  status: number;
 }
 
 /** What the fake knows at start. */
@@ -32,6 +56,8 @@ export interface FakeStsOptions {
   roles: FakeRole[];
   /** test-only: when set, every issued credential expires after this many seconds regardless of the requested duration */
   credentialLifetimeSeconds?: number;
+  /** the time in ms (default Date.now); a TestClock shares its offset with the CLI under test */
+  clock?: { now(): number };
   /** test-only: answer with broken credentials (see FakeSts.setAnswerMode) */
   answerMode?: AnswerMode;
 }
@@ -60,6 +86,13 @@ export interface FakeSts {
   /** number of calls, of `action` when given */
   count(action?: string): number;
   resetCalls(): void;
+  /** every AssumeRole and AssumeRoleWithWebIdentity, decoded, in arrival order */
+  assumed(): AssumeRoleRecord[];
+  /** temporary credentials of `userName` as if from another source (instance role, container): usable here */
+  mint(
+    userName: string,
+    seconds: number,
+  ): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date };
   /** change `credentialLifetimeSeconds` for credentials issued from now on */
   setCredentialLifetime(seconds: number | undefined): void;
   /** the next `times` requests fail with this AWS error (throttling, outages) */
@@ -115,6 +148,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
   const issued = new Map<string, Issued>();
   const usedSteps = new Map<string, Set<number>>();
   const calls: StsCall[] = [];
+  const now = (): number => opts.clock?.now() ?? Date.now();
   let lifetime = opts.credentialLifetimeSeconds;
   let failure: { status: number; code: string; message: string; times: number } | undefined;
   let answerMode: AnswerMode = opts.answerMode ?? 'normal';
@@ -124,13 +158,13 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     const creds: Issued = {
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: randomBytes(240).toString('base64'),
-      expiresAt: Date.now() + (lifetime ?? durationSeconds) * 1000,
+      expiresAt: now() + (lifetime ?? durationSeconds) * 1000,
       user,
       mfa,
       ...(role && { role }),
     };
     issued.set(accessKeyId, creds);
-    if (answerMode === 'past') return [accessKeyId, { ...creds, expiresAt: Date.now() - 3600_000 }];
+    if (answerMode === 'past') return [accessKeyId, { ...creds, expiresAt: now() - 3600_000 }];
     if (answerMode === 'newline')
       return [
         accessKeyId,
@@ -166,7 +200,12 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
         'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.',
       );
     }
-    const result = verifySync({ secret: user.totpSecret, token: code, epochTolerance: 30 });
+    const result = verifySync({
+      secret: user.totpSecret,
+      token: code,
+      epoch: Math.floor(now() / 1000),
+      epochTolerance: 30,
+    });
     const used = usedSteps.get(serial) ?? new Set<number>();
     if (!result.valid || !('timeStep' in result) || used.has(result.timeStep)) {
       throw new StsError(403, 'AccessDenied', MFA_FAILED);
@@ -216,12 +255,51 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     }
     const mfa = checkMfa(caller.user, p) || (caller.issued?.mfa ?? false);
     if (role.requireMfa && !mfa) throw denied;
+    const tags = tagsOf(p);
+    if (role.requireSourceIdentity !== undefined && p.get('SourceIdentity') !== role.requireSourceIdentity)
+      throw denied;
+    for (const [k, v] of Object.entries(role.requireTags ?? {}))
+      if (!tags.some((t) => t.key === k && t.value === v)) throw denied;
     const [id, c] = issue(caller.user, requested ?? 3600, mfa, {
       arn: `arn:aws:sts::${arnAccount(roleArn)}:assumed-role/${roleArn.split('/').pop()}/${sessionName}`,
       assumedRoleId: `${role.id}:${sessionName}`,
     });
     const assumed = `<AssumedRoleUser><AssumedRoleId>${c.role?.assumedRoleId}</AssumedRoleId><Arn>${xml(c.role?.arn ?? '')}</Arn></AssumedRoleUser>`;
     return credentialsXml(id, c) + assumed;
+  };
+
+  const assumeRoleWithWebIdentity = (p: URLSearchParams): string => {
+    const roleArn = p.get('RoleArn') ?? '';
+    const sessionName = p.get('RoleSessionName') ?? '';
+    if (sessionName.length < 2 || sessionName.length > 64 || !/^[\w+=,.@-]*$/.test(sessionName)) {
+      throw validation(
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*`,
+      );
+    }
+    const role = roles.get(roleArn);
+    const token = p.get('WebIdentityToken') ?? '';
+    if (!role || role.webIdentityToken === undefined) {
+      throw new StsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    }
+    if (token !== role.webIdentityToken)
+      throw new StsError(
+        400,
+        'InvalidIdentityToken',
+        "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
+      );
+    const requested = durationParam(p, role.maxSessionDuration ?? 3600);
+    const user: FakeUser = {
+      userName: 'web-identity',
+      accountId: arnAccount(roleArn),
+      accessKeyId: '',
+      secretAccessKey: '',
+    };
+    const [id, c] = issue(user, requested ?? 3600, false, {
+      arn: `arn:aws:sts::${arnAccount(roleArn)}:assumed-role/${roleArn.split('/').pop()}/${sessionName}`,
+      assumedRoleId: `${role.id}:${sessionName}`,
+    });
+    const assumed = `<AssumedRoleUser><AssumedRoleId>${c.role?.assumedRoleId}</AssumedRoleId><Arn>${xml(c.role?.arn ?? '')}</Arn></AssumedRoleUser>`;
+    return credentialsXml(id, c) + assumed + `<SubjectFromWebIdentityToken>ci</SubjectFromWebIdentityToken>`;
   };
 
   const getCallerIdentity = (caller: Caller): string => {
@@ -258,7 +336,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
       if (req.headers['x-amz-security-token'] !== temp.sessionToken) {
         throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
       }
-      if (Date.now() >= temp.expiresAt) {
+      if (now() >= temp.expiresAt) {
         throw new StsError(400, 'ExpiredToken', 'The security token included in the request is expired');
       }
     }
@@ -282,11 +360,12 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
         failure.times -= 1;
         throw new StsError(failure.status, failure.code, failure.message);
       }
-      const caller = authenticate(req, body);
       let inner: string;
-      if (action === 'GetSessionToken') inner = getSessionToken(caller, p);
-      else if (action === 'AssumeRole') inner = assumeRole(caller, p);
-      else if (action === 'GetCallerIdentity') inner = getCallerIdentity(caller);
+      // The one unsigned action: the web identity token is the proof.
+      if (action === 'AssumeRoleWithWebIdentity') inner = assumeRoleWithWebIdentity(p);
+      else if (action === 'GetSessionToken') inner = getSessionToken(authenticate(req, body), p);
+      else if (action === 'AssumeRole') inner = assumeRole(authenticate(req, body), p);
+      else if (action === 'GetCallerIdentity') inner = getCallerIdentity(authenticate(req, body));
       else throw new StsError(400, 'InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
       out = `<${action}Response xmlns="${NS}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
     } catch (e) {
@@ -299,7 +378,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     res.writeHead(status, {
       'content-type': 'text/xml',
       'x-amzn-requestid': requestId,
-      date: new Date().toUTCString(),
+      date: new Date(now()).toUTCString(),
     });
     res.end(out);
   };
@@ -327,6 +406,39 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     calls,
     count: (action) => calls.filter((c) => action === undefined || c.action === action).length,
     resetCalls: () => void calls.splice(0),
+    assumed: () =>
+      calls.flatMap((c): AssumeRoleRecord[] => {
+        if (c.action !== 'AssumeRole' && c.action !== 'AssumeRoleWithWebIdentity') return [];
+        const q = new URLSearchParams(c.params);
+        const n = (k: string) => (c.params[k] === undefined ? undefined : Number(c.params[k]));
+        return [
+          {
+            action: c.action,
+            roleArn: c.params.RoleArn ?? '',
+            roleSessionName: c.params.RoleSessionName ?? '',
+            ...(n('DurationSeconds') !== undefined && { durationSeconds: n('DurationSeconds') }),
+            ...(c.params.ExternalId !== undefined && { externalId: c.params.ExternalId }),
+            ...(c.params.SerialNumber !== undefined && { serialNumber: c.params.SerialNumber }),
+            tokenCode: c.params.TokenCode !== undefined,
+            ...(c.params.SourceIdentity !== undefined && { sourceIdentity: c.params.SourceIdentity }),
+            tags: tagsOf(q),
+            transitiveTagKeys: listOf(q, 'TransitiveTagKeys.member'),
+            accessKeyId: c.accessKeyId,
+            status: c.status,
+          },
+        ];
+      }),
+    mint: (userName, seconds) => {
+      const user = opts.users.find((u) => u.userName === userName);
+      if (!user) throw new Error(`fake STS: no user ${userName}`);
+      const [accessKeyId, c] = issue(user, seconds, false);
+      return {
+        accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration: new Date(c.expiresAt),
+      };
+    },
     setCredentialLifetime: (seconds) => void (lifetime = seconds),
     setFailure: (f) => void (failure = f && { ...f }),
     setAnswerMode: (mode) => void (answerMode = mode),
@@ -336,6 +448,21 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The values of a Query API list `prefix.1`, `prefix.2`, … in order. */
+function listOf(p: URLSearchParams, prefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; p.has(`${prefix}.${i}`); i++) out.push(p.get(`${prefix}.${i}`)!);
+  return out;
+}
+
+/** Session tags as the Query API sends them: Tags.member.N.Key / .Value. */
+function tagsOf(p: URLSearchParams): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  for (let i = 1; p.has(`Tags.member.${i}.Key`); i++)
+    out.push({ key: p.get(`Tags.member.${i}.Key`)!, value: p.get(`Tags.member.${i}.Value`) ?? '' });
+  return out;
 }
 
 /** Random uppercase alphanumerics, as in AWS key ids. */

@@ -77,7 +77,12 @@ export class FakeClock implements Clock {
 /** One call made to a FakeSts, with its input and what it answered (undefined when it failed). */
 export type StsCall =
   | { op: 'getSessionToken'; input: Parameters<StsClient['getSessionToken']>[0]; result?: Credentials }
-  | { op: 'assumeRole'; input: Parameters<StsClient['assumeRole']>[0]; result?: Credentials };
+  | { op: 'assumeRole'; input: Parameters<StsClient['assumeRole']>[0]; result?: Credentials }
+  | {
+      op: 'assumeRoleWithWebIdentity';
+      input: Parameters<StsClient['assumeRoleWithWebIdentity']>[0];
+      result?: Credentials;
+    };
 
 type StsOp = StsCall['op'];
 
@@ -114,6 +119,12 @@ export class FakeSts implements StsClient {
     const call: StsCall = { op: 'assumeRole', input };
     this.calls.push(call);
     return (call.result = this.answer('assumeRole', 'ASIAROLE', input.durationSeconds));
+  }
+
+  async assumeRoleWithWebIdentity(input: Parameters<StsClient['assumeRoleWithWebIdentity']>[0]): Promise<Credentials> {
+    const call: StsCall = { op: 'assumeRoleWithWebIdentity', input };
+    this.calls.push(call);
+    return (call.result = this.answer('assumeRoleWithWebIdentity', 'ASIAWEBID', input.durationSeconds ?? 3600));
   }
 
   private answer(op: StsOp, prefix: string, durationSeconds: number): Credentials {

@@ -1,8 +1,7 @@
-// A real moto_server (the Python AWS mock) on a free port of 127.0.0.1, for
-// tests that need IAM as well as STS.
+// A real moto_server (the Python AWS mock) on a port of 127.0.0.1 the OS chooses (port 0:
+// no free-port check that another test file could race), for tests that need IAM as well as STS.
 
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 
 /** A running moto_server. */
 export interface Moto {
@@ -13,13 +12,15 @@ export interface Moto {
   close(): Promise<void>;
 }
 
-/** Start moto_server and wait (at most 20 s) until `GET /moto-api/` answers. */
+/** Start moto_server and wait (at most 60 s: python starts slowly on a loaded machine) until `GET /moto-api/` answers on the port it reports. */
 export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  let port = 0;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+    port ||= Number(/Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1] ?? 0);
+  });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async (): Promise<void> => {
@@ -27,7 +28,7 @@ export async function startMoto(): Promise<Moto> {
     await exited;
   };
 
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const failure = await Promise.race([
       spawnError,
@@ -42,30 +43,19 @@ export async function startMoto(): Promise<Moto> {
           : failure.message;
       throw new Error(`${why}: ${stderr.trim()}`);
     }
+    const url = `http://127.0.0.1:${port}`;
     try {
-      if ((await fetch(`${url}/moto-api/`)).ok) return { url, port, close };
+      if (port && (await fetch(`${url}/moto-api/`)).ok) return { url, port, close };
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       await close();
-      throw new Error(`moto_server did not answer on ${url}/moto-api/ within 20 s: ${stderr.trim()}`);
+      throw new Error(`moto_server did not answer on its port within 60 s: ${stderr.trim()}`);
     }
   }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-// A port the OS says is free right now.
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

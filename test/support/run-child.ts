@@ -1,4 +1,4 @@
-// Test runner for adapters/child.ts: `node --import tsx test/support/run-child.ts -- CMD [ARGS...]`
+// Test runner for adapters/child.ts, bundled by test/support/global-setup.ts: `node <bundle> -- CMD [ARGS...]`
 // runs CMD through runChild with this process's environment and exits with its status.
 // Prints nothing of its own except an MfaExecError as the CLI's one stderr line.
 

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAwsFiles } from '../../src/adapters/aws-files.js';
-import { getProfile, profileNames, resolveChain, resolveEndpoint, resolveRegion } from '../../src/core/config.js';
+import {
+  getProfile,
+  profileKind,
+  profileNames,
+  resolveChain,
+  resolveEndpoint,
+  resolveRegion,
+} from '../../src/core/config.js';
 import { MfaExecError } from '../../src/core/errors.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
@@ -232,8 +239,8 @@ describe('resolveChain', () => {
     );
     expect(resolveChain(f, 'r').base).toEqual({
       profile: 'p',
-      kind: 'credential_process',
-      credentialProcess: '/usr/bin/get-creds --json',
+      kind: 'credential-process',
+      command: '/usr/bin/get-creds --json',
     });
   });
 
@@ -241,13 +248,6 @@ describe('resolveChain', () => {
     const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
     expect(e.kind).toBe('config');
     expect(e.message).toBe('profile "r" has role_arn but no source_profile');
-  });
-
-  it('rejects credential_source, which it cannot serve', () => {
-    const e = failure(() =>
-      resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\ncredential_source = Ec2InstanceMetadata\n`), 'r'),
-    );
-    expect(e.message).toBe('profile "r" uses credential_source, which mfa-exec does not support');
   });
 
   it('reports a missing source_profile as profile-not-found, with did-you-mean', () => {
@@ -264,6 +264,201 @@ describe('resolveChain', () => {
       `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = m\n[profile m]\nrole_arn = ${ROLE('m')}\nsource_profile = u\nduration_seconds = 60\n[profile u]\n`,
     );
     expect(failure(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
+  });
+});
+
+describe('every kind of profile', () => {
+  const SSO = `[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n`;
+  const ALL = [
+    `[profile user]\nmfa_serial = ${MFA}`,
+    `[profile role]\nrole_arn = ${ROLE('r')}\nsource_profile = user`,
+    `[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev`,
+    `[profile legacy]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Dev`,
+    `[profile webid]\nrole_arn = ${ROLE('ci')}\nweb_identity_token_file = /var/run/token\nrole_session_name = ci-run`,
+    `[profile proc]\ncredential_process = /bin/creds`,
+    `[profile ec2]\nrole_arn = ${ROLE('ec2')}\ncredential_source = Ec2InstanceMetadata\nmfa_serial = ${MFA}`,
+    `[profile over-sso]\nrole_arn = ${ROLE('admin')}\nsource_profile = sso\nmfa_serial = ${MFA}`,
+    `[profile over-webid]\nrole_arn = ${ROLE('deploy')}\nsource_profile = webid`,
+    SSO,
+  ].join('\n');
+
+  it('names the kind of each profile as list --json does', () => {
+    const f = files(ALL);
+    const kinds = Object.fromEntries(profileNames(f).map((n) => [n, profileKind(getProfile(f, n))]));
+    expect(kinds).toEqual({
+      user: 'key',
+      role: 'role',
+      sso: 'sso',
+      legacy: 'sso',
+      webid: 'web-identity',
+      proc: 'credential-process',
+      ec2: 'credential-source',
+      'over-sso': 'role',
+      'over-webid': 'role',
+    });
+  });
+
+  it('an SSO profile with sso_session takes the start URL, region and scopes of its [sso-session] section', () => {
+    expect(resolveChain(files(ALL), 'sso')).toEqual({
+      profile: 'sso',
+      base: {
+        kind: 'sso',
+        profile: 'sso',
+        sso: {
+          session: 'corp',
+          startUrl: 'https://corp.awsapps.com/start',
+          region: 'eu-west-1',
+          accountId: '111122223333',
+          roleName: 'Dev',
+          registrationScopes: 'sso:account:access',
+        },
+      },
+      roles: [],
+    });
+    expect(resolveChain(files(ALL), 'legacy').base).toEqual({
+      kind: 'sso',
+      profile: 'legacy',
+      sso: {
+        startUrl: 'https://old.awsapps.com/start',
+        region: 'us-east-1',
+        accountId: '111122223333',
+        roleName: 'Dev',
+      },
+    });
+  });
+
+  it('a role over an SSO profile assumes the role with MFA from the role profile', () => {
+    const c = resolveChain(files(ALL), 'over-sso');
+    expect(c.base.kind).toBe('sso');
+    expect(c.roles).toEqual([{ profile: 'over-sso', roleArn: ROLE('admin'), mfaSerial: MFA }]);
+    expect(c.mfaSerial).toBe(MFA);
+  });
+
+  it('a web identity profile is a base of its own; a role can sit on it', () => {
+    expect(resolveChain(files(ALL), 'webid')).toEqual({
+      profile: 'webid',
+      base: {
+        kind: 'web-identity',
+        profile: 'webid',
+        webIdentity: { roleArn: ROLE('ci'), tokenFile: '/var/run/token', roleSessionName: 'ci-run' },
+      },
+      roles: [],
+    });
+    const over = resolveChain(files(ALL), 'over-webid');
+    expect(over.base.kind).toBe('web-identity');
+    expect(over.roles.map((r) => r.roleArn)).toEqual([ROLE('deploy')]);
+  });
+
+  it("credential_source is the base of the profile's own role", () => {
+    expect(resolveChain(files(ALL), 'ec2')).toEqual({
+      profile: 'ec2',
+      base: { kind: 'credential-source', profile: 'ec2', source: 'Ec2InstanceMetadata' },
+      roles: [{ profile: 'ec2', roleArn: ROLE('ec2'), mfaSerial: MFA }],
+      mfaSerial: MFA,
+    });
+  });
+
+  it.each([
+    ['credential_source = Nowhere', `role_arn = ${ROLE('x')}\ncredential_source = Nowhere`, 'credential_source'],
+    ['sso without sso_role_name', 'sso_session = corp\nsso_account_id = 111122223333', 'sso_role_name'],
+    [
+      'sso without sso_account_id',
+      'sso_start_url = https://x\nsso_region = eu-west-1\nsso_role_name = R',
+      'sso_account_id',
+    ],
+    [
+      'sso without sso_region',
+      'sso_start_url = https://x\nsso_account_id = 111122223333\nsso_role_name = R',
+      'sso_region',
+    ],
+    ['sso_session without its section', 'sso_session = nope\nsso_account_id = 1\nsso_role_name = R', 'sso_session'],
+    [
+      'sso_start_url other than the session',
+      'sso_session = corp\nsso_start_url = https://other\nsso_account_id = 1\nsso_role_name = R',
+      'sso_start_url',
+    ],
+    ['web_identity_token_file without role_arn', 'web_identity_token_file = /t', 'role_arn'],
+    ['login_session (aws login)', 'login_session = arn:aws:iam::1:user/x', 'login_session'],
+    [
+      'web_identity_token_process (aws-vault)',
+      `role_arn = ${ROLE('x')}\nweb_identity_token_process = oidc raw`,
+      'web_identity_token_process',
+    ],
+    ['session_tags without =', `role_arn = ${ROLE('x')}\nsource_profile = user\nsession_tags = Team`, 'session_tags'],
+  ])('%s: a one-line config error naming the key', (_, body, key) => {
+    const e = failure(() => resolveChain(files(`${ALL}\n[profile bad]\n${body}\n`), 'bad'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toContain(key);
+    expect(e.message).not.toContain('\n');
+    expect(e.hint).toBeTruthy();
+  });
+
+  it('temporary credentials (aws_session_token) in the credentials file cannot be a base: an error naming the key', () => {
+    const e = failure(() =>
+      resolveChain(
+        files(
+          `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = tmp\n`,
+          '[tmp]\naws_access_key_id = A\naws_secret_access_key = B\naws_session_token = C\n',
+        ),
+        'r',
+      ),
+    );
+    expect(e.message).toContain('aws_session_token');
+  });
+
+  it('source_identity, session_tags and transitive_session_tags go on the role step', () => {
+    const c = resolveChain(
+      files(
+        `${ALL}\n[profile tagged]\nrole_arn = ${ROLE('t')}\nsource_profile = user\nsource_identity = alice\nsession_tags = Team = infra , Project=mfa=exec\ntransitive_session_tags = Team, Project\n`,
+      ),
+      'tagged',
+    );
+    expect(c.roles[0]).toMatchObject({
+      sourceIdentity: 'alice',
+      tags: [
+        { key: 'Team', value: 'infra' },
+        { key: 'Project', value: 'mfa=exec' },
+      ],
+      transitiveTagKeys: ['Team', 'Project'],
+    });
+  });
+});
+
+describe('include_profile (as aws-vault)', () => {
+  const BASE = `[profile test_iam_user]\nregion = eu-west-1\n[profile test]\nrole_arn = ${ROLE('t')}\nsource_profile = test_iam_user\nmfa_serial = ${MFA}\nregion = ap-northeast-1\n`;
+
+  it("merges the included profile's keys under the profile's own", () => {
+    const f = files(
+      `${BASE}[profile include_me]\ninclude_profile = test\nregion = us-west-2\nrole_session_name = me\n`,
+    );
+    expect(getProfile(f, 'include_me')).toMatchObject({
+      roleArn: ROLE('t'),
+      sourceProfile: 'test_iam_user',
+      mfaSerial: MFA,
+      region: 'us-west-2',
+      roleSessionName: 'me',
+    });
+    const c = resolveChain(f, 'include_me');
+    expect(c.base).toEqual({ kind: 'key', profile: 'test_iam_user' });
+    expect(c.roles).toEqual([{ profile: 'include_me', roleArn: ROLE('t'), mfaSerial: MFA, roleSessionName: 'me' }]);
+  });
+
+  it('follows includes of includes, and never lends the key pair of the included profile', () => {
+    const f = files(
+      `${BASE}[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = test\nexternal_id = from-b\n`,
+      '[test]\naws_access_key_id = A\naws_secret_access_key = B\n',
+    );
+    expect(getProfile(f, 'a')).toMatchObject({ roleArn: ROLE('t'), externalId: 'from-b', hasFileKey: false });
+  });
+
+  it('names a missing include and a cycle', () => {
+    expect(failure(() => getProfile(files(`[profile a]\ninclude_profile = nope\n`), 'a')).message).toContain(
+      'include_profile "nope" not found',
+    );
+    expect(
+      failure(() => getProfile(files(`[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n`), 'a'))
+        .message,
+    ).toContain('include_profile cycle');
   });
 });
 

@@ -104,6 +104,7 @@ describe('the child environment and [default] under --ecs-server', () => {
     profiles: { default: { ...config, ...credentials } },
     credentialsProfiles: { default: credentials },
     services: {},
+    ssoSessions: {},
     ignoredSections: [],
   });
   const refusal = (f: ParsedAwsFiles) => {

@@ -1,12 +1,11 @@
 // `mfa-exec add <profile> [--env]`: store a long-lived access key in the store.
 
 import { escapeControls } from '../../core/display.js';
-import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { StoredKey } from '../../core/types.js';
 import type { Parsed } from '../args.js';
-import type { Context } from '../context.js';
+import type { Context, Terminal } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
 /** Validate a key pair as AWS shapes them; the message never contains the secret. */
@@ -63,7 +62,7 @@ export async function addCommand(ctx: Context, parsed: Parsed): Promise<number> 
       });
     }
   } else {
-    const tty = openTerminal();
+    const tty = ctx.io.openTerminal();
     if (!tty) {
       throw new MfaExecError('usage', 'no terminal to ask for the key on', {
         hint: 'use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set',

@@ -19,6 +19,8 @@ export async function clearCommand(ctx: Context, parsed: Parsed): Promise<number
   if (profile) {
     const chain = resolveChain(ctx.files(), profile);
     names = [roleItem(profile), sessionItem(chain.base.profile, chain.mfaSerial)];
+    // A web identity base caches its own role credentials under its profile.
+    if (chain.base.kind === 'web-identity' && chain.base.profile !== profile) names.push(roleItem(chain.base.profile));
   } else {
     names = (await cacheItems(store)).map((i) => i.name);
   }

@@ -4,7 +4,6 @@
 // prompt), else with the stored key; "not allowed to read" skips a check, it never fails it.
 
 import { escapeControls } from '../../core/display.js';
-import { createIamClient, serverDate } from '../../adapters/iam.js';
 import {
   getProfile,
   profileNames,
@@ -15,8 +14,8 @@ import {
   type ParsedAwsFiles,
   type ProfileConfig,
 } from '../../core/config.js';
-import { readCachedResult } from '../../core/credentials.js';
 import {
+  checkBase,
   checkCaller,
   checkClock,
   checkConfig,
@@ -26,13 +25,14 @@ import {
   checkStoredKey,
   checkTrustPolicy,
   checkUserPermissions,
+  describeBase,
   doctorExitStatus,
   type CheckResult,
   type Probe,
   type UserPermissions,
 } from '../../core/doctor.js';
 import { AwsCallError, isMfaExecError } from '../../core/errors.js';
-import { planCredentials } from '../../core/plan.js';
+import { planCredentials, readCachedResult } from '../../core/plan.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
 import type { Parsed } from '../args.js';
@@ -108,23 +108,27 @@ async function diagnose(
       ...(inFile.length
         ? inFile.map(([p]) => checkKeyNotInFile(p, true, files.credentialsLabel))
         : [checkKeyNotInFile('any profile', false, files.credentialsLabel)]),
-      checkClock(ctx.clock.now(), await serverDate(stsUrl(ctx, files, undefined, regionFlag))),
+      checkClock(ctx.clock.now(), await ctx.io.serverDate(stsUrl(ctx, files, undefined, regionFlag))),
     ];
   }
-  const chainText = [
-    `${chain.base.profile} (${chain.base.kind === 'key' ? 'stored key' : 'credential_process'})`,
-    ...chain.roles.map((r) => r.roleArn),
-  ].join(' → ');
+  const chainText = [`${chain.base.profile} (${describeBase(chain.base)})`, ...chain.roles.map((r) => r.roleArn)].join(
+    ' → ',
+  );
   const results: CheckResult[] = [checkConfig(chain.profile, undefined, chainText)];
   const base = chain.base.profile;
   const now = ctx.clock.now();
   if (chain.base.kind !== 'key') {
-    results.push({
-      check: 'stored key',
-      status: 'skipped',
-      message: `"${base}" gets its credentials from credential_process`,
-    });
-    results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
+    const b = chain.base;
+    const read =
+      b.kind === 'web-identity'
+        ? await probe(async () => ({
+            bytes: (await ctx.machine.webIdentityToken(b.webIdentity.tokenFile, b.profile)).length,
+          }))
+        : b.kind === 'credential-source'
+          ? await probe(async () => ({ credentials: await ctx.machine.credentialSource(b.source, b.profile) }))
+          : undefined;
+    results.push(checkBase(b, read, now));
+    results.push(checkClock(now, await ctx.io.serverDate(stsUrl(ctx, files, profile, regionFlag))));
     return results;
   }
 
@@ -148,17 +152,17 @@ async function diagnose(
   let userName: string | undefined;
   let reader: IamClient | undefined;
   if (key) {
-    const caller = await probe(() => createIamClient({ ...settings, credentials: key }).getCallerIdentity());
+    const caller = await probe(() => ctx.io.createIamClient({ ...settings, credentials: key }).getCallerIdentity());
     results.push(checkCaller(base, caller));
     userName = 'value' in caller ? /:user\/(?:.*\/)?([^/]+)$/.exec(caller.value.arn)?.[1] : undefined;
     if (userName !== undefined)
-      reader = createIamClient({ ...settings, credentials: (await cachedCredentials(ctx, chain)) ?? key });
+      reader = ctx.io.createIamClient({ ...settings, credentials: (await cachedCredentials(ctx, chain)) ?? key });
   }
   const listed = reader && userName ? await probe(() => reader.listAccessKeys(userName)) : undefined;
   const created =
     listed && 'value' in listed ? listed.value.find((k) => k.accessKeyId === key?.accessKeyId)?.createDate : undefined;
   if (key) results.push(checkKeyAge(chain.profile, key.addedAt, created, now));
-  results.push(checkClock(now, await serverDate(stsUrl(ctx, files, profile, regionFlag))));
+  results.push(checkClock(now, await ctx.io.serverDate(stsUrl(ctx, files, profile, regionFlag))));
   const devices = reader && userName ? await probe(() => reader.listMfaDevices(userName)) : undefined;
   results.push(checkMfaDevice(chain.mfaSerial, chain.roles.length > 0, userName, devices));
   for (const role of chain.roles) {

@@ -1,10 +1,9 @@
 // Shared by exec and export: flags → chain → plan → credentials.
 
 import { getProfile, resolveChain, resolveRegion, type Chain, type ProfileConfig } from '../../core/config.js';
-import { resolveCredentials } from '../../core/credentials.js';
 import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
-import { planCredentials } from '../../core/plan.js';
+import { planCredentials, resolveCredentials } from '../../core/plan.js';
 import type { Credentials } from '../../core/types.js';
 import type { Parsed } from '../args.js';
 import type { Context } from '../context.js';

@@ -3,7 +3,6 @@
 // rewrites the file atomically, removing exactly those key lines and keeping every other byte.
 
 import { escapeControls } from '../../core/display.js';
-import { editAwsFile } from '../../adapters/aws-files.js';
 import { MfaExecError } from '../../core/errors.js';
 import { removeKeys } from '../../core/ini-edit.js';
 import type { Parsed } from '../args.js';
@@ -58,7 +57,9 @@ export async function importCommand(ctx: Context, parsed: Parsed): Promise<numbe
   }
   if (parsed.values.scrub) {
     // Read the file again now: it is rewritten from its current bytes, not from what was parsed.
-    editAwsFile(files.credentialsPath, (before) => wanted.reduce((text, p) => removeKeys(text, p, KEY_LINES), before));
+    ctx.io.editAwsFile(files.credentialsPath, (before) =>
+      wanted.reduce((text, p) => removeKeys(text, p, KEY_LINES), before),
+    );
     ctx.stdout(`Removed ${wanted.length} key${wanted.length === 1 ? '' : 's'} from ${files.credentialsLabel}.\n`);
     // The key sat in plain text (backups, dotfiles history, sync): only a new key makes old copies worthless.
     const one = wanted.length === 1;

@@ -1,6 +1,13 @@
 // `mfa-exec list [--json]`: every profile, whether a key is stored, and its cached sessions.
 
-import { getProfile, profileNames, type ParsedAwsFiles, type ProfileConfig } from '../../core/config.js';
+import {
+  getProfile,
+  profileKind,
+  profileNames,
+  type ParsedAwsFiles,
+  type ProfileConfig,
+  type ProfileKind,
+} from '../../core/config.js';
 import { escapeBidiInJson, escapeControls } from '../../core/display.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
@@ -12,6 +19,8 @@ import { cacheItems } from './store-view.js';
 /** One row of `list --json`, as the contract defines it. */
 export interface ListRow {
   profile: string;
+  /** "role" for role_arn over another profile, else the kind of its own base; null when the profile does not parse. */
+  kind: ProfileKind | null;
   sourceProfile: string | null;
   roleArn: string | null;
   mfaSerial: string | null;
@@ -41,6 +50,7 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
     const p = configured.has(name) ? profileOrUndefined(files, name) : undefined;
     return {
       profile: name,
+      kind: p ? profileKind(p) : configured.has(name) ? null : 'key',
       sourceProfile: p?.sourceProfile ?? null,
       roleArn: p?.roleArn ?? null,
       mfaSerial: p?.mfaSerial ?? null,
@@ -55,12 +65,13 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
     return 0;
   }
   const now = ctx.clock.now();
-  const table: string[][] = [['PROFILE', 'SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']];
+  const table: string[][] = [['PROFILE', 'KIND', 'SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']];
   for (const r of rows) {
     const key = r.hasStoredKey ? decodeKey(await store.get(keyItem(r.profile))) : undefined;
     // Names come from files: a control character could rewrite the terminal's lines.
     table.push([
       escapeControls(r.profile),
+      r.kind ?? '?',
       r.sourceProfile === null ? '-' : escapeControls(r.sourceProfile),
       escapeControls(r.roleArn ?? '-').replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'),
       escapeControls(r.mfaSerial ?? '-').replace(/^arn:aws[\w-]*:iam::\d+:mfa\//, 'mfa/'),

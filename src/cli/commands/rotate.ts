@@ -4,9 +4,8 @@
 // stored, and a failure at any step says exactly what state the account and the store are in.
 
 import { deleteKeyHint } from '../../core/display.js';
-import { createIamClient } from '../../adapters/iam.js';
 import { getProfile, resolveChain, resolveEndpoint, resolveRegion } from '../../core/config.js';
-import { showKey } from '../../core/credentials.js';
+import { showKey } from '../../core/redact.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
@@ -52,7 +51,7 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
     iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile, files }),
     stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile, files }),
   };
-  const client = (credentials: Credentials) => createIamClient({ ...settings, credentials });
+  const client = (credentials: Credentials) => ctx.io.createIamClient({ ...settings, credentials });
   const report = (line: string) => ctx.stdout(`${line}\n`);
 
   // The user the key belongs to (GetCallerIdentity needs no permission and no MFA).

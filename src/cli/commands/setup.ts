@@ -3,10 +3,6 @@
 // stopped midway is finished by running it again. Every created resource is reported.
 
 import { deleteKeyHint } from '../../core/display.js';
-import { editAwsFile } from '../../adapters/aws-files.js';
-import { consecutiveTotpCodes, createIamClient } from '../../adapters/iam.js';
-import { showEnrollment } from '../../adapters/qr.js';
-import { openTerminal, type Terminal } from '../../adapters/tty.js';
 import { getProfile, resolveEndpoint, resolveRegion, type ProfileConfig } from '../../core/config.js';
 import { trustProblem } from '../../core/doctor.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
@@ -29,7 +25,7 @@ import {
 import { decodeKey, keyItem, totpItem } from '../../core/store-items.js';
 import type { Credentials, IamClient } from '../../core/types.js';
 import type { Parsed } from '../args.js';
-import type { Context } from '../context.js';
+import type { Context, Terminal } from '../context.js';
 import { storeKey } from './add.js';
 import { credentialsFor } from './get-credentials.js';
 import { backendName } from './store-view.js';
@@ -70,7 +66,7 @@ export async function setupCommand(ctx: Context, parsed: Parsed): Promise<number
   }
 
   const credentials = await adminCredentials(ctx, admin, v);
-  const iam = createIamClient({
+  const iam = ctx.io.createIamClient({
     region: req.region,
     iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile: admin, files }),
     stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile: admin, files }),
@@ -115,7 +111,7 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
   }
   let tty: Terminal | undefined;
   if (devices.length === 0 && !req.storeTotp) {
-    tty = openTerminal();
+    tty = ctx.io.openTerminal();
     if (!tty) {
       throw new MfaExecError(
         'mfa',
@@ -231,11 +227,11 @@ async function enableNewDevice(
     ctx.stdout(
       `stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine (use --prompt totp)\n`,
     );
-    const [code1, code2] = await consecutiveTotpCodes(device.seedBase32, ctx.clock.now());
+    const [code1, code2] = await ctx.io.consecutiveTotpCodes(device.seedBase32, ctx.clock.now());
     await iam.enableMfaDevice(req.user, device.serial, code1, code2);
     return device.serial;
   }
-  await showEnrollment(tty!, device.serial, otpauthUri(device.seedBase32, req.user, ref.account));
+  await ctx.io.showEnrollment(tty!, device.serial, otpauthUri(device.seedBase32, req.user, ref.account));
   for (let attempt = 1; ; attempt++) {
     const code1 = await askCode(tty!, 'First code: ');
     const code2 = await askCode(tty!, 'Next code (wait for the app to show a new one): ');
@@ -284,7 +280,7 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
 function writeProfiles(ctx: Context, req: SetupRequest, roleArn: string, serial: string): string {
   const files = ctx.files();
   const names = `[profile ${req.user}] and [profile ${req.profile}]`;
-  const changed = editAwsFile(files.configPath, (before) =>
+  const changed = ctx.io.editAwsFile(files.configPath, (before) =>
     profileSections(req, roleArn, serial).reduce((text, s) => upsertSection(text, s.section, s.values), before),
   );
   return changed ? `wrote ${names} to ${files.configLabel}` : `found ${names} in ${files.configLabel}`;

@@ -1,13 +1,11 @@
 // `mfa-exec totp add <mfa_serial> [--stdin]` / `totp remove <mfa_serial>`: keep the TOTP seed
 // of a virtual MFA device in the store, for `--prompt totp`.
 
-import { normalizeTotpSeed } from '../../adapters/mfa/totp.js';
 import { isMfaSerial } from '../../core/config.js';
 import { totpItem } from '../../core/store-items.js';
-import { openTerminal } from '../../adapters/tty.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Parsed } from '../args.js';
-import type { Context } from '../context.js';
+import type { Context, Terminal } from '../context.js';
 import { backendName } from './store-view.js';
 
 /** Run `totp add` or `totp remove`. */
@@ -31,7 +29,9 @@ export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number>
     ctx.stdout(`Removed the TOTP seed of ${serial} from the ${backendName(ctx)}.\n`);
     return 0;
   }
-  const seed = await normalizeTotpSeed(parsed.values.stdin ? await firstLineOfStdin() : await askSeed(serial));
+  const seed = await ctx.io.normalizeTotpSeed(
+    parsed.values.stdin ? await firstLineOfStdin() : await askSeed(ctx, serial),
+  );
   await store.set(totpItem(serial), seed);
   ctx.stdout(`Stored the TOTP seed of ${serial} in the ${backendName(ctx)}; use it with --prompt totp.\n`);
   process.stderr.write(
@@ -40,8 +40,8 @@ export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number>
   return 0;
 }
 
-async function askSeed(serial: string): Promise<string> {
-  const tty = openTerminal();
+async function askSeed(ctx: Context, serial: string): Promise<string> {
+  const tty = ctx.io.openTerminal();
   if (!tty)
     throw new MfaExecError('usage', 'no terminal to ask for the TOTP seed on', { hint: 'pipe it in with --stdin' });
   try {

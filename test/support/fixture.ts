@@ -1,0 +1,144 @@
+// One builder for what most integration files set up: the AWS config text (profiles as
+// data), the local STS with a file-store sandbox pointed at it, its config written and the
+// users' long-lived keys added through the CLI; and moto with a set-up made by `setup`.
+
+import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { expect } from 'vitest';
+import { makeSandbox, type Sandbox } from './cli.js';
+import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
+import { startAwsProxy, type AwsProxy } from './iam-proxy.js';
+import { startMoto, type Moto } from './moto.js';
+import type { TestClock } from './test-clock.js';
+
+/** Settings of one profile, in order; undefined values are left out. */
+export type ProfileSettings = Record<string, string | undefined>;
+
+/**
+ * AWS config text: `[profile NAME]` blocks (`[default]` for "default"), one blank line between.
+ * `ini({ base: { region: 'eu-west-1' }, test: roleProfile({ ... }) })`
+ */
+export function ini(profiles: Record<string, ProfileSettings>): string {
+  return Object.entries(profiles)
+    .map(([name, settings]) => {
+      const lines = Object.entries(settings).flatMap(([k, v]) => (v === undefined ? [] : [`${k} = ${v}`]));
+      return [name === 'default' ? '[default]' : `[profile ${name}]`, ...lines].join('\n') + '\n';
+    })
+    .join('\n');
+}
+
+/** The settings of a role profile assumed with MFA from `source` (mfa_process when given). */
+export function roleProfile(o: {
+  role: string;
+  source: string;
+  mfa: string;
+  process?: string;
+  region?: string;
+}): ProfileSettings {
+  return {
+    role_arn: o.role,
+    source_profile: o.source,
+    mfa_serial: o.mfa,
+    mfa_process: o.process,
+    region: o.region,
+  };
+}
+
+/** The local STS and a sandbox using it (AWS_ENDPOINT_URL_STS, TEST_TOTP_SECRET of the first user). */
+export interface StsSandbox {
+  sts: FakeSts;
+  box: Sandbox;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Start the local STS with `users` and `roles`, make a file-store sandbox whose config is
+ * `config`, and add each `keys` profile's user key with `add --env` (checked to succeed).
+ */
+export async function stsSandbox(o: {
+  users: FakeUser[];
+  roles: FakeRole[];
+  config: string;
+  keys: Record<string, FakeUser>;
+  env?: Record<string, string>;
+  clock?: TestClock;
+}): Promise<StsSandbox> {
+  const sts = await startFakeSts({ users: o.users, roles: o.roles, clock: o.clock });
+  const seed = o.users.find((u) => u.totpSecret)?.totpSecret;
+  const box = await makeSandbox({
+    backend: 'file',
+    env: {
+      ...(seed && { TEST_TOTP_SECRET: seed }),
+      AWS_ENDPOINT_URL_STS: sts.url,
+      ...o.clock?.env,
+      ...o.env,
+    },
+  });
+  await box.writeConfig(o.config);
+  for (const [profile, user] of Object.entries(o.keys)) {
+    const added = await box.run(['add', profile, '--env'], {
+      env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
+    });
+    expect(added.stderr, `add ${profile}`).toBe('');
+    expect(added.code, `add ${profile}`).toBe(0);
+  }
+  return {
+    sts,
+    box,
+    cleanup: async () => {
+      await box.cleanup();
+      await sts.close();
+    },
+  };
+}
+
+/** moto (IAM + STS) behind a recording proxy, and a sandbox where `mfa-exec setup` made a user, role and profiles. */
+export interface MotoSetupSandbox {
+  moto: Moto;
+  proxy: AwsProxy;
+  box: Sandbox;
+  /** the SDK's IAM client on moto, as the admin */
+  sdk: IAMClient;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Start moto and the proxy, create a managed policy allowing `actions` (as `admin`), and run
+ * `mfa-exec setup --user U --role R --profile P --policy-arn <it> --store-totp` in a new
+ * file-store sandbox that reaches moto through the proxy (checked to succeed, silently).
+ */
+export async function motoSetupSandbox(o: {
+  admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+  policy: { name: string; action: string };
+  user: string;
+  role: string;
+  profile: string;
+}): Promise<MotoSetupSandbox> {
+  const moto = await startMoto();
+  const proxy = await startAwsProxy(moto.url);
+  const sdk = new IAMClient({
+    region: 'us-east-1',
+    endpoint: moto.url,
+    credentials: { accessKeyId: o.admin.AWS_ACCESS_KEY_ID, secretAccessKey: o.admin.AWS_SECRET_ACCESS_KEY },
+  });
+  const doc = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: o.policy.action, Resource: '*' }],
+  });
+  const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: o.policy.name, PolicyDocument: doc }));
+  const box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
+  const args = ['--user', o.user, '--role', o.role, '--profile', o.profile, '--policy-arn', policy.Policy!.Arn!];
+  const r = await box.run(['setup', ...args, '--store-totp'], { env: o.admin });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return {
+    moto,
+    proxy,
+    box,
+    sdk,
+    cleanup: async () => {
+      await box.cleanup();
+      await proxy.close();
+      await moto.close();
+    },
+  };
+}
