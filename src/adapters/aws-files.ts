@@ -109,7 +109,7 @@ function parseFile(
         throw fail(
           n,
           'neither "key = value", a [section] header nor a comment',
-          `fix or remove line ${n} (comments start with # or ;)`,
+          `fix or remove line ${n}; comments start with # or ;`,
         );
       case 'section': {
         const header = line.name;

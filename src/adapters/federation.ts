@@ -137,8 +137,16 @@ export async function getFederationToken(
   return fromSdk(out.Credentials, 'GetFederationToken', settings);
 }
 
-/** The command that opens a URL in the default browser on `platform`. */
-export function browserCommand(platform: NodeJS.Platform): { command: string; args: string[] } {
+/**
+ * The command that opens a URL: `$BROWSER` when set (its first entry of a `:`-separated list,
+ * split into words, no shell), else the default browser opener of `platform`.
+ */
+export function browserCommand(
+  platform: NodeJS.Platform,
+  env: Record<string, string | undefined> = {},
+): { command: string; args: string[] } {
+  const chosen = env.BROWSER?.split(':')[0]?.trim().split(/\s+/).filter(Boolean);
+  if (chosen?.length) return { command: chosen[0]!, args: chosen.slice(1) };
   if (platform === 'darwin') return { command: 'open', args: [] };
   // The loopback URL has no characters cmd.exe would treat specially.
   if (platform === 'win32') return { command: 'cmd', args: ['/c', 'start'] };
@@ -269,7 +277,7 @@ export async function openThroughFile(
 
 /** Run the platform's opener on `target` (a loopback address or a file path, never the secret URL). */
 function launch(target: string, opts: { env: Record<string, string | undefined>; logger: Logger }): Promise<void> {
-  const { command, args } = browserCommand(process.platform);
+  const { command, args } = browserCommand(process.platform, opts.env);
   return new Promise<void>((resolve, reject) => {
     const child = spawn(command, [...args, target], { env: helperEnv(opts.env), stdio: 'ignore', detached: true });
     child.once('error', (e: NodeJS.ErrnoException) =>

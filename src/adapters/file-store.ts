@@ -217,7 +217,7 @@ function ioError(what: 'read' | 'write', path: string, e: unknown): MfaExecError
   if (e instanceof MfaExecError) return e;
   const code = (e as NodeJS.ErrnoException).code ?? 'error';
   return new MfaExecError('store', `cannot ${what} the file store ${path} (${code})`, {
-    hint: 'check that the folder exists and is yours (MFA_EXEC_FILE_DIR)',
+    hint: 'check that the folder exists and is yours, or set MFA_EXEC_FILE_DIR',
     cause: e,
   });
 }

@@ -313,6 +313,24 @@ export async function consecutiveTotpCodes(seedBase32: string, at: Date): Promis
   return [await totpCodeAt(seedBase32, at), await totpCodeAt(seedBase32, new Date(at.getTime() + 30_000))];
 }
 
+/**
+ * Why `code1`, `code2` are not two consecutive codes of `seedBase32` around `at` (the first
+ * within the last two minutes), or undefined when they are.
+ */
+export async function consecutiveProblem(
+  seedBase32: string,
+  code1: string,
+  code2: string,
+  at: Date,
+): Promise<string | undefined> {
+  if (code1 === code2) return 'the two codes are the same, and the second must be the next one the app shows';
+  for (let k = -4; k <= 0; k++) {
+    const [c1, c2] = await consecutiveTotpCodes(seedBase32, new Date(at.getTime() + k * 30_000));
+    if (c1 === code1 && c2 === code2) return undefined;
+  }
+  return 'those are not two consecutive codes of this device';
+}
+
 /** The time in the `Date` header of the server at `url` (any answer will do), or an error text when none came within 5 s. */
 export async function serverDate(url: string): Promise<{ date: Date } | { error: string }> {
   try {

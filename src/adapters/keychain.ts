@@ -85,13 +85,13 @@ function toStoreError(e: unknown, what: string, timeoutMs: number): MfaExecError
   if (e instanceof MfaExecError) return e;
   if (e instanceof DeadlineError) {
     return new MfaExecError('store', `${KEYCHAIN} did not answer within ${timeoutMs / 1000} s`, {
-      hint: 'unlock the keyring (it may be waiting for an unlock prompt that cannot be shown), or use --backend file',
+      hint: 'unlock the keyring, which may be waiting for an unlock prompt that cannot be shown, or use --backend file',
     });
   }
   const text = e instanceof Error ? e.message : String(e);
   if (/locked|prompt was dismissed|unlock/i.test(text)) {
     return new MfaExecError('store', `${KEYCHAIN} is locked`, {
-      hint: 'unlock it (log in to the desktop session), or use --backend file',
+      hint: 'unlock it by logging in to the desktop session, or use --backend file',
       cause: e,
     });
   }

@@ -147,6 +147,43 @@ export function ensurePrivateDir(dir: string, what: string, envHint: string): vo
   }
 }
 
+/**
+ * What a waiter tells the user: which process holds the prompt and how to reach it. A background
+ * job that asks on the terminal is stopped by the shell (`[1]+ Stopped`) until `fg`.
+ */
+function waitingMessage(lockPath: string): string {
+  let pid: number | undefined;
+  try {
+    pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10) || undefined;
+  } catch {
+    pid = undefined;
+  }
+  if (pid && !isAlive(pid))
+    return `waiting for a lock left by mfa-exec pid ${pid}, which has exited: it is taken over at once`;
+  const who = pid ? `mfa-exec pid ${pid}` : 'another mfa-exec';
+  let state: string | undefined;
+  try {
+    // Linux: the state letter after the command name in /proc/PID/stat; T is stopped.
+    state = pid ? /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] : undefined;
+  } catch {
+    state = undefined;
+  }
+  const reach =
+    state === 'T'
+      ? 'it is a stopped background job waiting at its MFA prompt: bring it to the foreground with `fg` and answer there'
+      : 'answer its MFA prompt, or, if it is a background job stopped at the prompt, bring it back with `fg`';
+  return `waiting for ${who}, which is getting the same credentials: ${reach}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A Lock on files in `dir`; waiters give up after `maxWaitMs` with a clear message. */
 export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000): Lock {
   return {
@@ -161,7 +198,7 @@ export function createFileLock(dir: string, logger: Logger, maxWaitMs = 180_000)
           // A short wait is normal (16 terraform children start at once); a long one is someone at a prompt.
           onWait: (waited) => {
             if (!announced && waited > 3000) {
-              logger.info('waiting for another mfa-exec that is getting the same credentials (answer its MFA prompt)');
+              logger.info(waitingMessage(path));
               announced = true;
             }
           },

@@ -216,7 +216,7 @@ function translate(e: unknown, what: string, settings: StsSettings): unknown {
       return new MfaExecError('sts', `${what} was denied${forProfile}: ${e.awsMessage}`, {
         hint: what.startsWith('AssumeRoleWithWebIdentity')
           ? "check the role's trust policy for the token's issuer and audience"
-          : 'check the role trust policy (MFA required?), mfa_serial, and that the user may call sts:AssumeRole on it',
+          : 'check the role trust policy and whether it requires MFA, mfa_serial, and that the user may call sts:AssumeRole on it',
         cause: e,
       });
     case 'ExpiredToken':

@@ -7,7 +7,8 @@ import { editAwsFile, loadAwsFiles, type ParsedAwsFiles } from '../adapters/aws-
 import { defaultShell, runChild } from '../adapters/child.js';
 import { startEcsServer } from '../adapters/ecs-server.js';
 import * as federation from '../adapters/federation.js';
-import { consecutiveTotpCodes, createIamClient, serverDate } from '../adapters/iam.js';
+import { consecutiveProblem, consecutiveTotpCodes, createIamClient, serverDate } from '../adapters/iam.js';
+import { hasTerminal, pickProfile } from '../adapters/picker.js';
 import { showEnrollment } from '../adapters/qr.js';
 import { runCredentialProcess } from '../adapters/credential-process.js';
 import { readCredentialSource, readWebIdentityToken } from '../adapters/credential-source.js';
@@ -16,7 +17,7 @@ import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
 import { dialogSource } from '../adapters/mfa/dialog.js';
 import { processSource, staticSource, terminalSource } from '../adapters/mfa/sources.js';
-import { normalizeTotpSeed, totpSource } from '../adapters/mfa/totp.js';
+import { normalizeTotpSeed, storedSeedFirst, totpSource } from '../adapters/mfa/totp.js';
 import { ykmanSource } from '../adapters/mfa/ykman.js';
 import { createStsClient } from '../adapters/sts.js';
 import { openTerminal } from '../adapters/tty.js';
@@ -25,10 +26,12 @@ import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '
 import type { CredentialDeps } from '../core/providers/types.js';
 import { escapeControls } from '../core/display.js';
 import { MfaExecError } from '../core/errors.js';
+import type { PromptDriver } from './args.js';
 import { writeStdout } from './output.js';
 import type { Clock, Logger, MfaCodeSource, SecretStore } from '../core/types.js';
 
 export type { Terminal } from '../adapters/tty.js';
+export type { PickerChoice } from '../adapters/picker.js';
 
 /**
  * Every other adapter a command uses, reached only through the context: commands import core
@@ -46,10 +49,10 @@ export const io = {
   showEnrollment,
   normalizeTotpSeed,
   federation,
+  consecutiveProblem,
+  hasTerminal,
+  pickProfile,
 };
-
-/** Prompt drivers a user can choose with --prompt / MFA_EXEC_PROMPT. */
-export const PROMPT_DRIVERS = ['terminal', 'totp', 'ykman', 'process', 'osascript', 'zenity', 'kdialog'] as const;
 
 /** What every command gets: the environment and the adapters, built on first use. */
 export interface Context {
@@ -70,7 +73,7 @@ export interface Context {
   credentialDeps(
     chain: Chain,
     profile: ProfileConfig,
-    opts: { region?: string; mfaToken?: string; prompt?: string },
+    opts: { region?: string; mfaToken?: string; prompt?: PromptDriver },
   ): CredentialDeps;
 }
 
@@ -78,7 +81,8 @@ export interface Context {
 export function createContext(opts: {
   env: Record<string, string | undefined>;
   debug: boolean;
-  backend?: string;
+  /** From --backend or MFA_EXEC_BACKEND, already checked by the parser. */
+  backend: 'keychain' | 'file';
 }): Context {
   const { env, debug } = opts;
   const home = env.HOME || homedir();
@@ -100,12 +104,7 @@ export function createContext(opts: {
   const clock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
   let files: ParsedAwsFiles | undefined;
   let store: SecretStore | undefined;
-  const backend = opts.backend ?? env.MFA_EXEC_BACKEND ?? 'keychain';
-  if (backend !== 'keychain' && backend !== 'file') {
-    throw new MfaExecError('usage', `unknown backend "${backend}"`, {
-      hint: 'use --backend keychain or --backend file',
-    });
-  }
+  const backend = opts.backend;
   const makeStore = (): SecretStore => {
     const dir = env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
     logger.debug(`store: ${backend === 'file' ? `encrypted file in ${dir}` : 'OS keychain'}`);
@@ -139,8 +138,8 @@ export function createContext(opts: {
       const region = resolveRegion({ flag: o.region, env, profile });
       const endpoint = resolveEndpoint('sts', { env, profile, files });
       logger.debug(`STS: ${endpoint ?? 'AWS default endpoint'}${region ? `, region ${region}` : ''}`);
-      // A bad --prompt / MFA_EXEC_PROMPT is a usage error at once, not only once a code is needed.
-      const chosen = promptDriver(o.prompt ?? (env.MFA_EXEC_PROMPT || undefined));
+      // --prompt / MFA_EXEC_PROMPT were checked by the parser, before anything ran.
+      const chosen = o.prompt;
       const lockDir = join(
         env.XDG_RUNTIME_DIR || join(env.XDG_CACHE_HOME || join(home, '.cache')),
         'mfa-exec',
@@ -161,19 +160,10 @@ export function createContext(opts: {
   };
 }
 
-type PromptDriver = (typeof PROMPT_DRIVERS)[number];
-
-/** `name` as a prompt driver; anything else is a usage error. */
-function promptDriver(name: string | undefined): PromptDriver | undefined {
-  if (name !== undefined && !(PROMPT_DRIVERS as readonly string[]).includes(name)) {
-    throw new MfaExecError('usage', `unknown prompt driver "${name}"`, {
-      hint: `use one of ${PROMPT_DRIVERS.join(', ')}`,
-    });
-  }
-  return name as PromptDriver | undefined;
-}
-
-/** The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else automatic (mfa_process, terminal, GUI prompt). */
+/**
+ * The MFA code source: --mfa-token, else --prompt / MFA_EXEC_PROMPT, else a stored TOTP seed of
+ * the device, else automatic (mfa_process, terminal, GUI prompt).
+ */
 function chooseMfaSource(
   chain: Chain,
   mfaToken: string | undefined,
@@ -182,7 +172,23 @@ function chooseMfaSource(
   store: () => SecretStore,
 ): MfaCodeSource {
   if (mfaToken !== undefined) return staticSource(mfaToken);
-  const driver = chosen ?? autoDriver({ mfaProcess: chain.mfaProcess, env });
+  if (chosen === undefined) {
+    let auto: MfaCodeSource | undefined;
+    return storedSeedFirst(
+      store,
+      () => (auto ??= driverSource(chain, autoDriver({ mfaProcess: chain.mfaProcess, env }), env, store)),
+    );
+  }
+  return driverSource(chain, chosen, env, store);
+}
+
+/** The source of one prompt driver. */
+function driverSource(
+  chain: Chain,
+  driver: PromptDriver | ReturnType<typeof autoDriver>,
+  env: Record<string, string | undefined>,
+  store: () => SecretStore,
+): MfaCodeSource {
   switch (driver) {
     case 'terminal':
       return terminalSource(env, chain.profile);

@@ -3,10 +3,11 @@
 
 import { homedir } from 'node:os';
 import { loadAwsFiles } from '../adapters/aws-files.js';
+import { hasTerminal } from '../adapters/picker.js';
 import { profileNames } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
-import { closest } from '../core/suggest.js';
-import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Parsed } from './args.js';
+import { closest, editDistance } from '../core/suggest.js';
+import { COMMON_FLAGS, commandHelp, parseCommand, type CommandSpec, type Flags, type Parsed } from './args.js';
 import { addCommand } from './commands/add.js';
 import { clearCommand } from './commands/clear.js';
 import { completionCommand } from './commands/completion.js';
@@ -29,26 +30,42 @@ export { flushStdout } from './output.js';
 
 declare const MFA_EXEC_VERSION: string;
 
-type Run = (ctx: Context, parsed: Parsed) => Promise<number>;
+/** A command: its spec and its run function, typed together, then kept by name. */
+interface Command {
+  spec: CommandSpec;
+  parse(argv: string[], env: Record<string, string | undefined>): Parsed;
+  run(ctx: Context, parsed: Parsed): Promise<number>;
+}
+
+function command<F extends Flags>(
+  spec: CommandSpec<F>,
+  run: (ctx: Context, parsed: Parsed<F>) => Promise<number>,
+): Command {
+  return {
+    spec,
+    parse: (argv, env) => parseCommand(spec, argv, env),
+    run: (ctx, parsed) => run(ctx, parsed as Parsed<F>),
+  };
+}
 
 /**
  * Every command, by name. All are in the one bundle chunk: measured, loading them lazily
  * split the bundle into many small chunks whose module loading cost more than it saved.
  */
-export const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
-  exec: { spec: specs.execSpec, run: execCommand },
-  add: { spec: specs.addSpec, run: addCommand },
-  import: { spec: specs.importSpec, run: importCommand },
-  list: { spec: specs.listSpec, run: listCommand },
-  export: { spec: specs.exportSpec, run: exportCommand },
-  remove: { spec: specs.removeSpec, run: removeCommand },
-  clear: { spec: specs.clearSpec, run: clearCommand },
-  setup: { spec: specs.setupSpec, run: setupCommand },
-  doctor: { spec: specs.doctorSpec, run: doctorCommand },
-  rotate: { spec: specs.rotateSpec, run: rotateCommand },
-  login: { spec: specs.loginSpec, run: loginCommand },
-  totp: { spec: specs.totpSpec, run: totpCommand },
-  completion: { spec: specs.completionSpec, run: (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS) },
+export const COMMANDS: Record<string, Command> = {
+  exec: command(specs.execSpec, execCommand),
+  add: command(specs.addSpec, addCommand),
+  import: command(specs.importSpec, importCommand),
+  list: command(specs.listSpec, listCommand),
+  export: command(specs.exportSpec, exportCommand),
+  remove: command(specs.removeSpec, removeCommand),
+  clear: command(specs.clearSpec, clearCommand),
+  setup: command(specs.setupSpec, setupCommand),
+  doctor: command(specs.doctorSpec, doctorCommand),
+  rotate: command(specs.rotateSpec, rotateCommand),
+  login: command(specs.loginSpec, loginCommand),
+  totp: command(specs.totpSpec, totpCommand),
+  completion: command(specs.completionSpec, (ctx, parsed) => completionCommand(ctx, parsed, COMMANDS)),
 };
 
 const USAGE = `Usage: mfa-exec <profile> -- <command> [args...]
@@ -64,8 +81,30 @@ ${Object.values(COMMANDS)
 Run \`mfa-exec <command> --help\` for a command's options and examples.
 `;
 
+/** Words a user may type for the top-level flags (`mfa-exec version`). */
+const TOP_LEVEL_WORDS = ['--version', '--help'];
+
+/**
+ * The command `word` is a typo of: a prefix of one (3 letters or more), or within an edit
+ * distance of half its length, at most 2 (`remvoe`, `exce`, `version`). Stricter than flag
+ * suggestions, since a word that is no command is most often a profile name.
+ */
+function commandGuess(word: string): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of [...Object.keys(COMMANDS), ...TOP_LEVEL_WORDS]) {
+    const score = w.length >= 3 && c.startsWith(w) ? 0.5 : editDistance(w, c.replace(/^--/, ''));
+    if (score <= Math.min(2, Math.floor(w.length / 2)) && score < bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 /** Every flag of the exec shorthand (common and credential flags), for reading words before the command. */
-const FLAGS = { ...specs.execSpec.flags, ...COMMON_FLAGS };
+const FLAGS: Flags = { ...specs.execSpec.flags, ...COMMON_FLAGS };
 
 function isKnownFlag(word: string): boolean {
   const name = word.replace(/^-+/, '').split('=')[0]!;
@@ -89,20 +128,21 @@ export async function main(
   argv: string[],
   env: Record<string, string | undefined> = { ...process.env },
 ): Promise<number> {
-  const debug = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--debug');
+  let debug = false;
   try {
-    if (argv.length === 0) {
+    // With no words at all: the profile picker at a terminal (exec), else the short usage.
+    if (argv.length === 0 && !hasTerminal()) {
       process.stderr.write(USAGE);
       return 2;
     }
-    const first = argv[0]!;
+    const first = argv[0] ?? '--';
     if (first === '--version' || first === '-v') {
       writeStdout(`${MFA_EXEC_VERSION}\n`);
       return 0;
     }
     if (first === '--help' || first === '-h' || first === 'help') {
       const topic = argv[1] && COMMANDS[argv[1]];
-      writeStdout(topic ? commandHelp(topic.spec) : USAGE);
+      writeStdout(topic ? commandHelp(topic.spec, env) : USAGE);
       return 0;
     }
     let name: string;
@@ -119,23 +159,25 @@ export async function main(
         hint: 'see `mfa-exec --help`',
       });
     } else {
-      // `mfa-exec <profile> [opts] -- cmd` is shorthand for `exec`; a typo of a command name is not.
-      const guess = argv.length === 1 ? closest(first, Object.keys(COMMANDS)) : undefined;
-      if (guess && !profileNames(loadAwsFiles(env, env.HOME || homedir())).includes(first)) {
-        throw new MfaExecError('usage', `unknown command "${first}" (did you mean "${guess}"?)`, {
-          hint: 'to run a subshell for a profile of that name, use `mfa-exec exec NAME`',
+      // `mfa-exec <profile> [opts] -- cmd` is shorthand for `exec`; a typo of a command name is
+      // not, whatever follows it (`mfa-exec remvoe foo`), unless a profile has that name.
+      const guess = word === undefined ? undefined : commandGuess(word);
+      if (guess && !profileNames(loadAwsFiles(env, env.HOME || homedir())).includes(word!)) {
+        throw new MfaExecError('usage', `unknown command "${word}" (did you mean "${guess}"?)`, {
+          hint: 'to run a command for a profile of that name, use `mfa-exec exec NAME`',
         });
       }
       name = 'exec';
       rest = argv;
     }
     const command = COMMANDS[name]!;
-    const parsed = parseCommand(command.spec, rest);
+    const parsed = command.parse(rest, env);
+    debug = parsed.values.debug === true;
     if (parsed.values.help) {
-      writeStdout(commandHelp(command.spec));
+      writeStdout(commandHelp(command.spec, env));
       return 0;
     }
-    const ctx = createContext({ env, debug, backend: parsed.values.backend as string | undefined });
+    const ctx = createContext({ env, debug, backend: parsed.values.backend ?? 'keychain' });
     return await command.run(ctx, parsed);
   } catch (e) {
     return reportError(e, debug);

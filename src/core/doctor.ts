@@ -6,7 +6,11 @@ import { describeExpiry } from './duration.js';
 import { showKey } from './redact.js';
 import type { Credentials } from './types.js';
 
-/** How one check went; `skipped` is not a failure (e.g. IAM may not be read with this key). */
+/**
+ * How one check went. `skipped` means the check could not run (IAM unreachable or the read
+ * refused): like `fail`, it makes doctor exit 1, since nothing was proven. A check that does not
+ * apply to a profile is not listed at all.
+ */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
 /** One line of the doctor's report. */
@@ -51,16 +55,23 @@ export function checkStoredKey(base: string, stored: boolean, storeName: string)
       };
 }
 
-/** The key is not also left in plain text in the shared credentials file. */
-export function checkKeyNotInFile(base: string, inFile: boolean, credentialsLabel: string): CheckResult {
-  return inFile
+/** The key is not also left in plain text in the shared credentials file; `whole` when both its lines are there (import can take it). */
+export function checkKeyNotInFile(base: string, inFile: boolean, credentialsLabel: string, whole = true): CheckResult {
+  if (!inFile)
+    return { check: 'credentials file', status: 'ok', message: `no key for "${base}" in ${credentialsLabel}` };
+  return whole
     ? {
         check: 'credentials file',
         status: 'fail',
         message: `a key for "${base}" is still in ${credentialsLabel} in plain text`,
         fix: `run \`mfa-exec import ${base} --scrub\``,
       }
-    : { check: 'credentials file', status: 'ok', message: `no key for "${base}" in ${credentialsLabel}` };
+    : {
+        check: 'credentials file',
+        status: 'fail',
+        message: `[${base}] in ${credentialsLabel} holds half a key (aws_access_key_id or aws_secret_access_key alone)`,
+        fix: `delete that line of [${base}] by hand (import needs both lines), and store the whole key with \`mfa-exec add ${base}\``,
+      };
 }
 
 /** The key's age: from IAM's CreateDate when readable, else from when it was stored. */
@@ -75,6 +86,15 @@ export function checkKeyAge(
   if (!since) return { check: 'key age', status: 'skipped', message: 'the key has no creation or storage date' };
   const days = Math.floor((now.getTime() - since.getTime()) / DAY_MS);
   const what = iamCreateDate ? 'created' : 'stored';
+  if (!iamCreateDate && days <= KEY_MAX_AGE_DAYS) {
+    // Time in the store is not the key's age: an old key may have been stored yesterday.
+    return {
+      check: 'key age',
+      status: 'skipped',
+      message: `IAM's creation date of the key could not be read (it was stored ${days} day${days === 1 ? '' : 's'} ago)`,
+      fix: 'let doctor read IAM (iam:ListAccessKeys), e.g. with the cached role credentials of a profile that may',
+    };
+  }
   if (days > KEY_MAX_AGE_DAYS) {
     return {
       check: 'key age',
@@ -142,7 +162,7 @@ export function checkMfaDevice(
           message: 'the profile has no mfa_serial: a role that requires MFA cannot be assumed',
           fix: 'add mfa_serial = <the device ARN> to the profile',
         }
-      : { check: 'mfa device', status: 'skipped', message: 'the profile uses no MFA device' };
+      : { check: 'mfa device', status: 'ok', message: 'the profile has no mfa_serial and no role: no device to check' };
   }
   if (userName === undefined || devices === undefined)
     return { check: 'mfa device', status: 'skipped', message: "the key's user is not known" };
@@ -165,8 +185,10 @@ export function checkMfaDevice(
 /** The role's trust policy requires MFA for every Allow of sts:AssumeRole. */
 export function checkTrustPolicy(roleArn: string, trust: Probe<string | undefined>): CheckResult {
   const check = `role trust ${roleArn.slice(roleArn.indexOf(':role/') + 1)}`;
-  if ('denied' in trust) return { check, status: 'skipped', message: 'skipped: not allowed to read the role' };
-  if ('error' in trust) return { check, status: 'skipped', message: trust.error };
+  const fix = 'doctor must read the role to prove this: give it credentials that may call iam:GetRole';
+  if ('denied' in trust)
+    return { check, status: 'skipped', message: 'could not run: not allowed to read the role', fix };
+  if ('error' in trust) return { check, status: 'skipped', message: `could not run: ${trust.error}`, fix };
   if (trust.value === undefined)
     return {
       check,
@@ -214,11 +236,12 @@ export function checkUserPermissions(
   perms: Probe<UserPermissions> | undefined,
 ): CheckResult {
   const check = 'user permissions';
+  const fix = "doctor must read the user's policies to prove this (iam:ListUserPolicies and related reads)";
   if (userName === undefined || perms === undefined)
-    return { check, status: 'skipped', message: "the key's user is not known" };
+    return { check, status: 'skipped', message: "could not run: the key's user is not known", fix };
   if ('denied' in perms)
-    return { check, status: 'skipped', message: "skipped: not allowed to read the user's policies" };
-  if ('error' in perms) return { check, status: 'skipped', message: perms.error };
+    return { check, status: 'skipped', message: "could not run: not allowed to read the user's policies", fix };
+  if ('error' in perms) return { check, status: 'skipped', message: `could not run: ${perms.error}`, fix };
   const extra = perms.value.inline.filter((p) => !isAssumeOnly(p.document)).map((p) => p.name);
   const { attached, groups } = perms.value;
   if (extra.length || attached.length) {
@@ -258,9 +281,9 @@ export function isAssumeOnly(document: string): boolean {
   );
 }
 
-/** 1 when any check failed, else 0. */
+/** 0 only when every check ran and passed (warnings pass); 1 when one failed or could not run. */
 export function doctorExitStatus(results: CheckResult[]): number {
-  return results.some((r) => r.status === 'fail') ? 1 : 0;
+  return results.some((r) => r.status === 'fail' || r.status === 'skipped') ? 1 : 0;
 }
 
 interface Statement {
@@ -341,8 +364,8 @@ export function checkBase(
     case 'credential-process':
       return {
         check: 'stored key',
-        status: 'skipped',
-        message: `"${base.profile}" gets its credentials from credential_process`,
+        status: 'ok',
+        message: `none needed: "${base.profile}" gets its credentials from credential_process`,
       };
     case 'sso':
       return {

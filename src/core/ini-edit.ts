@@ -178,6 +178,17 @@ export function upsertSection(text: string, section: string, values: [string, st
   return join(before) + added + join(out.slice(anchor + 1));
 }
 
+/** `text` with an empty `[section]` appended, unless the file has that section already. */
+export function addSection(text: string, section: string): string {
+  checkWritable(section, []);
+  if (iniLines(text).some((l) => l.kind === 'section' && l.name === section)) return text;
+  const eol = iniLines(text).find((l) => l.eol !== '')?.eol ?? '\n';
+  let head = text.trim() === '' ? '' : text;
+  if (head !== '' && !head.endsWith('\n')) head += eol;
+  if (head !== '' && !head.endsWith(`${eol}${eol}`)) head += eol;
+  return `${head}[${section}]${eol}`;
+}
+
 function checkWritable(section: string, values: [string, string][]): void {
   const bad = (what: string) =>
     new MfaExecError('config', `cannot write ${what} to an AWS ini file`, {

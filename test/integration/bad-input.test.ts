@@ -60,7 +60,8 @@ beforeAll(async () => {
   env = await stsSandbox({
     users: [USER, USER2],
     roles: [{ roleArn: ROLE, requireMfa: true }],
-    config: CONFIG,
+    // ghost in the config too, so that `add ghost` has no warning that its key cannot be used.
+    config: `${CONFIG}\n[profile ghost]\nregion = eu-west-1\n`,
     keys: { base: USER, base2: USER2, ghost },
   });
   ({ sts, box } = env);
@@ -133,7 +134,7 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(
       ['export', 'test'],
       1,
-      'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23 (comments start with # or ;))',
+      'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23; comments start with # or ;)',
       {
         config: `${CONFIG}this is not ini\n`,
       },
@@ -312,7 +313,7 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(
       ['export', 'x', '--no-session', '--mfa-token', '123456'],
       1,
-      /^mfa-exec: AssumeRole on arn:aws:iam::404040404040:role\/other was denied for profile "x": .*not authorized to perform: sts:AssumeRole.* \(check the role trust policy \(MFA required\?\), mfa_serial, and that the user may call sts:AssumeRole on it\)\n$/,
+      /^mfa-exec: AssumeRole on arn:aws:iam::404040404040:role\/other was denied for profile "x": .*not authorized to perform: sts:AssumeRole.* \(check the role trust policy and whether it requires MFA, mfa_serial, and that the user may call sts:AssumeRole on it\)\n$/,
       { config: `${CONFIG}\n[profile x]\nrole_arn = arn:aws:iam::${A}:role/other\nsource_profile = base\n` },
     );
   });
@@ -393,7 +394,7 @@ describe('every bad input is answered with one line', () => {
     await expectAnswer(
       ['export', 'test'],
       1,
-      `mfa-exec: an MFA code for ${MFA} is needed, but there is no terminal to ask on (give it with --mfa-token CODE, set mfa_process in the profile, or choose --prompt totp|ykman|zenity|kdialog|osascript)`,
+      `mfa-exec: an MFA code for ${MFA} is needed, but there is no terminal to ask on (give it with --mfa-token CODE, set mfa_process in the profile, store the TOTP seed of the device with \`mfa-exec totp add\`, or choose --prompt ykman|zenity|kdialog|osascript)`,
     );
   });
 });

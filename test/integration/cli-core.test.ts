@@ -357,7 +357,7 @@ describe('core flow on the file store', () => {
     }[];
     expect(rows.every((r) => r.sessions.length === 0)).toBe(true);
     expect(rows.find((r) => r.profile === 'test_iam_user')!.hasStoredKey).toBe(true);
-    const rm = await box.run(['remove', 'test_iam_user']);
+    const rm = await box.run(['remove', 'test_iam_user', '--force']);
     expect(rm.code).toBe(0);
     rows = JSON.parse((await box.run(['list', '--json'])).stdout);
     expect(rows.find((r) => r.profile === 'test_iam_user')!.hasStoredKey).toBe(false);
@@ -366,7 +366,7 @@ describe('core flow on the file store', () => {
     expect(again.stderr).toBe(
       'mfa-exec: no key stored for profile "test_iam_user" (run `mfa-exec add test_iam_user`, or `mfa-exec import test_iam_user --scrub` to move it from the credentials file)\n',
     );
-    const twice = await box.run(['remove', 'test_iam_user']);
+    const twice = await box.run(['remove', 'test_iam_user', '--force']);
     expect(twice.code).toBe(1);
   });
 });

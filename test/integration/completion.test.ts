@@ -3,6 +3,7 @@
 // Profile names come from the sandbox's AWS config through `mfa-exec completion --profiles`.
 
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -119,6 +120,35 @@ describe('bash completion', () => {
 
   it('completes profile names from the AWS config: mfa-exec exec te<TAB>', async () => {
     expect(await completeBash('mfa-exec exec te')).toEqual(['test', 'test_iam_user']);
+  });
+
+  // Issue 10 row 4: `compgen -W "$(…)"` expanded the word list a second time, so a section
+  // name ran as code on Tab. A real bash runs the completion function on such a name.
+  it('never runs a profile name as code: a section [$(id>$HOME/pwned)] is offered quoted, and nothing runs', async () => {
+    const evil = '$(id>$HOME/pwned)';
+    await box.writeCredentials(`[${evil}]\naws_access_key_id = AKIAEVILEXAMPLE00001\n`);
+    try {
+      const pwned = join(box.env.HOME!, 'pwned');
+      for (const line of ['mfa-exec ', 'mfa-exec exec ', 'mfa-exec remove ', 'mfa-exec setup --admin-profile ']) {
+        const offered = await completeBash(line);
+        expect(offered, line).toContain('\\$\\(id\\>\\$HOME/pwned\\)');
+        expect(existsSync(pwned), `${line}<TAB> ran the section name`).toBe(false);
+      }
+      expect(await completeBash('mfa-exec exec te')).toEqual(['test', 'test_iam_user']);
+    } finally {
+      await box.writeCredentials('');
+    }
+  });
+
+  it('options end at the command: after the profile, the next word completes as a command, and its flags as its own', async () => {
+    const commands = await completeBash('mfa-exec test mfa-exe');
+    expect(commands).toContain('mfa-exec');
+    expect(commands).not.toContain('test_iam_user');
+    expect(await completeBash('mfa-exec exec test --region eu-west-1 mfa-exe')).toContain('mfa-exec');
+    // A flag after the child's command is the child's: no mfa-exec flags are offered there.
+    expect(await completeBash('mfa-exec test sh --no-s')).not.toContain('--no-session');
+    expect(await completeBash('mfa-exec test --no-s')).toEqual(['--no-session']);
+    expect(await completeBash('mfa-exec test --prompt t')).toEqual(['terminal', 'totp']);
   });
 
   it('completes profile names as the first word (the exec shorthand)', async () => {

@@ -168,7 +168,7 @@ describe('one MFA prompt for many processes', () => {
       const ms = Date.now() - started;
       // No terminal here, so the notice of a long wait (over 3 s) goes to stderr.
       expect(waiter.stderr).toMatch(
-        /^(|mfa-exec: waiting for another mfa-exec that is getting the same credentials \(answer its MFA prompt\)\n)$/,
+        /^(|mfa-exec: waiting for a lock left by mfa-exec pid \d+, which has exited: it is taken over within 5 s\n)$/,
       );
       expect(waiter.code).toBe(0);
       expect(JSON.parse(waiter.stdout).AccessKeyId).toMatch(/^ASIA/);

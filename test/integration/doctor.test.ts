@@ -83,15 +83,16 @@ describe('doctor on a good set-up', () => {
     expect(r.stdout.trimEnd().split('\n').pop()).toBe('all checks passed');
   });
 
-  it('an IAM read that is denied skips its check instead of failing', async () => {
+  it('an IAM read that is denied: the trust check could not run, so doctor exits 1', async () => {
     proxy.rules = [{ action: 'GetRole', code: 'AccessDenied' }];
     const { code, report } = await doctor(['dwork']);
-    expect(code).toBe(0);
+    expect(code).toBe(1);
+    expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.check === 'role trust role/DAVE_ROLE')).toEqual({
       check: 'role trust role/DAVE_ROLE',
       status: 'skipped',
-      message: 'skipped: not allowed to read the role',
-      fix: null,
+      message: 'could not run: not allowed to read the role',
+      fix: 'doctor must read the role to prove this: give it credentials that may call iam:GetRole',
     });
   });
 

@@ -88,8 +88,9 @@ describe('--help of the commands', () => {
 
   it('exec --help answers what a user asks: where the command goes, how long, which MFA source, the defaults', async () => {
     const help = (await box.run(['exec', '--help'])).stdout;
-    expect(help).toContain('[-- <command> [args...]]');
-    expect(help).toContain('(or: mfa-exec <profile> -- <command>)');
+    // Options end at the command: `--` is optional, and the profile may come from AWS_PROFILE.
+    expect(help).toContain('mfa-exec exec [<profile>] [options] [--] [<command> [args...]]');
+    expect(help).toContain('(or: mfa-exec <profile> <command>; the profile defaults to AWS_PROFILE)');
     expect(help).toMatch(/--duration DURATION .*over 1h skips the MFA session \[default: duration_seconds, else 1h\]/);
     expect(help).toMatch(/--session-duration DURATION .*\[default: 8h\]/);
     expect(help).toMatch(/--prompt terminal\|totp\|ykman\|process\|osascript\|zenity\|kdialog .*\(MFA_EXEC_PROMPT\)/);

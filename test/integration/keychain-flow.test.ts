@@ -108,7 +108,7 @@ describe('core flow on the OS keychain (Secret Service)', () => {
       expect(text, f).not.toContain(SECRET);
     }
 
-    const removed = await box.run(['remove', 'kc_user']);
+    const removed = await box.run(['remove', 'kc_user', '--force']);
     expect(removed.code).toBe(0);
     const after = JSON.parse((await box.run(['list', '--json'])).stdout) as {
       profile: string;

@@ -179,7 +179,7 @@ describe('no secret leaks', () => {
       if (entry) cachedSecrets.push(entry.credentials.secretAccessKey, entry.credentials.sessionToken!);
     }
     expect((await run(['clear'])).code).toBe(0);
-    expect((await run(['remove', 'base'])).code).toBe(0);
+    expect((await run(['remove', 'base', '--force'])).code).toBe(0);
 
     const role = JSON.parse(json.stdout) as { SecretAccessKey: string; SessionToken: string };
     const codes = readFileSync(join(side, 'codes'), 'utf8').split('\n').filter(Boolean);

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleDestination, partitionOf } from '../../src/adapters/federation.js';
 import { ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
@@ -149,6 +149,18 @@ describe('login', () => {
     expect(r.stderr).toBe(
       'mfa-exec: cannot open a browser: xdg-open not found (use `mfa-exec login PROFILE --stdout` and open the URL yourself)\n',
     );
+  });
+
+  it('opens the browser named by $BROWSER (xdg-open is not needed)', async () => {
+    await cachedCredentials('console');
+    const log = join(box.dir, 'browser-env.log');
+    const r = await box.run(['login', 'console'], {
+      env: { PATH: dirname(process.execPath), BROWSER: join(CLIENTS, 'xdg-open'), TEST_BROWSER_LOG: log },
+    });
+    expect(r.stderr).toMatch(/^mfa-exec: opened the AWS console for /);
+    expect(r.code).toBe(0);
+    for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(readFileSync(log, 'utf8').trim()).status).toBe(302);
   });
 
   it('federation endpoint down, refusing, or answering non-JSON: one line, exit 1, no secret', async () => {

@@ -227,7 +227,7 @@ describe('totp: a seed in the store', () => {
     const r = await box.run(['totp', 'add', d.serial, '--stdin'], { input: `${spaced}\n` });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `Stored the TOTP seed of ${d.serial} in the encrypted file store; use it with --prompt totp.\n`,
+      `Stored the TOTP seed of ${d.serial} in the encrypted file store; it gives the codes for this device from now on (unless --prompt or MFA_EXEC_PROMPT names another source).\n`,
     );
     expect(r.stderr).toMatch(
       /^mfa-exec: warning: the second factor of .* now lives on this machine, next to the access key/,

@@ -52,7 +52,7 @@ function notInForeground(mfaSerial: string, profile: string): MfaExecError {
 /** The error for "a code is needed and nothing can give one". */
 export function noCodeSource(mfaSerial: string): MfaExecError {
   return new MfaExecError('mfa', `an MFA code for ${mfaSerial} is needed, but there is no terminal to ask on`, {
-    hint: 'give it with --mfa-token CODE, set mfa_process in the profile, or choose --prompt totp|ykman|zenity|kdialog|osascript',
+    hint: 'give it with --mfa-token CODE, set mfa_process in the profile, store the TOTP seed of the device with `mfa-exec totp add`, or choose --prompt ykman|zenity|kdialog|osascript',
   });
 }
 

@@ -16,7 +16,7 @@ export async function normalizeTotpSeed(input: string): Promise<string> {
   const seed = input.replace(/[\s-]/g, '').replace(/=+$/, '').toUpperCase();
   const invalid = (what: string) =>
     new MfaExecError('usage', `that is not a TOTP seed: ${what}`, {
-      hint: 'give the secret key shown when the virtual MFA device was made (base32: letters A-Z and digits 2-7)',
+      hint: 'give the secret key shown when the virtual MFA device was made: base32, letters A-Z and digits 2-7',
     });
   if (!/^[A-Z2-7]+$/.test(seed)) throw invalid('base32 has only letters A-Z and digits 2-7');
   const bytes = Math.floor((seed.length * 5) / 8);
@@ -43,6 +43,31 @@ export function totpSource(store: () => SecretStore): MfaCodeSource {
         });
       }
       return generate(seed);
+    },
+  };
+}
+
+/**
+ * The stored TOTP seed of the device when there is one (storing it was the opt-in), else
+ * `fallback()`: the automatic choice when neither --prompt nor MFA_EXEC_PROMPT is given. The
+ * store is read only when a code is needed, so the warm path makes no extra read.
+ */
+export function storedSeedFirst(store: () => SecretStore, fallback: () => MfaCodeSource): MfaCodeSource {
+  let chosen: MfaCodeSource | undefined;
+  const current = () => chosen ?? fallback();
+  return {
+    get name() {
+      return current().name;
+    },
+    get interactive() {
+      return current().interactive;
+    },
+    get maxTries() {
+      return current().maxTries;
+    },
+    async getCode(mfaSerial, attempt) {
+      chosen ??= (await store().get(totpItem(mfaSerial))) ? totpSource(store) : fallback();
+      return chosen.getCode(mfaSerial, attempt);
     },
   };
 }

@@ -1,11 +1,14 @@
 // `mfa-exec add <profile> [--env]`: store a long-lived access key in the store.
 
 import { escapeControls } from '../../core/display.js';
+import { showKey } from '../../core/redact.js';
 import { MfaExecError } from '../../core/errors.js';
+import { addSection } from '../../core/ini-edit.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { StoredKey } from '../../core/types.js';
-import type { Parsed } from '../args.js';
-import type { Context, Terminal } from '../context.js';
+import type { ParsedOf } from '../args.js';
+import type { addSpec } from '../specs.js';
+import type { Context } from '../context.js';
 import { backendName, deleteDerived } from './store-view.js';
 
 /** Validate a key pair as AWS shapes them; the message never contains the secret. */
@@ -26,9 +29,14 @@ export function checkKey(accessKeyId: string, secretAccessKey: string): void {
   }
 }
 
-/** Store the key, verify it by reading it back, and drop sessions made with a previous key. */
-export async function storeKey(ctx: Context, profile: string, key: StoredKey): Promise<void> {
+/** Store the key, verify it by reading it back, and drop sessions made with a previous key; returns the key it replaced and how many were dropped. */
+export async function storeKey(
+  ctx: Context,
+  profile: string,
+  key: StoredKey,
+): Promise<{ replaced: StoredKey | undefined; dropped: number }> {
   const store = ctx.store();
+  const replaced = decodeKey(await store.get(keyItem(profile)));
   await store.set(keyItem(profile), encodeKey(key));
   const back = decodeKey(await store.get(keyItem(profile)));
   if (back?.accessKeyId !== key.accessKeyId || back.secretAccessKey !== key.secretAccessKey) {
@@ -40,11 +48,11 @@ export async function storeKey(ctx: Context, profile: string, key: StoredKey): P
       },
     );
   }
-  await deleteDerived(store, profile);
+  return { replaced, dropped: await deleteDerived(store, profile) };
 }
 
 /** Run `add`. */
-export async function addCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function addCommand(ctx: Context, parsed: ParsedOf<typeof addSpec>): Promise<number> {
   const profile = parsed.positionals[0];
   if (!profile || parsed.positionals.length > 1) {
     throw new MfaExecError('usage', 'add takes exactly one profile name', {
@@ -76,9 +84,51 @@ export async function addCommand(ctx: Context, parsed: Parsed): Promise<number> 
     }
   }
   checkKey(accessKeyId, secretAccessKey);
-  await storeKey(ctx, profile, { accessKeyId, secretAccessKey, addedAt: ctx.clock.now().toISOString() });
+  const { replaced, dropped } = await storeKey(ctx, profile, {
+    accessKeyId,
+    secretAccessKey,
+    addedAt: ctx.clock.now().toISOString(),
+  });
+  const was = replaced
+    ? `, replacing the key ${showKey(replaced.accessKeyId)}${dropped ? ` and ${dropped} cached credential${dropped === 1 ? '' : 's'} made with it` : ''}`
+    : '';
   ctx.stdout(
-    `Stored the key …${accessKeyId.slice(-4)} for profile "${escapeControls(profile)}" in the ${backendName(ctx)}.\n`,
+    `Stored the key ${showKey(accessKeyId)} for profile "${escapeControls(profile)}" in the ${backendName(ctx)}${was}.\n`,
   );
+  warnIfUnused(ctx, profile, parsed.values['add-config'] === true);
   return 0;
+}
+
+/**
+ * Say when the config makes the key useless: a profile that is not in the AWS files (added with
+ * --add-config, as aws-vault's `add --add-config` does), or one whose credentials come from elsewhere.
+ */
+function warnIfUnused(ctx: Context, profile: string, addConfig: boolean): void {
+  const files = ctx.files();
+  const settings = files.profiles[profile];
+  if (!settings) {
+    if (addConfig) {
+      const section = profile === 'default' ? 'default' : `profile ${profile}`;
+      ctx.io.editAwsFile(files.configPath, (text) => addSection(text, section));
+      ctx.stdout(`Added [${section}] to ${files.configLabel}.\n`);
+      return;
+    }
+    warn(
+      `profile "${profile}" is not in ${files.configLabel}, so no command can use this key yet (run \`mfa-exec add ${profile} --add-config\` to add [profile ${profile}], or add it by hand)`,
+    );
+    return;
+  }
+  const elsewhere = ['role_arn', 'credential_process', 'sso_session', 'sso_start_url', 'web_identity_token_file'].find(
+    (k) => settings[k] !== undefined,
+  );
+  if (elsewhere) {
+    const source = settings.source_profile;
+    warn(
+      `profile "${profile}" has ${elsewhere}, so its own key is never used${elsewhere === 'role_arn' && source ? ` (its chain uses the key of "${source}": \`mfa-exec add ${source}\`)` : ''}`,
+    );
+  }
+}
+
+function warn(text: string): void {
+  process.stderr.write(`mfa-exec: warning: ${text}\n`);
 }

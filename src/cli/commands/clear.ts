@@ -4,12 +4,13 @@ import { escapeControls } from '../../core/display.js';
 import { resolveChain } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { roleItem, sessionItem } from '../../core/store-items.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { clearSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
 
 /** Run `clear`. */
-export async function clearCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function clearCommand(ctx: Context, parsed: ParsedOf<typeof clearSpec>): Promise<number> {
   if (parsed.positionals.length > 1) {
     throw new MfaExecError('usage', 'clear takes at most one profile name', { hint: 'e.g. `mfa-exec clear test`' });
   }

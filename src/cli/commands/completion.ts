@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import { profileNames } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { closest } from '../../core/suggest.js';
-import { COMMON_FLAGS, type CommandSpec, type FlagSpec, type Parsed } from '../args.js';
+import { allFlags, type CommandSpec, type FlagSpec, type ParsedOf } from '../args.js';
+import type { completionSpec } from '../specs.js';
 import type { Context } from '../context.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -36,7 +37,7 @@ interface CommandModel {
 /** Run `completion`: the script for the named shell (else $SHELL's), or with --profiles the profile names. */
 export async function completionCommand(
   ctx: Context,
-  parsed: Parsed,
+  parsed: ParsedOf<typeof completionSpec>,
   commands: Record<string, { spec: CommandSpec }>,
 ): Promise<number> {
   if (parsed.values.profiles) {
@@ -71,11 +72,11 @@ function pickShell(named: string | undefined, envShell: string | undefined): She
 }
 
 function commandModel(spec: CommandSpec): CommandModel {
-  const flags = Object.entries({ ...spec.flags, ...COMMON_FLAGS }).map(([name, f]) => ({
+  const flags = Object.entries(allFlags(spec)).map(([name, f]) => ({
     name,
     ...(f.short ? { short: f.short } : {}),
     description: f.description,
-    ...(f.type === 'string' ? { values: flagValues(name, f) } : {}),
+    ...(f.type === 'string' ? { values: flagValues(f) } : {}),
   }));
   return {
     name: spec.name,
@@ -85,20 +86,18 @@ function commandModel(spec: CommandSpec): CommandModel {
   };
 }
 
-/** A flag's values: the words of an `a|b|c` placeholder, profile names for `--…profile`, else none. */
-function flagValues(name: string, f: FlagSpec): Values {
-  if (f.arg?.includes('|')) return { kind: 'choices', words: f.arg.split('|') };
-  if (/(^|-)profile$/.test(name)) return { kind: 'profiles' };
+/** A flag's values, as declared with it: its choices, profile names, or none that can be listed. */
+function flagValues(f: FlagSpec): Values {
+  if (f.choices) return { kind: 'choices', words: [...f.choices] };
+  if (f.completeProfiles) return { kind: 'profiles' };
   return { kind: 'none' };
 }
 
-/** The first word after the command in its usage line: `<profile>` → profiles, `[a|b]` → those words. */
+/** The first positional word, as the spec declares it: profile names, or fixed words. */
 function positionalValues(spec: CommandSpec): Values {
-  const first = spec.usage.split(/\s+/)[2];
-  if (!first || /^\[?-/.test(first)) return { kind: 'none' };
-  if (first.includes('profile')) return { kind: 'profiles' };
-  const bare = first.replace(/[[\]<>.]/g, '');
-  return bare.includes('|') ? { kind: 'choices', words: bare.split('|') } : { kind: 'none' };
+  if (spec.positional === 'profile') return { kind: 'profiles' };
+  if (spec.positional) return { kind: 'choices', words: [...spec.positional] };
+  return { kind: 'none' };
 }
 
 /** Entries of `items` grouped by `key` (first-seen order). */
@@ -115,13 +114,18 @@ function valuedFlags(cmds: CommandModel[]): { cmd: string; flag: FlagModel; valu
 }
 
 function bashValues(v: Values): string {
-  if (v.kind === 'profiles') return 'COMPREPLY=($(compgen -W "$(_mfa_exec_profiles)" -- "$cur"))';
+  if (v.kind === 'profiles') return '_mfa_exec_add_profiles';
   if (v.kind === 'choices') return `COMPREPLY=($(compgen -W "${v.words.join(' ')}" -- "$cur"))`;
   return ':';
 }
 
 function bashScript(cmds: CommandModel[]): string {
   const names = cmds.map((c) => c.name).join(' ');
+  const exec = cmds.find((c) => c.name === 'exec');
+  const execValueFlags = (exec?.flags ?? [])
+    .filter((f) => f.values)
+    .flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])])
+    .join('|');
   const valueArms = groupBy(valuedFlags(cmds), (x) => bashValues(x.values)).map(([action, xs]) => {
     const patterns = xs.flatMap(({ cmd, flag }) => [
       `"${cmd} --${flag.name}"`,
@@ -141,19 +145,34 @@ function bashScript(cmds: CommandModel[]): string {
 _mfa_exec_profiles() {
   command mfa-exec completion --profiles 2>/dev/null
 }
+# Profile names starting with $cur, shell-quoted. Never through \`compgen -W\`, which would expand
+# a name such as $(cmd) a second time: a section name in the AWS files must not run code.
+_mfa_exec_add_profiles() {
+  local name quoted
+  while IFS= read -r name; do
+    if [[ $name == "$cur"* ]]; then
+      printf -v quoted '%q' "$name"
+      COMPREPLY+=("$quoted")
+    fi
+  done < <(_mfa_exec_profiles)
+}
+# The child's command line from word $1 on: as a command of its own.
+_mfa_exec_child() {
+  if declare -F _command_offset >/dev/null; then
+    _command_offset "$1"
+  elif ((COMP_CWORD == $1)); then
+    COMPREPLY=($(compgen -c -- "$cur"))
+  else
+    COMPREPLY=($(compgen -f -- "$cur"))
+  fi
+}
 _mfa_exec() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd i
   COMPREPLY=()
   # After \`--\` comes the child's command line: complete it as a command of its own.
   for ((i = 1; i < COMP_CWORD; i++)); do
     if [[ \${COMP_WORDS[i]} == -- ]]; then
-      if declare -F _command_offset >/dev/null; then
-        _command_offset $((i + 1))
-      elif ((COMP_CWORD == i + 1)); then
-        COMPREPLY=($(compgen -c -- "$cur"))
-      else
-        COMPREPLY=($(compgen -f -- "$cur"))
-      fi
+      _mfa_exec_child $((i + 1))
       return 0
     fi
   done
@@ -161,7 +180,8 @@ _mfa_exec() {
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
     else
-      COMPREPLY=($(compgen -W "${names} $(_mfa_exec_profiles)" -- "$cur"))
+      COMPREPLY=($(compgen -W "${names}" -- "$cur"))
+      _mfa_exec_add_profiles
     fi
     return 0
   fi
@@ -170,6 +190,26 @@ _mfa_exec() {
     -*) return 0 ;;
     *) cmd=exec ;; # \`mfa-exec <profile> ...\` is shorthand for exec
   esac
+  # exec: options end at the command. The first word after the profile that is not an option
+  # (nor an option's value) starts the child's command line.
+  if [[ $cmd == exec ]]; then
+    local seen=0 j=1
+    [[ \${COMP_WORDS[1]} == exec ]] && j=2
+    for ((; j < COMP_CWORD; j++)); do
+      case \${COMP_WORDS[j]} in
+        ${execValueFlags}) [[ \${COMP_WORDS[j+1]} == = ]] && ((j++)); ((j++)) ;;
+        -*) ;;
+        *) if ((seen)); then _mfa_exec_child $j; return 0; fi; seen=1 ;;
+      esac
+    done
+    # The word at the cursor is the command itself when the profile is already there.
+    if ((seen)) && [[ $cur != -* ]]; then
+      case $prev in
+        ${execValueFlags}|=) ;;
+        *) _mfa_exec_child "$COMP_CWORD"; return 0 ;;
+      esac
+    fi
+  fi
   # --flag=value: bash splits the word at "=".
   [[ $prev == = && COMP_CWORD -gt 2 ]] && prev=\${COMP_WORDS[COMP_CWORD-2]}
   case "$cmd $prev" in

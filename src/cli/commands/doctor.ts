@@ -1,7 +1,8 @@
 // `mfa-exec doctor [profile] [--json]`: gathers the facts (files, store, STS, IAM where it
 // may be read) and prints core/doctor.ts's checklist; exit 1 when a check fails.
 // IAM is read with the profile's cached role or session credentials when fresh (no MFA
-// prompt), else with the stored key; "not allowed to read" skips a check, it never fails it.
+// prompt), else with the stored key. A check that could not run (IAM unreachable or the read
+// refused) is listed as skipped, and doctor exits 0 only when every check ran and passed.
 
 import { escapeControls } from '../../core/display.js';
 import {
@@ -35,16 +36,17 @@ import { AwsCallError, isMfaExecError } from '../../core/errors.js';
 import { planCredentials, readCachedResult } from '../../core/plan.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials, IamClient, StoredKey } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { doctorSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { backendName } from './store-view.js';
 
 /** Flags, usage and help of `doctor`. */
 
 /** Run `doctor`. */
-export async function doctorCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function doctorCommand(ctx: Context, parsed: ParsedOf<typeof doctorSpec>): Promise<number> {
   const name = parsed.positionals[0] ?? ctx.env.AWS_PROFILE;
-  const results = await diagnose(ctx, name, parsed.values.region as string | undefined);
+  const results = await diagnose(ctx, name, parsed.values.region);
   if (parsed.values.json) {
     const checks = results.map((r) => ({ check: r.check, status: r.status, message: r.message, fix: r.fix ?? null }));
     ctx.stdout(`${JSON.stringify({ profile: name ?? null, ok: doctorExitStatus(results) === 0, checks }, null, 2)}\n`);
@@ -71,8 +73,13 @@ function formatReport(name: string | undefined, results: CheckResult[]): string 
       lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  fix: ${escapeControls(r.fix)}`);
   }
   const failed = results.filter((r) => r.status === 'fail').length;
+  const skipped = results.filter((r) => r.status === 'skipped').length;
   const warned = results.filter((r) => r.status === 'warn').length;
-  lines.push(failed || warned ? `${failed} failed, ${warned} warning${warned === 1 ? '' : 's'}` : 'all checks passed');
+  lines.push(
+    failed || warned || skipped
+      ? `${failed} failed, ${skipped ? `${skipped} could not run, ` : ''}${warned} warning${warned === 1 ? '' : 's'}`
+      : 'all checks passed',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -97,16 +104,26 @@ async function diagnose(
   const storeName = backendName(ctx);
   if (!chain || !profile) {
     const inFile = Object.entries(files.credentialsProfiles).filter(
-      ([, v]) => v.aws_access_key_id && !v.aws_session_token,
+      ([, v]) => (v.aws_access_key_id || v.aws_secret_access_key) && !v.aws_session_token,
     );
+    const count = profileNames(files).length;
     return [
-      {
-        check: 'config',
-        status: 'ok',
-        message: `${files.configLabel} and ${files.credentialsLabel} parse (${profileNames(files).length} profiles)`,
-      },
+      count
+        ? {
+            check: 'config',
+            status: 'ok',
+            message: `${files.configLabel} and ${files.credentialsLabel} parse (${count} profile${count === 1 ? '' : 's'})`,
+          }
+        : {
+            check: 'config',
+            status: 'fail',
+            message: `no profiles in ${files.configLabel} or ${files.credentialsLabel}`,
+            fix: "run `mfa-exec setup`, or add the profiles of the README's Quick start",
+          },
       ...(inFile.length
-        ? inFile.map(([p]) => checkKeyNotInFile(p, true, files.credentialsLabel))
+        ? inFile.map(([p, v]) =>
+            checkKeyNotInFile(p, true, files.credentialsLabel, !!(v.aws_access_key_id && v.aws_secret_access_key)),
+          )
         : [checkKeyNotInFile('any profile', false, files.credentialsLabel)]),
       checkClock(ctx.clock.now(), await ctx.io.serverDate(stsUrl(ctx, files, undefined, regionFlag))),
     ];
@@ -141,7 +158,14 @@ async function diagnose(
     results.push({ check: 'stored key', status: 'fail', message: e.message, ...(e.hint ? { fix: e.hint } : {}) });
   }
   const fileKey = files.credentialsProfiles[base];
-  results.push(checkKeyNotInFile(base, !!fileKey?.aws_access_key_id, files.credentialsLabel));
+  results.push(
+    checkKeyNotInFile(
+      base,
+      !!(fileKey?.aws_access_key_id || fileKey?.aws_secret_access_key),
+      files.credentialsLabel,
+      !!(fileKey?.aws_access_key_id && fileKey.aws_secret_access_key),
+    ),
+  );
 
   const region = resolveRegion({ flag: regionFlag, env: ctx.env, profile });
   const settings = {

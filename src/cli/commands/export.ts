@@ -4,22 +4,18 @@ import { escapeControls } from '../../core/display.js';
 import { resolveRegion } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { exportSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { stdoutIsTerminal } from '../output.js';
 import { credentialsFor } from './get-credentials.js';
 
-const FORMATS = ['env', 'shell', 'json', 'ini'] as const;
-
 /** Print the credentials in the chosen format. */
-export async function exportCommand(ctx: Context, parsed: Parsed): Promise<number> {
-  const format = (parsed.values.format as string | undefined) ?? 'env';
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new MfaExecError('usage', `unknown format "${format}"`, { hint: `use one of ${FORMATS.join(', ')}` });
-  }
+export async function exportCommand(ctx: Context, parsed: ParsedOf<typeof exportSpec>): Promise<number> {
+  const format = parsed.values.format ?? 'env';
   const { credentials, profile } = await credentialsFor(ctx, parsed.positionals[0], parsed.values);
-  const region = resolveRegion({ flag: parsed.values.region as string | undefined, env: ctx.env, profile });
-  ctx.stdout(formatCredentials(credentials, format as (typeof FORMATS)[number], profile.name, region));
+  const region = resolveRegion({ flag: parsed.values.region, env: ctx.env, profile });
+  ctx.stdout(formatCredentials(credentials, format, profile.name, region));
   // As aws-vault warns: on a terminal the secret stays in the scrollback, the screen, a recording.
   if (stdoutIsTerminal())
     ctx.logger.info(
@@ -31,7 +27,7 @@ export async function exportCommand(ctx: Context, parsed: Parsed): Promise<numbe
 /** The credentials as text in `format`. */
 export function formatCredentials(
   c: Credentials,
-  format: (typeof FORMATS)[number],
+  format: NonNullable<ParsedOf<typeof exportSpec>['values']['format']>,
   profile: string,
   region: string | undefined,
 ): string {

@@ -5,14 +5,14 @@ import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
 import { planCredentials, resolveCredentials } from '../../core/plan.js';
 import type { Credentials } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { CREDENTIAL_FLAGS, Values } from '../args.js';
 import type { Context } from '../context.js';
 
 /** The credentials of the profile named on the command line (else AWS_PROFILE), with the region the child gets. */
 export async function credentialsFor(
   ctx: Context,
   profileArg: string | undefined,
-  values: Parsed['values'],
+  values: Values<typeof CREDENTIAL_FLAGS>,
 ): Promise<{ profile: ProfileConfig; chain: Chain; credentials: Credentials; region: string | undefined }> {
   const { resolve, ...rest } = credentialSourceFor(ctx, profileArg, values);
   return { ...rest, credentials: await resolve() };
@@ -22,7 +22,7 @@ export async function credentialsFor(
 export function credentialSourceFor(
   ctx: Context,
   profileArg: string | undefined,
-  values: Parsed['values'],
+  values: Values<typeof CREDENTIAL_FLAGS>,
 ): { profile: ProfileConfig; chain: Chain; region: string | undefined; resolve: () => Promise<Credentials> } {
   const name = profileArg ?? ctx.env.AWS_PROFILE;
   if (!name) {
@@ -33,24 +33,26 @@ export function credentialSourceFor(
   const files = ctx.files();
   const profile = getProfile(files, name);
   const chain = resolveChain(files, name);
-  const str = (k: string) => values[k] as string | undefined;
+  const duration = values.duration;
+  const sessionDuration = values['session-duration'];
   const plan = planCredentials(chain, {
-    durationSeconds: str('duration') === undefined ? undefined : parseDuration(str('duration')!, '--duration'),
+    durationSeconds: duration === undefined ? undefined : parseDuration(duration, '--duration'),
     sessionDurationSeconds:
-      str('session-duration') === undefined ? undefined : parseDuration(str('session-duration')!, '--session-duration'),
+      sessionDuration === undefined ? undefined : parseDuration(sessionDuration, '--session-duration'),
     noSession: values['no-session'] === true,
   });
-  const mfaToken = str('mfa-token');
+  // As authenticator apps show it ("123 456"): spaces are not part of the code.
+  const mfaToken = values['mfa-token']?.replace(/\s/g, '');
   if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken.trim())) {
     throw new MfaExecError('usage', '--mfa-token must be the 6-digit code shown by the MFA device', {
       hint: 'e.g. --mfa-token 123456',
     });
   }
-  const deps = ctx.credentialDeps(chain, profile, { region: str('region'), mfaToken, prompt: str('prompt') });
+  const deps = ctx.credentialDeps(chain, profile, { region: values.region, mfaToken, prompt: values.prompt });
   return {
     profile,
     chain,
-    region: resolveRegion({ flag: str('region'), env: ctx.env, profile }),
+    region: resolveRegion({ flag: values.region, env: ctx.env, profile }),
     resolve: () => resolveCredentials(plan, deps),
   };
 }

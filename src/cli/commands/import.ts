@@ -5,7 +5,8 @@
 import { escapeControls } from '../../core/display.js';
 import { MfaExecError } from '../../core/errors.js';
 import { removeKeys } from '../../core/ini-edit.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { importSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { checkKey, storeKey } from './add.js';
 import { backendName } from './store-view.js';
@@ -13,7 +14,7 @@ import { backendName } from './store-view.js';
 const KEY_LINES = ['aws_access_key_id', 'aws_secret_access_key'];
 
 /** Run `import`. */
-export async function importCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function importCommand(ctx: Context, parsed: ParsedOf<typeof importSpec>): Promise<number> {
   const files = ctx.files();
   const creds = files.credentialsProfiles;
   const withKey = Object.keys(creds).filter((p) => creds[p]!.aws_access_key_id && creds[p]!.aws_secret_access_key);

@@ -4,6 +4,7 @@ import {
   getProfile,
   profileKind,
   profileNames,
+  resolveChain,
   type ParsedAwsFiles,
   type ProfileConfig,
   type ProfileKind,
@@ -11,7 +12,8 @@ import {
 import { escapeBidiInJson, escapeControls } from '../../core/display.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { listSpec } from '../specs.js';
 import { styles, useColor } from '../color.js';
 import type { Context } from '../context.js';
 import { cacheItems } from './store-view.js';
@@ -38,7 +40,7 @@ function profileOrUndefined(files: ParsedAwsFiles, name: string): ProfileConfig 
 }
 
 /** Run `list`. */
-export async function listCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function listCommand(ctx: Context, parsed: ParsedOf<typeof listSpec>): Promise<number> {
   const files = ctx.files();
   const store = ctx.store();
   const names = await store.list();
@@ -53,7 +55,8 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
       kind: p ? profileKind(p) : configured.has(name) ? null : 'key',
       sourceProfile: p?.sourceProfile ?? null,
       roleArn: p?.roleArn ?? null,
-      mfaSerial: p?.mfaSerial ?? null,
+      // The device the chain uses: a role profile inherits its source's mfa_serial.
+      mfaSerial: p ? (chainMfaSerial(files, name) ?? null) : null,
       hasStoredKey: keyed.has(name),
       sessions: items
         .filter((i) => i.owner === name && i.entry?.credentials.expiration)
@@ -86,4 +89,13 @@ export async function listCommand(ctx: Context, parsed: Parsed): Promise<number>
   lines[0] = styles(useColor(process.stdout, ctx.env)).bold(lines[0]!);
   ctx.stdout(lines.join('\n') + '\n');
   return 0;
+}
+
+/** The mfa_serial the chain of `name` uses (its own, else inherited), or undefined when the chain does not resolve. */
+function chainMfaSerial(files: ParsedAwsFiles, name: string): string | undefined {
+  try {
+    return resolveChain(files, name).mfaSerial;
+  } catch {
+    return profileOrUndefined(files, name)?.mfaSerial;
+  }
 }

@@ -6,13 +6,14 @@ import { parseDuration } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
 import { decodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { loginSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { stdoutIsTerminal } from '../output.js';
 import { credentialSourceFor } from './get-credentials.js';
 
 /** Sign in to the console: print the URL with --stdout, else open it in the default browser. */
-export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function loginCommand(ctx: Context, parsed: ParsedOf<typeof loginSpec>): Promise<number> {
   const source = credentialSourceFor(ctx, parsed.positionals[0], parsed.values);
   const { chain, profile, region } = source;
   // Role credentials, or a base's own temporary credentials (SSO, web identity, credential_source,
@@ -39,7 +40,7 @@ export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number
   const url = ctx.io.federation.loginUrl(
     federation,
     token,
-    ctx.io.federation.consoleDestination(partition, parsed.values.path as string | undefined, region),
+    ctx.io.federation.consoleDestination(partition, parsed.values.path, region),
   );
   if (parsed.values.stdout) {
     ctx.stdout(`${url}\n`);
@@ -57,7 +58,7 @@ export async function loginCommand(ctx: Context, parsed: Parsed): Promise<number
 /** A profile without a role: GetFederationToken with its stored long-lived key (AWS accepts no MFA code or session credentials there). */
 async function federationCredentials(
   ctx: Context,
-  parsed: Parsed,
+  parsed: ParsedOf<typeof loginSpec>,
   source: ReturnType<typeof credentialSourceFor>,
 ): Promise<Credentials> {
   const { chain, profile, region } = source;
@@ -74,7 +75,7 @@ async function federationCredentials(
     ctx.logger.info(
       `profile "${profile.name}" has no role: the console session comes from GetFederationToken, which takes no MFA code`,
     );
-  const duration = parsed.values.duration as string | undefined;
+  const duration = parsed.values.duration;
   const seconds = duration === undefined ? 3600 : parseDuration(duration, '--duration');
   const endpoint = resolveEndpoint('sts', { env: ctx.env, profile, files: ctx.files() });
   const name = `mfa-exec-${base}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);

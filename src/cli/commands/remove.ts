@@ -1,15 +1,18 @@
-// `mfa-exec remove <profile>`: delete the stored key and every cached credential made from it.
+// `mfa-exec remove <profile> [--force]`: delete the stored key and every cached credential made
+// from it, after a y/N question on the terminal (as aws-vault asks), or at once with --force.
 
 import { escapeControls } from '../../core/display.js';
 import { getProfile, profileKind, type ProfileKind } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
-import { keyItem } from '../../core/store-items.js';
-import type { Parsed } from '../args.js';
+import { decodeKey, keyItem } from '../../core/store-items.js';
+import { showKey } from '../../core/redact.js';
+import type { ParsedOf } from '../args.js';
+import type { removeSpec } from '../specs.js';
 import type { Context } from '../context.js';
-import { backendName, deleteDerived } from './store-view.js';
+import { backendName, cacheItems, deleteDerived, isDerivedFrom } from './store-view.js';
 
 /** Run `remove`. */
-export async function removeCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof removeSpec>): Promise<number> {
   const profile = parsed.positionals[0];
   if (!profile || parsed.positionals.length > 1) {
     throw new MfaExecError('usage', 'remove takes exactly one profile name', {
@@ -17,9 +20,9 @@ export async function removeCommand(ctx: Context, parsed: Parsed): Promise<numbe
     });
   }
   const store = ctx.store();
-  const had = await store.delete(keyItem(profile));
-  const derived = await deleteDerived(store, profile);
-  if (!had && derived === 0) {
+  const key = decodeKey(await store.get(keyItem(profile)));
+  const cached = (await cacheItems(store)).filter((item) => isDerivedFrom(item, profile)).length;
+  if (!key && cached === 0) {
     const kind = kindOf(ctx, profile);
     if (kind !== undefined && kind !== 'key' && kind !== 'role') {
       throw new MfaExecError(
@@ -32,10 +35,33 @@ export async function removeCommand(ctx: Context, parsed: Parsed): Promise<numbe
     }
     throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
   }
+  const what = `${key ? `the key ${showKey(key.accessKeyId)}` : 'no key'} and ${cached} cached credential${cached === 1 ? '' : 's'} of profile "${profile}"`;
+  if (!parsed.values.force) await confirm(ctx, `Remove ${what} from the ${backendName(ctx)}?`);
+  const had = await store.delete(keyItem(profile));
+  const derived = await deleteDerived(store, profile);
   ctx.stdout(
     `Removed ${had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${escapeControls(profile)}" from the ${backendName(ctx)}.\n`,
   );
   return 0;
+}
+
+/** Ask `question` [y/N] on the terminal; anything but yes, or no terminal, removes nothing. */
+async function confirm(ctx: Context, question: string): Promise<void> {
+  const tty = ctx.io.openTerminal();
+  if (!tty) {
+    throw new MfaExecError('usage', 'remove asks before deleting, and there is no terminal to ask on', {
+      hint: 'add --force to remove without asking',
+    });
+  }
+  let answer: string;
+  try {
+    answer = await tty.readLine(`${question} [y/N] `);
+  } finally {
+    tty.close();
+  }
+  if (!/^y(es)?$/i.test(answer.trim())) {
+    throw new MfaExecError('usage', 'nothing was removed', { hint: 'answer y to remove, or use --force', exitCode: 1 });
+  }
 }
 
 /** The kind of `name` in the config, or undefined when it is not there or does not parse. */

@@ -9,7 +9,8 @@ import { showKey } from '../../core/redact.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
 import { decodeKey, encodeKey, keyItem } from '../../core/store-items.js';
 import type { Credentials } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { rotateSpec } from '../specs.js';
 import type { Context } from '../context.js';
 import { storeKey } from './add.js';
 import { credentialsFor } from './get-credentials.js';
@@ -21,7 +22,7 @@ const PROOF_WAITS_MS = [1000, 2000, 3000, 4000, 5000, 5000, 5000, 5000, 5000, 50
 /** Flags, usage and help of `rotate`. */
 
 /** Run `rotate`. */
-export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function rotateCommand(ctx: Context, parsed: ParsedOf<typeof rotateSpec>): Promise<number> {
   const name = parsed.positionals[0] ?? ctx.env.AWS_PROFILE;
   if (!name || parsed.positionals.length > 1) {
     throw new MfaExecError('usage', 'rotate takes one profile name', { hint: 'e.g. `mfa-exec rotate test`' });
@@ -47,7 +48,7 @@ export async function rotateCommand(ctx: Context, parsed: Parsed): Promise<numbe
     });
   }
   const settings = {
-    region: resolveRegion({ flag: parsed.values.region as string | undefined, env: ctx.env, profile }),
+    region: resolveRegion({ flag: parsed.values.region, env: ctx.env, profile }),
     iamEndpoint: resolveEndpoint('iam', { env: ctx.env, profile, files }),
     stsEndpoint: resolveEndpoint('sts', { env: ctx.env, profile, files }),
   };

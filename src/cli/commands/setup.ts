@@ -24,7 +24,8 @@ import {
 } from '../../core/setup-plan.js';
 import { decodeKey, keyItem, totpItem } from '../../core/store-items.js';
 import type { Credentials, IamClient } from '../../core/types.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { setupSpec } from '../specs.js';
 import type { Context, Terminal } from '../context.js';
 import { storeKey } from './add.js';
 import { credentialsFor } from './get-credentials.js';
@@ -33,30 +34,29 @@ import { backendName } from './store-view.js';
 /** Flags, usage and help of `setup`. */
 
 /** Run `setup`. */
-export async function setupCommand(ctx: Context, parsed: Parsed): Promise<number> {
+export async function setupCommand(ctx: Context, parsed: ParsedOf<typeof setupSpec>): Promise<number> {
   const v = parsed.values;
-  const str = (k: string) => v[k] as string | undefined;
   if (parsed.positionals.length) {
     throw new MfaExecError('usage', `setup takes no positional arguments (got "${parsed.positionals[0]}")`, {
       hint: 'name the user and role with --user and --role',
     });
   }
-  const user = str('user');
-  const role = str('role');
+  const user = v.user;
+  const role = v.role;
   if (!user || !role) {
     throw new MfaExecError('usage', 'setup needs --user and --role', {
       hint: 'e.g. `mfa-exec setup --user test_iam_user --role CREATED_ROLE`',
     });
   }
   const files = ctx.files();
-  const adminName = str('admin-profile');
+  const adminName = v['admin-profile'];
   const admin = adminName === undefined ? undefined : getProfile(files, adminName);
   const req: SetupRequest = {
     user,
     role,
-    profile: str('profile') ?? role,
-    policyArns: [...new Set((v['policy-arn'] as string[] | undefined) ?? [])],
-    region: resolveRegion({ flag: str('region'), env: ctx.env, profile: admin }) ?? 'us-east-1',
+    profile: v.profile ?? role,
+    policyArns: [...new Set(v['policy-arn'] ?? [])],
+    region: resolveRegion({ flag: v.region, env: ctx.env, profile: admin }) ?? 'us-east-1',
     storeTotp: v['store-totp'] === true,
   };
   validateSetupRequest(req);
@@ -172,7 +172,7 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
 async function adminCredentials(
   ctx: Context,
   admin: ProfileConfig | undefined,
-  values: Parsed['values'],
+  values: ParsedOf<typeof setupSpec>['values'],
 ): Promise<Credentials> {
   if (admin?.roleArn !== undefined) return (await credentialsFor(ctx, admin.name, values)).credentials;
   if (admin) {
@@ -193,7 +193,7 @@ async function adminCredentials(
   const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token } = ctx.env;
   if (id && secret) return { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
   throw new MfaExecError('usage', 'setup needs credentials that may administer IAM', {
-    hint: 'give --admin-profile A, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment',
+    hint: 'give --admin-profile A, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, with AWS_SESSION_TOKEN for temporary keys, in the environment',
   });
 }
 
@@ -225,7 +225,7 @@ async function enableNewDevice(
       });
     }
     ctx.stdout(
-      `stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine (use --prompt totp)\n`,
+      `stored the TOTP seed of ${device.serial} in the ${backendName(ctx)}: the second factor now lives on this machine, and the seed gives the codes of this device from now on\n`,
     );
     const [code1, code2] = await ctx.io.consecutiveTotpCodes(device.seedBase32, ctx.clock.now());
     await iam.enableMfaDevice(req.user, device.serial, code1, code2);
@@ -235,6 +235,13 @@ async function enableNewDevice(
   for (let attempt = 1; ; attempt++) {
     const code1 = await askCode(tty!, 'First code: ');
     const code2 = await askCode(tty!, 'Next code (wait for the app to show a new one): ');
+    // The seed is here: check the pair locally, since not every IAM (moto, for one) checks it.
+    const problem = await ctx.io.consecutiveProblem(device.seedBase32, code1, code2, ctx.clock.now());
+    if (problem) {
+      if (attempt >= 3) throw new MfaExecError('mfa', problem, { hint: 'run setup again; it resumes here' });
+      tty!.write(`${problem}; enter two consecutive codes again.\n`);
+      continue;
+    }
     try {
       await iam.enableMfaDevice(req.user, device.serial, code1, code2);
       return device.serial;
@@ -268,7 +275,7 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
       'store',
       `the new access key ${shown} of user ${user} could not be stored (${(e as Error).message}): ${undone}`,
       {
-        hint: 'fix the store (or use --backend file) and run setup again',
+        hint: 'fix the store, or use --backend file, and run setup again',
         cause: e,
       },
     );

@@ -29,13 +29,16 @@ export async function cacheItems(store: SecretStore, names?: string[]): Promise<
   return out;
 }
 
+/** Whether `item` was made from the key of `baseProfile` (an unreadable role item counts, to be safe). */
+export function isDerivedFrom(item: CacheItem, baseProfile: string): boolean {
+  return item.kind === 'session' ? item.owner === baseProfile : item.entry?.base === baseProfile || !item.entry;
+}
+
 /** Delete every cached credential made from the key of `baseProfile`; returns how many. */
 export async function deleteDerived(store: SecretStore, baseProfile: string): Promise<number> {
   let n = 0;
   for (const item of await cacheItems(store)) {
-    const fromBase =
-      item.kind === 'session' ? item.owner === baseProfile : item.entry?.base === baseProfile || !item.entry;
-    if (fromBase && (await store.delete(item.name))) n++;
+    if (isDerivedFrom(item, baseProfile) && (await store.delete(item.name))) n++;
   }
   return n;
 }

@@ -1,18 +1,32 @@
-// `mfa-exec totp add <mfa_serial> [--stdin]` / `totp remove <mfa_serial>`: keep the TOTP seed
-// of a virtual MFA device in the store, for `--prompt totp`.
+// `mfa-exec totp add <mfa_serial> [--stdin]` / `totp remove <mfa_serial>` / `totp list`: keep
+// the TOTP seed of a virtual MFA device in the store; it is then used when a code for that
+// device is needed and no --prompt says otherwise.
 
 import { isMfaSerial } from '../../core/config.js';
 import { totpItem } from '../../core/store-items.js';
 import { MfaExecError } from '../../core/errors.js';
-import type { Parsed } from '../args.js';
+import type { ParsedOf } from '../args.js';
+import type { totpSpec } from '../specs.js';
 import type { Context, Terminal } from '../context.js';
 import { backendName } from './store-view.js';
 
-/** Run `totp add` or `totp remove`. */
-export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number> {
+/** Store items of TOTP seeds: `totp:<mfa_serial>`. */
+const TOTP_PREFIX = totpItem('');
+
+/** Run `totp add`, `totp remove` or `totp list`. */
+export async function totpCommand(ctx: Context, parsed: ParsedOf<typeof totpSpec>): Promise<number> {
   const [action, serial, ...extra] = parsed.positionals;
+  if (action === 'list' && serial === undefined) {
+    // Serials only: a seed is never printed.
+    const serials = (await ctx.store().list())
+      .filter((name) => name.startsWith(TOTP_PREFIX))
+      .map((name) => name.slice(TOTP_PREFIX.length))
+      .sort();
+    if (serials.length) ctx.stdout(`${serials.join('\n')}\n`);
+    return 0;
+  }
   if ((action !== 'add' && action !== 'remove') || !serial || extra.length > 0) {
-    throw new MfaExecError('usage', 'totp takes `add <mfa_serial>` or `remove <mfa_serial>`', {
+    throw new MfaExecError('usage', 'totp takes `add <mfa_serial>`, `remove <mfa_serial>` or `list`', {
       hint: 'e.g. `mfa-exec totp add arn:aws:iam::123456789012:mfa/alice`',
     });
   }
@@ -33,7 +47,9 @@ export async function totpCommand(ctx: Context, parsed: Parsed): Promise<number>
     parsed.values.stdin ? await firstLineOfStdin() : await askSeed(ctx, serial),
   );
   await store.set(totpItem(serial), seed);
-  ctx.stdout(`Stored the TOTP seed of ${serial} in the ${backendName(ctx)}; use it with --prompt totp.\n`);
+  ctx.stdout(
+    `Stored the TOTP seed of ${serial} in the ${backendName(ctx)}; it gives the codes for this device from now on (unless --prompt or MFA_EXEC_PROMPT names another source).\n`,
+  );
   process.stderr.write(
     `mfa-exec: warning: the second factor of ${serial} now lives on this machine, next to the access key: anyone who can use the ${backendName(ctx)} has both factors (\`mfa-exec totp remove ${serial}\` undoes this)\n`,
   );

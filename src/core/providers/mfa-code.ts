@@ -18,11 +18,12 @@ export async function withMfaCode<T>(
 ): Promise<T> {
   if (!serial) return call(undefined);
   const source = deps.mfaSource();
-  const maxTries = source.maxTries;
   for (let attempt = 1; ; attempt++) {
-    const code = (await source.getCode(serial, attempt)).trim();
+    // Authenticator apps show "123 456": spaces are not part of the code.
+    const code = (await source.getCode(serial, attempt)).replace(/\s/g, '');
     const retry = async (why: string): Promise<boolean> => {
-      if (attempt >= maxTries) return false;
+      // Read after getCode: a source may settle what it is on its first code (a stored TOTP seed or not).
+      if (attempt >= source.maxTries) return false;
       if (source.interactive) {
         deps.logger.info(`${why}; try again`);
       } else {
@@ -40,12 +41,19 @@ export async function withMfaCode<T>(
       });
     }
     if (await deps.usedCodes.wasUsed(serial, code)) {
-      if (await retry('that MFA code was already used once and AWS would reject it')) continue;
+      const next = Math.ceil((TOTP_STEP_MS - (deps.clock.now().getTime() % TOTP_STEP_MS)) / 1000);
+      const why = 'that MFA code was already used once and AWS would reject it';
+      // A person is told when the next code appears; a program source is waited for.
+      if (source.interactive && attempt < source.maxTries) {
+        deps.logger.info(`${why}; type the next code, which the device shows in ${next} s`);
+        continue;
+      }
+      if (await retry(why)) continue;
       throw new MfaExecError(
         'mfa',
         `the MFA code for ${serial} was already used once, and AWS rejects a code used twice`,
         {
-          hint: 'wait for the next code (30 s) and run again',
+          hint: `run again with the next code, which the device shows in ${next} s`,
         },
       );
     }
