@@ -7,7 +7,9 @@ import { flushStdout, main } from './cli/main.js';
 process.removeAllListeners('warning');
 process.on('warning', () => undefined);
 
-const status = await main(process.argv.slice(2));
 // Exit at once (no handle may keep a finished CLI alive), after stdout has been flushed.
-await flushStdout();
-process.exit(status);
+// (No top-level await: the single executable's bundle is CommonJS.)
+void main(process.argv.slice(2)).then(async (status) => {
+  await flushStdout();
+  process.exit(status);
+});

@@ -11,6 +11,7 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
 import { createRequire } from 'node:module';
 import { MfaExecError } from '../core/errors.js';
+import { loadEmbeddedAddon } from './embedded-addon.js';
 import type { SecretStore } from '../core/types.js';
 
 type Keyring = typeof import('@napi-rs/keyring');
@@ -43,10 +44,7 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      // require(), not import(): Node would first pre-parse the CommonJS loader to build an ES facade (~7 ms).
-      const k = await (keyring ??= Promise.resolve().then(
-        () => createRequire(import.meta.url)('@napi-rs/keyring') as Keyring,
-      ));
+      const k = await (keyring ??= Promise.resolve().then(loadKeyring));
       // Entry construction connects to D-Bus synchronously, so the deadline counts from before it.
       const pending = op(k);
       const deadline = new Promise<never>((_, reject) => {
@@ -79,6 +77,35 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
 }
 
 class DeadlineError extends Error {}
+
+// This platform's binding package, required directly: @napi-rs/keyring's generic loader first
+// probes for a .node file beside itself and builds an Error for each miss (~5 ms on the warm path).
+const PLATFORM_PACKAGE: Partial<Record<string, string>> = {
+  linux: `@napi-rs/keyring-linux-${process.arch}-gnu`,
+  darwin: `@napi-rs/keyring-darwin-${process.arch}`,
+  win32: `@napi-rs/keyring-win32-${process.arch}-msvc`,
+};
+
+/** Set by the single-executable build (scripts/build-binary.mjs): the SHA-256 of the embedded keyring addon. */
+declare const MFA_EXEC_SEA_KEYRING_SHA256: string;
+const EMBEDDED_KEYRING = typeof MFA_EXEC_SEA_KEYRING_SHA256 === 'string' ? MFA_EXEC_SEA_KEYRING_SHA256 : '';
+
+// require(), not import(): Node would first pre-parse the CommonJS loader to build an ES facade (~7 ms).
+// Elsewhere (musl, other platforms), or when the direct package is absent, the generic loader decides.
+// The single executable loads the addon it embeds.
+function loadKeyring(): Keyring {
+  if (EMBEDDED_KEYRING) return loadEmbeddedAddon('keyring.node', EMBEDDED_KEYRING, process.env) as Keyring;
+  const require = createRequire(import.meta.url);
+  const direct = PLATFORM_PACKAGE[process.platform];
+  if (direct) {
+    try {
+      return require(direct) as Keyring;
+    } catch {
+      // not installed here (another libc): the generic loader finds the right one or says why
+    }
+  }
+  return require('@napi-rs/keyring') as Keyring;
+}
 
 // One line for the user from whatever the native layer threw.
 function toStoreError(e: unknown, what: string, timeoutMs: number): MfaExecError {

@@ -111,7 +111,12 @@ export function createContext(opts: {
     return backend === 'file'
       ? lazyStore(
           import('../adapters/file-store.js').then((m) =>
-            m.createFileStore({ dir, getPassphrase: () => filePassphrase(env, dir) }),
+            m.createFileStore({
+              dir,
+              getPassphrase: (creating) => filePassphrase(env, dir, creating, logger, m.MIN_PASSPHRASE_LENGTH),
+              runtimeDir: env.XDG_RUNTIME_DIR || undefined,
+              debug: logger.debug,
+            }),
           ),
         )
       : createKeychainStore();
@@ -220,8 +225,29 @@ function lazyStore(loading: Promise<SecretStore>): SecretStore {
   };
 }
 
-async function filePassphrase(env: Record<string, string | undefined>, dir: string): Promise<string> {
-  if (env.MFA_EXEC_FILE_PASSPHRASE) return env.MFA_EXEC_FILE_PASSPHRASE;
+/**
+ * The file store's passphrase: MFA_EXEC_FILE_PASSPHRASE, else asked on the terminal. A new
+ * store (`creating`) is announced, asked twice on a terminal, and needs `min` characters.
+ */
+async function filePassphrase(
+  env: Record<string, string | undefined>,
+  dir: string,
+  creating: boolean,
+  logger: Logger,
+  min: number,
+): Promise<string> {
+  const tooShort = (source: string) =>
+    new MfaExecError('store', `the passphrase of a new file store needs ${min} characters or more`, {
+      hint: `${source}; nothing was stored`,
+    });
+  const given = env.MFA_EXEC_FILE_PASSPHRASE;
+  if (given) {
+    if (creating) {
+      if (given.length < min) throw tooShort('set a longer MFA_EXEC_FILE_PASSPHRASE');
+      logger.info(`creating a new file store in ${dir} (passphrase from MFA_EXEC_FILE_PASSPHRASE)`);
+    }
+    return given;
+  }
   const tty = openTerminal();
   if (!tty) {
     throw new MfaExecError(
@@ -233,12 +259,31 @@ async function filePassphrase(env: Record<string, string | undefined>, dir: stri
     );
   }
   try {
-    const pass = await tty.readLine(`Passphrase for the mfa-exec file store (${dir}): `, { hidden: true });
-    if (!pass)
-      throw new MfaExecError('store', 'an empty passphrase is not allowed for the file store', {
-        hint: 'type a passphrase',
-      });
-    return pass;
+    if (!creating) {
+      const pass = await tty.readLine(`Passphrase for the mfa-exec file store (${dir}): `, { hidden: true });
+      if (!pass)
+        throw new MfaExecError('store', 'an empty passphrase is not allowed for the file store', {
+          hint: 'type a passphrase',
+        });
+      return pass;
+    }
+    tty.write(
+      `mfa-exec: creating a new file store in ${dir}. Choose its passphrase (${min} characters or more); ` +
+        'it cannot be recovered.\n',
+    );
+    for (let attempt = 1; ; attempt++) {
+      const pass = await tty.readLine('New passphrase for the file store: ', { hidden: true });
+      let problem: string;
+      if (pass.length < min) problem = `too short: ${min} characters or more`;
+      else if ((await tty.readLine('Type it again: ', { hidden: true })) !== pass) problem = 'the two entries differ';
+      else return pass;
+      if (attempt === 3) {
+        throw new MfaExecError('store', `no new file store passphrase (${problem})`, {
+          hint: 'run the command again; nothing was stored',
+        });
+      }
+      tty.write(`mfa-exec: ${problem}; try again.\n`);
+    }
   } finally {
     tty.close();
   }

@@ -15,6 +15,14 @@ export const totpItem = (mfaSerial: string): string => `totp:${mfaSerial}`;
 /** The last MFA code AWS accepted for a device (hashed). */
 export const usedCodeItem = (mfaSerial: string): string => `mfa-used:${mfaSerial}`;
 
+/**
+ * True for items that expire within hours (MFA sessions, role credentials, used-code
+ * records): the file store keeps them in its runtime-key cache, off the passphrase.
+ * Everything else (keys, TOTP seeds, SSO tokens, anything new) is long-lived.
+ */
+export const isShortLived = (name: string): boolean =>
+  name.startsWith('session:') || name.startsWith('role:') || name.startsWith('mfa-used:');
+
 /** A cached credential as stored: the credentials plus what they were made from. */
 export interface CachedEntry {
   kind: 'session' | 'role';

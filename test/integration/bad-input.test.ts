@@ -77,7 +77,11 @@ beforeEach(async () => {
 
 const storeDir = () => join(box.dir, 'store');
 const openStore = () =>
-  createFileStore({ dir: storeDir(), getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE! });
+  createFileStore({
+    dir: storeDir(),
+    getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
+  });
 
 /** The AWS files and every item of the store, to prove that nothing was lost or cached. */
 async function snapshot(): Promise<{ config: string; credentials: string; items: [string, string | null][] }> {
@@ -130,9 +134,10 @@ describe('every bad input is answered with one line', () => {
     );
   });
 
-  it('malformed config: a garbage line', async () => {
+  // Only the sections a command reads are parsed: the bad line is in [profile expiring].
+  it('malformed config: a garbage line in a profile the command reads', async () => {
     await expectAnswer(
-      ['export', 'test'],
+      ['export', 'expiring'],
       1,
       'mfa-exec: ~/.aws/config:23: neither "key = value", a [section] header nor a comment (fix or remove line 23; comments start with # or ;)',
       {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
-import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CLI_LINE, makeSandbox, type Sandbox } from '../support/cli.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const run = promisify(execFile);
@@ -145,7 +145,9 @@ describe('core flow on the file store', () => {
     const added = await box.run(['add', 'test_iam_user', '--env'], {
       env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
     });
-    expect(added.stderr).toBe('');
+    expect(added.stderr).toBe(
+      `mfa-exec: creating a new file store in ${box.env.MFA_EXEC_FILE_DIR} (passphrase from MFA_EXEC_FILE_PASSPHRASE)\n`,
+    );
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('…MPLE');
     expect(added.stdout).not.toContain(KEY_ID);
@@ -262,7 +264,7 @@ describe('core flow on the file store', () => {
     expect(Object.keys(parsed)).toEqual(['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
     expect(parsed.Version).toBe(1);
     await box.writeConfig(
-      `${CONFIG}\n[profile viaproc]\ncredential_process = ${process.execPath} ${BIN} export test --format json\nregion = us-east-1\n`,
+      `${CONFIG}\n[profile viaproc]\ncredential_process = ${CLI_LINE} export test --format json\nregion = us-east-1\n`,
     );
     const { stdout } = await run('aws', ['sts', 'get-caller-identity', '--profile', 'viaproc', '--output', 'json'], {
       env: box.env,

@@ -118,7 +118,11 @@ describe('doctor on a broken set-up', () => {
     await sdk.send(
       new PutUserPolicyCommand({ UserName: 'dave', PolicyName: 'extra', PolicyDocument: JSON.stringify(extra) }),
     );
-    const store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
+    const store = createFileStore({
+      dir: join(box.dir, 'store'),
+      getPassphrase: async () => 'test passphrase',
+      runtimeDir: box.env.XDG_RUNTIME_DIR,
+    });
     const key = decodeKey(await store.get('key:dave'))!;
     await writeFile(
       box.credentialsPath,

@@ -172,6 +172,7 @@ describe('no secret leaks', () => {
     const store = createFileStore({
       dir: join(box.dir, 'store'),
       getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+      runtimeDir: box.env.XDG_RUNTIME_DIR,
     });
     const cachedSecrets: string[] = [];
     for (const name of await store.list()) {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
+import { startFakeSts, totpCode } from '../support/fake-sts.js';
 
 const run = promisify(execFile);
 const MINUTES = 60_000;
@@ -86,6 +87,13 @@ describe('npm pack from a clean clone', () => {
     expect(files.some((f) => /^(src|test|scripts)\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'))).toBe(false);
   });
 
+  it('depends at run time on the native keychain binding alone (the bundle holds the rest)', async () => {
+    const pkg = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['@napi-rs/keyring']);
+  });
+
   it('says which Node versions it supports', async () => {
     const pkg = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { engines?: { node?: string } };
     expect(pkg.engines?.node).toBe('>=20.19');
@@ -106,6 +114,62 @@ describe('the installed package', () => {
     const table = await installedCli(['list', '--backend', 'file']);
     expect(table.stdout).toMatch(/^PROFILE +KIND +SOURCE/);
     expect(table.stderr).toBe('');
+  });
+
+  it('installs little: the package and the keychain binding, under 8 MB', async () => {
+    const { stdout } = await run('du', ['-sk', installed]);
+    const kib = Number(stdout.split('\t')[0]);
+    console.log(`installed size: ${(kib / 1024).toFixed(1)} MiB`);
+    expect(kib).toBeLessThan(8 * 1024);
+    const { stdout: tree } = await run('find', [join(installed, 'node_modules'), '-maxdepth', '2', '-mindepth', '2']);
+    expect(
+      tree
+        .trim()
+        .split('\n')
+        .map((p) => p.slice(join(installed, 'node_modules').length + 1))
+        .filter((p) => !p.startsWith('@napi-rs/keyring')),
+    ).toEqual([]);
+  });
+
+  it('runs the whole credential flow with nothing else present: export against a local STS', async () => {
+    const account = '444444444444';
+    const user = {
+      userName: 'pack',
+      accountId: account,
+      accessKeyId: 'AKIAPACKAGING0000001',
+      secretAccessKey: 'pAcKaGiNg/K7MDENG/bPxRfiCYEXAMPLEKEY001',
+      mfaSerial: `arn:aws:iam::${account}:mfa/pack`,
+      totpSecret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    };
+    const sts = await startFakeSts({ users: [user], roles: [] });
+    try {
+      const home = join(dir, 'home-flow');
+      await mkdir(join(home, '.aws'), { recursive: true });
+      await writeFile(
+        join(home, '.aws', 'config'),
+        `[profile pack]\nregion = eu-west-1\nmfa_serial = ${user.mfaSerial}\n`,
+      );
+      const env = {
+        PATH,
+        HOME: home,
+        AWS_ENDPOINT_URL_STS: sts.url,
+        MFA_EXEC_BACKEND: 'file',
+        MFA_EXEC_FILE_DIR: join(home, 'store'),
+        MFA_EXEC_FILE_PASSPHRASE: 'packaging test passphrase',
+      };
+      const bin = join(prefix, 'bin', 'mfa-exec');
+      await run(bin, ['add', 'pack', '--env'], {
+        env: { ...env, AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
+      });
+      const out = await run(bin, ['export', 'pack', '--format', 'json', '--mfa-token', totpCode(user.totpSecret)], {
+        env,
+      });
+      const creds = JSON.parse(out.stdout) as { AccessKeyId: string; SessionToken: string };
+      expect(creds.AccessKeyId).toMatch(/^ASIA/);
+      expect(sts.count('GetSessionToken')).toBe(1);
+    } finally {
+      await sts.close();
+    }
   });
 
   it('comes with the prebuilt keychain binding for this platform', async () => {

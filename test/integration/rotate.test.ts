@@ -39,7 +39,11 @@ beforeAll(async () => {
     stsEndpoint: env.moto.url,
     credentials: creds,
   });
-  store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
+  store = createFileStore({
+    dir: join(box.dir, 'store'),
+    getPassphrase: async () => 'test passphrase',
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
+  });
 });
 afterAll(() => env?.cleanup());
 beforeEach(() => {

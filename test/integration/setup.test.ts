@@ -70,7 +70,11 @@ beforeAll(async () => {
   });
   box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
   await box.writeConfig(CONFIG);
-  store = createFileStore({ dir: join(box.dir, 'store'), getPassphrase: async () => 'test passphrase' });
+  store = createFileStore({
+    dir: join(box.dir, 'store'),
+    getPassphrase: async () => 'test passphrase',
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
+  });
 });
 afterAll(async () => {
   await box?.cleanup();

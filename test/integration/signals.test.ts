@@ -56,6 +56,7 @@ async function storeItems(): Promise<string[]> {
     await createFileStore({
       dir: join(box.dir, 'store'),
       getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+      runtimeDir: box.env.XDG_RUNTIME_DIR,
     }).list()
   ).sort();
 }
@@ -65,7 +66,7 @@ function leftovers(): string[] {
   const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
   return [
     ...(existsSync(lockDir) ? readdirSync(lockDir) : []),
-    ...readdirSync(join(box.dir, 'store')).filter((f) => f !== 'store.enc'),
+    ...readdirSync(join(box.dir, 'store')).filter((f) => f !== 'store.enc' && f !== 'cache.enc'),
     ...readdirSync(join(box.dir, 'home', '.aws')).filter((f) => f !== 'config' && f !== 'credentials'),
   ];
 }

@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -12,6 +12,15 @@ import { createRequire } from 'node:module';
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI. */
 export const BIN = join(ROOT, 'dist/bin.js');
+/**
+ * The command that runs the CLI: `node dist/bin.js`, or the single executable named by
+ * MFA_EXEC_TEST_BINARY (`npm run build:binary`; .ci/run runs the core tests against it).
+ */
+export const CLI: readonly string[] = process.env.MFA_EXEC_TEST_BINARY
+  ? [resolve(process.env.MFA_EXEC_TEST_BINARY)]
+  : [process.execPath, BIN];
+/** CLI as one shell command line (for credential_process and the like). */
+export const CLI_LINE = CLI.join(' ');
 /** Tiny fixture programs (print-env, exit-with, totp-code, …). */
 export const FIXTURE_BIN = join(ROOT, 'test/support/fixtures/bin');
 
@@ -46,12 +55,16 @@ export async function makeSandbox(
     backend: 'file',
   },
 ): Promise<Sandbox> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
+  if (!existsSync(CLI.at(-1)!)) throw new Error(`${CLI.at(-1)} is missing: run \`npm run build\` first`);
   const dir = await mkdtemp(join(tmpdir(), 'mfa-exec-test-'));
   const home = join(dir, 'home');
   await mkdir(join(home, '.aws'), { recursive: true });
+  // XDG_RUNTIME_DIR as a login session has it: 0700 and memory-backed (the file store keeps
+  // its runtime key there only on tmpfs), reached through `<dir>/run`.
   const run = join(dir, 'run');
-  await mkdir(run, { mode: 0o700 });
+  const shm = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/mfa-exec-test-run-') : undefined;
+  if (shm) await symlink(shm, run);
+  else await mkdir(run, { mode: 0o700 });
   const configPath = join(home, '.aws', 'config');
   const credentialsPath = join(home, '.aws', 'credentials');
   await writeFile(configPath, '');
@@ -81,7 +94,10 @@ export async function makeSandbox(
     writeConfig: (text) => writeFile(configPath, text),
     writeCredentials: (text) => writeFile(credentialsPath, text),
     run: (args, o = {}) => runCli(args, { ...env, ...o.env }, o.input, o.onStderr),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      await rm(dir, { recursive: true, force: true });
+      if (shm) await rm(shm, { recursive: true, force: true });
+    },
   };
 }
 
@@ -98,7 +114,7 @@ export function runCli(
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(CLI[0]!, [...CLI.slice(1), ...args], {
       env: clean,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -2,11 +2,13 @@
 """Run a command in a new pseudo-terminal, as if typed at an interactive terminal.
 
 usage: pty.py [--when TEXT] [--delay SECONDS] [--send BYTES] [--timeout SECONDS] -- CMD [ARGS...]
+       (--when TEXT --send BYTES may be repeated: the pairs are taken in turn)
 
 The command becomes a session leader whose controlling terminal is the pty, so it
 is the terminal's foreground process group. --send BYTES (backslash escapes such
 as \\x03 are decoded) is written to the master once: after TEXT has appeared in
-the output (--when), then after --delay seconds. Prints one JSON object:
+the output (--when), then after --delay seconds. With several pairs, each TEXT
+is looked for after where the previous one was found. Prints one JSON object:
 {"output": everything read from the master, "exitCode": N|null, "signal": N|null,
 "timedOut": bool}. After --timeout seconds (default 20) the command's process
 group gets SIGKILL.
@@ -30,18 +32,21 @@ import time  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--when", default=None)
+    parser.add_argument("--when", action="append", default=[])
     parser.add_argument("--delay", type=float, default=0.0)
-    parser.add_argument("--send", default=None)
+    parser.add_argument("--send", action="append", default=[])
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     opts = parser.parse_args()
     command = opts.command[1:] if opts.command[:1] == ["--"] else opts.command
     if not command:
         parser.error("no command given")
-    to_send = None
-    if opts.send is not None:
-        to_send = codecs.decode(opts.send, "unicode_escape").encode("latin-1")
+    if len(opts.when) > 1 and len(opts.when) != len(opts.send):
+        parser.error("give one --send per --when")
+    steps = [
+        (opts.when[i] if i < len(opts.when) else None, codecs.decode(send, "unicode_escape").encode("latin-1"))
+        for i, send in enumerate(opts.send)
+    ]
 
     pid, master = pty.fork()
     if pid == 0:
@@ -52,14 +57,15 @@ def main() -> None:
 
     output = b""
     started = time.monotonic()
-    triggered_at = None if opts.when else started
+    seen = 0  # where the next step's TEXT is looked for
+    triggered_at = None if steps and steps[0][0] else started
     status = None
     timed_out = False
     while True:
         now = time.monotonic()
-        if to_send is not None and triggered_at is not None and now - triggered_at >= opts.delay:
-            os.write(master, to_send)
-            to_send = None
+        if steps and triggered_at is not None and now - triggered_at >= opts.delay:
+            os.write(master, steps.pop(0)[1])
+            triggered_at = None if steps and steps[0][0] else now
         if status is None and not timed_out and now - started > opts.timeout:
             timed_out = True
             os.killpg(pid, signal.SIGKILL)
@@ -72,8 +78,11 @@ def main() -> None:
             if not chunk:
                 break
             output += chunk
-            if triggered_at is None and opts.when.encode() in output:
-                triggered_at = time.monotonic()
+            if steps and triggered_at is None:
+                found = output.find(steps[0][0].encode(), seen)
+                if found >= 0:
+                    seen = found + len(steps[0][0].encode())
+                    triggered_at = time.monotonic()
             continue
         if status is not None:
             break  # the command has exited and nothing is left to read

@@ -9,10 +9,11 @@ import { MfaExecError } from '../../src/core/errors.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 
-function parse(config: string, credentials = '') {
+function parse(config: string, credentials = '', opts: { lazy?: boolean } = {}) {
   return parseAwsFiles(
     { path: '/h/.aws/config', label: '~/.aws/config', text: config },
     { path: '/h/.aws/credentials', label: '~/.aws/credentials', text: credentials },
+    opts,
   );
 }
 
@@ -169,6 +170,30 @@ describe('parseAwsFiles: malformed files fail with file:line', () => {
   });
 });
 
+describe('parseAwsFiles, lazily: malformed headers and lines before the first header still fail at once', () => {
+  it.each([
+    '[profile a]\nregion = x\n[profile b\nregion = y\n',
+    '[profile a]\n  []\n',
+    '[profile a]\n[profile __proto__]\n',
+    '[profile a]\n[profile b] x\n',
+    '[profile a]\n[profile b #c]\n',
+    '[profile a]\n[profile b]#c\n',
+    '[profile a\n',
+    'region = a\n[profile x]\n',
+    '[profile a]\nbad line\n[profile b\n',
+  ])('%j', (text) => {
+    const eager = parseError(text);
+    expect(() => parse(text, '', { lazy: true })).toThrow(eager.message);
+    expect(() => parse('', text.replace(/profile /g, ''), { lazy: true })).toThrow(MfaExecError);
+  });
+
+  it('accepts headers with comments and odd but valid names without indexing', () => {
+    const files = parse('[profile a] # note\nregion = x\n[a]b]\n[profile b]\t;c\nregion = y\n', '', { lazy: true });
+    expect({ ...files.profiles.a }).toEqual({ region: 'x' });
+    expect({ ...files.profiles.b }).toEqual({ region: 'y' });
+  });
+});
+
 describe('parseAwsFiles: properties', () => {
   it('random text yields a result or an MfaExecError, nothing else', () => {
     const piece = fc.constantFrom(
@@ -251,6 +276,19 @@ describe('parseAwsFiles: properties', () => {
           );
         expect(nonEmpty(ours.profiles)).toEqual(sdkProfiles);
         expect(nonEmpty(ours.services)).toEqual(sdkServices);
+        // Read lazily (as loadAwsFiles does), the same profiles, names in the same order.
+        const lazy = parse(config, credentials, { lazy: true });
+        expect(Object.keys(lazy.profiles)).toEqual(Object.keys(ours.profiles));
+        expect(nonEmpty(lazy.profiles)).toEqual(sdkProfiles);
+        expect(nonEmpty(lazy.services)).toEqual(sdkServices);
+        expect(nonEmpty(lazy.credentialsProfiles)).toEqual(nonEmpty(ours.credentialsProfiles));
+        // And each looked up by name alone (the file never indexed as a whole), as exec does.
+        const byName = parse(config, credentials, { lazy: true });
+        for (const n of [...Object.keys(ours.profiles), 'missing', 'default']) {
+          expect(Object.hasOwn(byName.profiles, n)).toBe(Object.hasOwn(ours.profiles, n));
+          if (Object.hasOwn(ours.profiles, n)) expect({ ...byName.profiles[n] }).toEqual({ ...ours.profiles[n] });
+        }
+        for (const n of Object.keys(ours.services)) expect({ ...byName.services[n] }).toEqual({ ...ours.services[n] });
       }),
       { numRuns: 500 },
     );
@@ -276,5 +314,29 @@ describe('parseAwsFiles: properties', () => {
     );
     expect(Object.keys(files.profiles)).toHaveLength(5000);
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('lazily, parses only the sections read: a bad line elsewhere is reported when its profile is read', () => {
+    const parts = ['[profile base]\nregion = eu-west-1\n'];
+    for (let i = 0; i < 5000; i++) parts.push(`[profile p${i}]\nrole_arn = arn:aws:iam::123456789012:role/r${i}\n`);
+    parts.push('[profile bad]\nthis is not ini\n', '[profile base]\nmfa_serial = arn:aws:iam::123456789012:mfa/u\n');
+    const text = parts.join('');
+    expect(() => parse(text)).toThrow('~/.aws/config:10004: neither "key = value"');
+    const times = [0, 1, 2].map(() => {
+      const start = process.hrtime.bigint();
+      const files = parse(text, '[base]\naws_access_key_id = A\n', { lazy: true });
+      // A repeated section merges, later values winning, and the credentials file on top.
+      expect({ ...files.profiles.base }).toEqual({
+        region: 'eu-west-1',
+        mfa_serial: 'arn:aws:iam::123456789012:mfa/u',
+        aws_access_key_id: 'A',
+      });
+      expect(Object.hasOwn(files.profiles, 'p4999')).toBe(true);
+      expect(Object.hasOwn(files.profiles, 'p5000')).toBe(false);
+      expect(Object.keys(files.profiles)).toHaveLength(5002);
+      expect(() => files.profiles.bad).toThrow('~/.aws/config:10004: neither "key = value"');
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    });
+    console.log(`5,000 profiles, read lazily: ${times.map((t) => t.toFixed(1)).join(' / ')} ms`);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
+import { createFileStore, scryptKdf, type Kdf } from '../../src/adapters/file-store.js';
 import { MfaExecError } from '../../src/core/errors.js';
 
 let root: string;
@@ -12,7 +13,10 @@ const PASS = 'correct horse battery staple';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const NAME = 'key:prod_user:arn:aws:iam::1:mfa/x';
 
-const open = (passphrase = PASS) => createFileStore({ dir, getPassphrase: async () => passphrase });
+// scrypt at N=2^10 whatever the header says (the header is authenticated either way): these
+// tests are about the file format, and N=2^17 costs ~1 s a derivation on a busy machine.
+const cheapKdf: Kdf = (pw, salt, params) => scryptKdf(pw, salt, { ...params, log2N: 10 });
+const open = (passphrase = PASS) => createFileStore({ dir, getPassphrase: async () => passphrase, kdf: cheapKdf });
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'mfa-exec-file-store-'));
@@ -93,7 +97,7 @@ describe('file store', () => {
         bad[i] = (bad[i] ?? 0) ^ 0x01;
         await mkdir(copy);
         await writeFile(join(copy, 'store.enc'), bad);
-        return createFileStore({ dir: copy, getPassphrase: async () => PASS })
+        return createFileStore({ dir: copy, getPassphrase: async () => PASS, kdf: cheapKdf })
           .get(NAME)
           .then(
             () => `byte ${i}: accepted`,
@@ -143,10 +147,134 @@ describe('file store', () => {
 
   it('asks for the passphrase once per instance', async () => {
     let asked = 0;
-    const s = createFileStore({ dir, getPassphrase: async () => (asked++, PASS) });
+    const s = createFileStore({ dir, getPassphrase: async () => (asked++, PASS), kdf: cheapKdf });
     await s.set('a', '1');
     await s.set('b', '2');
     expect(await s.get('a')).toBe('1');
     expect(asked).toBe(1);
+  });
+});
+
+describe('two tiers: short-lived items under a runtime key, the rest under the passphrase', () => {
+  let runtime: string;
+  beforeEach(async () => {
+    runtime = await mkdtemp('/dev/shm/mfa-exec-unit-run-');
+  });
+  afterEach(() => rm(runtime, { recursive: true, force: true }));
+
+  /** A store instance (a process) whose KDF and passphrase prompts are counted. */
+  function counted(runtimeDir: string | null = runtime) {
+    const n = { derived: 0, asked: 0, creating: [] as boolean[] };
+    const store = createFileStore({
+      dir,
+      runtimeDir: runtimeDir ?? undefined,
+      getPassphrase: async (creating) => (n.asked++, n.creating.push(creating), PASS),
+      kdf: async (pw, salt, params) => (n.derived++, scryptKdf(pw, salt, params)),
+    });
+    return { store, n };
+  }
+
+  it('the real KDF is scrypt at N=2^17, r=8, p=1 and the vault says so in its header', async () => {
+    const { store, n } = counted();
+    await store.set(NAME, SECRET);
+    expect(n).toEqual({ derived: 1, asked: 1, creating: [true] });
+    expect([...(await readFile(file)).subarray(5, 8)]).toEqual([17, 8, 1]);
+    const again = counted();
+    expect(await again.store.get(NAME)).toBe(SECRET);
+    expect(again.n).toEqual({ derived: 1, asked: 1, creating: [false] });
+  });
+
+  it('a warm read of a short-lived item derives nothing and asks nothing; a reboot loses only the cache', async () => {
+    const first = counted();
+    await first.store.set(NAME, SECRET);
+    await first.store.set('totp:arn:aws:iam::1:mfa/x', 'SEED');
+    await first.store.set('sso:token', 'TOKEN');
+    await first.store.set('session:base:-', 'SESSION');
+    await first.store.set('role:prod', 'ROLE');
+    await first.store.set('mfa-used:x', 'USED');
+    expect(first.n.derived).toBe(1);
+    const keyFiles = await readdir(join(runtime, 'mfa-exec', 'store-keys'));
+    expect(keyFiles).toHaveLength(1);
+    expect((await stat(join(runtime, 'mfa-exec', 'store-keys'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(runtime, 'mfa-exec', 'store-keys', keyFiles[0]!))).mode & 0o777).toBe(0o600);
+    const cache = await readFile(join(dir, 'cache.enc'));
+    for (const text of ['SESSION', 'ROLE', 'role:prod']) expect(cache.includes(Buffer.from(text))).toBe(false);
+
+    const warm = counted();
+    expect(await warm.store.get('role:prod')).toBe('ROLE');
+    expect(await warm.store.get('session:base:-')).toBe('SESSION');
+    await warm.store.set('role:prod', 'ROLE2');
+    expect(await warm.store.delete('mfa-used:x')).toBe(true);
+    expect(warm.n).toEqual({ derived: 0, asked: 0, creating: [] });
+
+    // Reboot: the runtime folder is emptied. Short-lived items are gone, nothing else is.
+    await rm(join(runtime, 'mfa-exec'), { recursive: true });
+    const rebooted = counted();
+    expect(await rebooted.store.get('role:prod')).toBeNull();
+    expect(rebooted.n.derived).toBe(0);
+    expect(await rebooted.store.get(NAME)).toBe(SECRET);
+    expect(await rebooted.store.get('totp:arn:aws:iam::1:mfa/x')).toBe('SEED');
+    expect(await rebooted.store.get('sso:token')).toBe('TOKEN');
+    expect(rebooted.n.derived).toBe(1);
+    await rebooted.store.set('role:prod', 'ROLE3');
+    expect(rebooted.n.derived).toBe(1);
+    const next = counted();
+    expect(await next.store.get('role:prod')).toBe('ROLE3');
+    expect(next.n.derived).toBe(0);
+    expect((await next.store.list()).sort()).toEqual([NAME, 'role:prod', 'sso:token', 'totp:arn:aws:iam::1:mfa/x']);
+  });
+
+  it('short-lived items an older version left in the vault are ignored, and dropped on its next write', async () => {
+    await counted(null).store.set('role:old', 'OLD');
+    const s = counted();
+    expect(await s.store.get('role:old')).toBeNull();
+    expect(await s.store.list()).toEqual([]);
+    await s.store.set(NAME, SECRET);
+    expect(await counted(null).store.get('role:old')).toBeNull();
+    expect(await counted(null).store.get(NAME)).toBe(SECRET);
+  });
+
+  it('without a runtime folder that is ours, 0700 and memory-backed, everything is in the vault', async () => {
+    const onDisk = await mkdtemp(join(tmpdir(), 'mfa-exec-unit-disk-run-'));
+    const candidates: string[] = [join(root, 'missing')];
+    await mkdir(join(runtime, 'open'), { mode: 0o755 });
+    candidates.push(join(runtime, 'open'));
+    // The OS temp folder counts only where it is not itself a tmpfs.
+    if ((await statfs(onDisk)).type !== 0x01021994) candidates.push(onDisk);
+    for (const candidate of candidates) {
+      const s = counted(candidate);
+      await s.store.set('role:prod', 'ROLE');
+      expect(s.n.derived).toBe(1);
+      expect(await readdir(dir)).toEqual(['store.enc']);
+      await rm(dir, { recursive: true });
+    }
+    await rm(onDisk, { recursive: true });
+  });
+
+  it('moves a store sealed with weaker scrypt parameters to N=2^17 on its next write', async () => {
+    // A 0.1.0 store (N=2^15), written by hand.
+    const salt = randomBytes(16);
+    const iv = randomBytes(12);
+    const header = Buffer.concat([Buffer.from('MFXS'), Buffer.from([1, 15, 8, 1]), salt, iv]);
+    const key = await scryptKdf(PASS, salt, { log2N: 15, r: 8, p: 1 });
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(header);
+    const body = Buffer.concat([cipher.update(JSON.stringify([[NAME, SECRET]])), cipher.final()]);
+    await mkdir(dir, { mode: 0o700 });
+    await writeFile(file, Buffer.concat([header, body, cipher.getAuthTag()]));
+    const s = counted();
+    expect(await s.store.get(NAME)).toBe(SECRET);
+    await s.store.set('key:other', 'x');
+    expect([...(await readFile(file)).subarray(5, 8)]).toEqual([17, 8, 1]);
+    expect(s.n.derived).toBe(2);
+    expect(await counted().store.get(NAME)).toBe(SECRET);
+  });
+
+  it('refuses an existing store folder that is writable by group or others', async () => {
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(dir, 0o770);
+    await expect(counted().store.get(NAME)).rejects.toThrow(
+      `the file store folder ${dir} is writable by group or others (mode 0770)`,
+    );
   });
 });
