@@ -16,7 +16,7 @@
 // file and each write takes a fresh iv, so its key is derived at most once per
 // process. Every read reads the file again (another process may have written
 // since: a waiter on the credentials lock must see what the holder cached). Writes
-// hold `<file>.lock` (proper-lockfile) across read-modify-write, so two processes
+// hold `<file>.lock` (the lock of adapters/lock.ts) across read-modify-write, so two processes
 // writing different items never lose one, and replace the file atomically;
 // plaintext only ever exists in memory. A cache whose runtime key is gone (a
 // reboot) reads as empty and is replaced on the next write.
