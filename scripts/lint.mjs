@@ -1,6 +1,6 @@
 // Architecture lint: the rules of docs/ARCHITECTURE.md that a type checker cannot see.
 //   - src/core is pure: no node: modules, no SDK, no process.env, no Date.now()/new Date() clock of its own
-//   - only src/adapters imports the keychain, the AWS SDK, execa, otplib, node:http, proper-lockfile
+//   - only src/adapters imports the keychain, the AWS SDK, execa, otplib, node:http, qr
 //   - src/cli does no file, process or network I/O itself (that is what adapters are for)
 //   - src/cli/commands import core and the context, never an adapter: cli/context.ts builds them all
 //   - no console.* in src (output goes through the CLI's one place), no vi.mock in tests
@@ -26,18 +26,14 @@ const check = (file, re, why) => {
 for (const f of files(join(root, 'src/core'))) {
   check(
     f,
-    /from ['"](node:|fs|path|os|child_process|@aws-sdk|@napi-rs|execa|otplib|proper-lockfile)/,
+    /from ['"](node:|fs|path|os|child_process|@aws-sdk|@napi-rs|execa|otplib)/,
     'core must not import I/O modules or SDKs (use a port)',
   );
   check(f, /process\.(env|argv|stdout|stderr|exit)/, 'core must not touch process (take it as an argument)');
   check(f, /Date\.now\(\)|new Date\(\)/, 'core has no clock of its own (use Clock)');
 }
 for (const f of files(join(root, 'src')).filter((f) => !f.includes('/adapters/'))) {
-  check(
-    f,
-    /from ['"](@aws-sdk|@napi-rs|execa|otplib|proper-lockfile|node:http)/,
-    'only adapters may import this module',
-  );
+  check(f, /from ['"](@aws-sdk|@napi-rs|execa|otplib|qr|node:http)/, 'only adapters may import this module');
 }
 for (const f of files(join(root, 'src/cli'))) {
   check(

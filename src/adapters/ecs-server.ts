@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MfaExecError } from '../core/errors.js';
 import { REFRESH_WINDOW_SECONDS } from '../core/providers/cached.js';
 import { showKey } from '../core/redact.js';
 import type { Credentials, Logger } from '../core/types.js';
@@ -14,6 +15,8 @@ import type { Credentials, Logger } from '../core/types.js';
 export const CREDENTIALS_PATH = '/role-credentials';
 /** Credentials without an expiry (a credential_process may give none) are read again this often. */
 const NO_EXPIRY_REFRESH_MS = 15 * 60_000;
+/** The longest wait between two failed refreshes. */
+const MAX_BACKOFF_MS = 60_000;
 
 /** A running credentials server. */
 export interface EcsServer {
@@ -62,18 +65,37 @@ export async function startEcsServer(opts: {
     );
     schedule(delay);
   };
+  // Failed refreshes back off (2 s, 4 s, … 60 s) and each distinct reason is told once: a prompt
+  // that cannot be shown (the command has the terminal) must not flood the user's shell.
+  let failures = 0;
+  let told = '';
   const refresh = async (): Promise<void> => {
     const before = current;
+    let next: Credentials;
     try {
-      current = await opts.resolve();
+      next = await opts.resolve();
     } catch (e) {
       if (closed) return;
-      const retry = Math.max(1000, Math.min(30_000, (expiryOf(current) - Date.now()) / 4));
-      logger.info(
-        `could not refresh the credentials served to the command: ${e instanceof Error ? e.message : String(e)}; retrying in ${Math.round(retry / 1000)}s`,
-      );
+      failures += 1;
+      const retry = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures);
+      const why = e instanceof Error ? e.message : String(e);
+      const hint = e instanceof MfaExecError && e.hint ? ` (${e.hint})` : '';
+      if (why !== told) {
+        told = why;
+        logger.info(
+          `could not refresh the credentials served to the command: ${why}${hint}; retrying with back-off, this is said once`,
+        );
+      } else {
+        logger.debug(`ecs-server: refresh failed again (${why}); next try in ${Math.round(retry / 1000)}s`);
+      }
       schedule(retry);
       return;
+    }
+    current = next;
+    if (failures > 0) {
+      if (told) logger.info('the credentials served to the command are fresh again');
+      failures = 0;
+      told = '';
     }
     // Another mfa-exec may have cached newer credentials; the same ones again mean "not stale yet": look again soon.
     if (current.accessKeyId === before.accessKeyId && expiryOf(current) === expiryOf(before)) schedule(5000);

@@ -16,7 +16,7 @@
 // file and each write takes a fresh iv, so its key is derived at most once per
 // process. Every read reads the file again (another process may have written
 // since: a waiter on the credentials lock must see what the holder cached). Writes
-// hold `<file>.lock` (proper-lockfile) across read-modify-write, so two processes
+// hold `<file>.lock` (the lock of adapters/lock.ts) across read-modify-write, so two processes
 // writing different items never lose one, and replace the file atomically;
 // plaintext only ever exists in memory. A cache whose runtime key is gone (a
 // reboot) reads as empty and is replaced on the next write.
@@ -24,6 +24,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { acquireLock, type HeldLock } from './lock.js';
 import { MfaExecError } from '../core/errors.js';
 import { isShortLived } from '../core/store-items.js';
 import type { SecretStore } from '../core/types.js';
@@ -421,29 +422,22 @@ async function writeSealed(dir: string, path: string, data: Buffer): Promise<voi
 }
 
 // Takes `<path>.lock`, waiting up to ~15 s for another process's write; a lock left by a
-// killed process is stale after 2 s (proper-lockfile's minimum).
+// killed process is taken over at once (its pid is gone), by a frozen one after 2 s.
 async function lockFile(dir: string, path: string): Promise<() => Promise<void>> {
-  const { default: lockfile } = await import('proper-lockfile');
+  let held: HeldLock | undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const release = await lockfile.lock(path, {
-      realpath: false,
-      lockfilePath: `${path}.lock`,
-      stale: 2000,
-      retries: { retries: 150, minTimeout: 10, maxTimeout: 100 },
-      // Held for milliseconds: should a stalled holder be taken over, the writes stay atomic.
-      onCompromised: () => undefined,
-    });
-    return () => release().catch(() => undefined);
+    held = await acquireLock(`${path}.lock`, { staleMs: 2000, waitMs: 15_000, pollMs: 10 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new MfaExecError('store', `the file store ${path} stayed locked by another mfa-exec`, {
-        hint: `retry; if no mfa-exec is running, delete ${path}.lock`,
-        cause: e,
-      });
-    }
     throw ioError('write', path, e);
   }
+  if (!held) {
+    throw new MfaExecError('store', `the file store ${path} stayed locked by another mfa-exec`, {
+      hint: `retry; if no mfa-exec is running, delete ${path}.lock`,
+    });
+  }
+  const lock = held;
+  return async () => lock.release();
 }
 
 // Replace `path` by `data`: 0600 temp file in the same folder, fsync, rename, fsync the folder.

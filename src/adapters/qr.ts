@@ -1,13 +1,13 @@
 // Showing a new virtual MFA device to an authenticator app on the terminal: a QR code of
-// its otpauth:// URI (qrcode-terminal, loaded only here) and the URI itself, to paste or type.
+// its otpauth:// URI (the maintained, dependency-free `qr`, loaded only here) and the URI itself,
+// to paste or type. Half-block characters: two modules a character cell, no colours needed.
 
 import type { Terminal } from './tty.js';
 
 /** Write the enrollment of device `serial` (a QR of its otpauth:// URI, which holds the seed) to the terminal only. */
 export async function showEnrollment(tty: Terminal, serial: string, uri: string): Promise<void> {
-  const mod = (await import('qrcode-terminal')) as unknown as { default?: QrTerminal } & QrTerminal;
-  const qr = mod.default ?? mod;
-  const code = await new Promise<string>((resolve) => qr.generate(uri, { small: true }, resolve));
+  const { encodeQR } = await import('qr');
+  const code = encodeQR(uri, 'ascii');
   tty.write(
     [
       '',
@@ -22,8 +22,4 @@ export async function showEnrollment(tty: Terminal, serial: string, uri: string)
       '',
     ].join('\n'),
   );
-}
-
-interface QrTerminal {
-  generate(text: string, options: { small: boolean }, callback: (qr: string) => void): void;
 }

@@ -2,6 +2,7 @@
 // answers are translated here, once, into one-line messages naming the profile and the fix.
 
 import type { ChainBase } from '../core/config.js';
+import { checkCredentials } from '../core/credential-checks.js';
 import { AwsCallError, MfaExecError, isMfaCodeRejected } from '../core/errors.js';
 import type { Credentials, StsClient } from '../core/types.js';
 
@@ -65,7 +66,7 @@ export function createStsClient(settings: StsSettings): StsClient {
             TokenCode: tokenCode,
           }),
         );
-        return fromSdk(out.Credentials);
+        return fromSdk(out.Credentials, 'GetSessionToken', settings);
       }),
     assumeRole: (input) =>
       call(`AssumeRole on ${input.roleArn}`, async (s) => {
@@ -84,7 +85,7 @@ export function createStsClient(settings: StsSettings): StsClient {
             TransitiveTagKeys: input.transitiveTagKeys,
           }),
         );
-        return fromSdk(out.Credentials);
+        return fromSdk(out.Credentials, 'AssumeRole', settings);
       }),
     assumeRoleWithWebIdentity: (input) =>
       call(`AssumeRoleWithWebIdentity on ${input.roleArn}`, async (s) => {
@@ -98,25 +99,30 @@ export function createStsClient(settings: StsSettings): StsClient {
             DurationSeconds: input.durationSeconds,
           }),
         );
-        return fromSdk(out.Credentials);
+        return fromSdk(out.Credentials, 'AssumeRoleWithWebIdentity', settings);
       }),
   };
 }
 
-function fromSdk(
+/** The credentials of an STS answer, checked (complete, no control characters, expiring in the future). */
+export function fromSdk(
   c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+  action: string,
+  settings: StsSettings,
 ): Credentials {
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-    throw new MfaExecError('sts', 'STS answered without complete credentials', {
-      hint: 'check the STS endpoint setting',
-    });
+  const hint = `check the STS endpoint (${settings.endpoint ?? 'AWS default'}) and this machine's clock`;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+    throw new MfaExecError('sts', `STS (${action}) answered without complete credentials`, { hint });
   }
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    sessionToken: c.SessionToken,
-    expiration: c.Expiration,
-  };
+  return checkCredentials(
+    {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    },
+    { source: `STS (${action})`, now: new Date(), expirationRequired: true, hint },
+  );
 }
 
 const NETWORK =

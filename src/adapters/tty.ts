@@ -1,7 +1,7 @@
 // The user's terminal (/dev/tty), used for prompts even when stdin/stdout/stderr
 // are pipes (credential_process, `| jq`). Nothing is ever echoed for hidden input.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { ReadStream } from 'node:tty';
 import { MfaExecError } from '../core/errors.js';
 
@@ -104,4 +104,24 @@ export function openTerminal(): Terminal | undefined {
       closeSync(outFd);
     },
   };
+}
+
+/**
+ * Whether this process is in its terminal's foreground process group (Linux: /proc/self/stat's
+ * pgrp vs tpgid); undefined when that cannot be told here. A background process cannot read the
+ * terminal (setRawMode fails with EIO): an interactive subshell under --ecs-server holds it.
+ */
+export function inTerminalForeground(): boolean | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid pgrp session tty_nr tpgid …; comm may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const pgrp = Number(fields[2]);
+  const tpgid = Number(fields[5]);
+  if (!Number.isInteger(pgrp) || !Number.isInteger(tpgid) || tpgid <= 0) return undefined;
+  return pgrp === tpgid;
 }

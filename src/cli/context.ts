@@ -26,6 +26,7 @@ import { createUsedCodes } from '../adapters/used-codes.js';
 import { resolveEndpoint, resolveRegion, type Chain, type ProfileConfig } from '../core/config.js';
 import type { SsoPort } from '../core/providers/sso.js';
 import type { CredentialDeps } from '../core/providers/types.js';
+import { escapeControls } from '../core/display.js';
 import { MfaExecError } from '../core/errors.js';
 import type { PromptDriver } from './args.js';
 import { writeStdout } from './output.js';
@@ -92,9 +93,10 @@ export function createContext(opts: {
   const home = env.HOME || homedir();
   const logger: Logger = {
     debug: (m) => {
-      if (debug) process.stderr.write(`mfa-exec: debug: ${m}\n`);
+      if (debug) process.stderr.write(`mfa-exec: debug: ${escapeControls(m)}\n`);
     },
-    info: (m) => {
+    info: (message) => {
+      const m = escapeControls(message);
       const tty = openTerminal();
       if (tty) {
         tty.write(`mfa-exec: ${m}\n`);
@@ -215,7 +217,7 @@ function driverSource(
 ): MfaCodeSource {
   switch (driver) {
     case 'terminal':
-      return terminalSource();
+      return terminalSource(env, chain.profile);
     case 'process':
       if (!chain.mfaProcess) {
         throw new MfaExecError('config', `--prompt process needs mfa_process in profile "${chain.profile}"`, {

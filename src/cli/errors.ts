@@ -1,6 +1,7 @@
 // The one place a failure becomes output: one stderr line `mfa-exec: what (how to fix)`
 // and an exit status. A stack trace only with --debug.
 
+import { escapeControls } from '../core/display.js';
 import { isMfaExecError } from '../core/errors.js';
 import { styles, useColor } from './color.js';
 
@@ -23,8 +24,9 @@ export function reportError(
   return 1;
 }
 
+/** One line, with control and bidi characters (from profile names, file contents) shown as escapes. */
 function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
+  return escapeControls(s.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 function formatCauses(e: unknown): string {

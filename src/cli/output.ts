@@ -13,3 +13,8 @@ export function writeStdout(text: string): void {
 export async function flushStdout(): Promise<void> {
   if (used && process.stdout.writableLength > 0) await new Promise((r) => process.stdout.once('drain', r));
 }
+
+/** True when stdout is a terminal (so what is printed lands on screen and in its scrollback). */
+export function stdoutIsTerminal(): boolean {
+  return process.stdout.isTTY === true;
+}

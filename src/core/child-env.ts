@@ -1,6 +1,7 @@
 // The environment the child process gets: our credentials in, every inherited
 // credential source out, so nothing the SDKs read can override what we set.
 
+import type { ParsedAwsFiles } from './config.js';
 import { MfaExecError } from './errors.js';
 import type { Credentials } from './types.js';
 
@@ -34,11 +35,19 @@ const REMOVED_VARIABLES: readonly string[] = [
   'AWS_ROLE_SESSION_NAME',
 ];
 
-/** The parent's defined variables minus REMOVED_VARIABLES, plus region and MFA_EXEC_PROFILE. */
+/**
+ * True for a variable the child must not inherit: REMOVED_VARIABLES, and every MFA_EXEC_*
+ * (MFA_EXEC_FILE_PASSPHRASE would open the store; MFA_EXEC_PROFILE is set anew below).
+ */
+function removed(name: string): boolean {
+  return REMOVED_VARIABLES.includes(name) || name.startsWith('MFA_EXEC_');
+}
+
+/** The parent's defined variables minus the removed ones, plus region and MFA_EXEC_PROFILE. */
 function baseEnv(parent: ParentEnv, region: string | undefined, profile: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
-    if (value !== undefined && !REMOVED_VARIABLES.includes(name)) env[name] = value;
+    if (value !== undefined && !removed(name)) env[name] = value;
   }
   if (region) {
     env.AWS_REGION = region;
@@ -89,5 +98,49 @@ export function nestingGuard(parent: ParentEnv): void {
     throw new MfaExecError('nested', `already inside an mfa-exec subshell for profile "${profile}"`, {
       hint: 'exit it first, or unset MFA_EXEC_PROFILE to nest on purpose',
     });
+  }
+}
+
+/**
+ * Settings of the shared files' [default] profile that botocore and the JS SDK read before
+ * container credentials (static keys, a role, a process, web identity, SSO), in the order
+ * they are reported.
+ */
+const DEFAULT_CREDENTIAL_KEYS: readonly string[] = [
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'credential_process',
+  'role_arn',
+  'source_profile',
+  'credential_source',
+  'web_identity_token_file',
+  'sso_session',
+  'sso_start_url',
+  'sso_account_id',
+  'sso_role_name',
+];
+
+/**
+ * Throws a 'config' error naming file, section and key when the [default] profile holds a
+ * credential source: a child of `exec --ecs-server` (its AWS_PROFILE removed) would use it
+ * instead of the served credentials, silently, maybe in another account.
+ */
+export function refuseDefaultCredentialSource(files: ParsedAwsFiles): void {
+  const fromCredentials = files.credentialsProfiles.default ?? {};
+  const merged = files.profiles.default ?? {};
+  for (const key of DEFAULT_CREDENTIAL_KEYS) {
+    const inCredentials = Object.hasOwn(fromCredentials, key);
+    if (!inCredentials && !Object.hasOwn(merged, key)) continue;
+    const file = inCredentials ? files.credentialsLabel : files.configLabel;
+    throw new MfaExecError(
+      'config',
+      `${file} [default] sets ${key}: the command would use those credentials, not the ones --ecs-server serves`,
+      {
+        hint: key.startsWith('aws_')
+          ? `move the key into the store with \`mfa-exec import default --scrub\`, or run without --ecs-server`
+          : `remove ${key} from [default] (give it a profile of its own), or run without --ecs-server`,
+      },
+    );
   }
 }

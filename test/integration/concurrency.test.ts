@@ -174,7 +174,7 @@ describe('one MFA prompt for many processes', () => {
       expect(waiter.code).toBe(0);
       expect(JSON.parse(waiter.stdout).AccessKeyId).toMatch(/^ASIA/);
       expect(runs(log)).toBe(1); // the waiter's own mfa_process; the holder's never logged
-      // proper-lockfile declares the lock stale 5 s after its holder stopped refreshing it.
+      // The killed holder's pid is gone: its lock is taken over at once (else 5 s after its last refresh).
       expect(ms).toBeLessThan(20_000);
       console.log(`stale lock of a killed holder taken over in ${ms} ms`);
       expect(readdirSync(lockDir).filter((f) => f.endsWith('.lock'))).toEqual([]);

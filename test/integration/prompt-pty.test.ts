@@ -193,7 +193,10 @@ describe('prompts at the terminal', () => {
       expect(r.output.split('Enter MFA code for').length - 1).toBe(3);
       expect(r.output).toContain('mfa-exec: AWS rejected the MFA code; try again');
       expect(r.output).toContain('mfa-exec: an MFA code is 6 digits; try again');
-      expect(JSON.parse(r.output.slice(r.output.indexOf('{'))).AccessKeyId).toMatch(/^ASIA/);
+      // The JSON line, then the warning that secrets were printed on the terminal.
+      const [json, warning] = r.output.slice(r.output.indexOf('{')).split('\r\n');
+      expect(JSON.parse(json!).AccessKeyId).toMatch(/^ASIA/);
+      expect(warning).toContain('mfa-exec: warning: secret credentials were printed on the terminal');
       for (const t of r.typed) expect(r.output).not.toContain(t);
       // The malformed code never reached STS: one rejected call, then the good one.
       expect(sts.calls.filter((c) => c.action === 'GetSessionToken').map((c) => c.status)).toEqual([403, 200]);

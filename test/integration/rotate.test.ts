@@ -96,7 +96,7 @@ describe('rotate', () => {
     expect(cached).toEqual([]);
   });
 
-  it('a failure between storing and deleting leaves both keys working and says exactly what to do', async () => {
+  it('a failure between storing and deleting leaves both keys working and says exactly what to do, showing key ids by their last 4 characters only', async () => {
     const old = await storedKey();
     proxy.rules = [{ action: 'DeleteAccessKey', code: 'AccessDenied' }];
     const r = await rotate();
@@ -106,10 +106,13 @@ describe('rotate', () => {
     expect(await iamKeys()).toEqual([old.accessKeyId, fresh.accessKeyId].sort());
     expect(r.stderr).toBe(
       `mfa-exec: rotate failed deleting the old key (AccessDenied: DeleteAccessKey: injected by the test proxy); new key ${shown(fresh.accessKeyId)} created and stored; ` +
-        `old key ${shown(old.accessKeyId)} still active: delete it with \`aws iam delete-access-key --user-name carol --access-key-id ${old.accessKeyId}\` ` +
+        `old key ${shown(old.accessKeyId)} still active: find the key ending in ${old.accessKeyId.slice(-4)} with \`aws iam list-access-keys --user-name carol\` and delete it with \`aws iam delete-access-key --user-name carol --access-key-id ID\` ` +
         "(the profile's credentials need iam:ListAccessKeys, iam:CreateAccessKey and iam:DeleteAccessKey on the user)\n",
     );
     expect(r.stderr).not.toContain(fresh.secretAccessKey);
+    // The README promises key ids by their last 4 characters only.
+    expect(r.stderr).not.toContain(old.accessKeyId);
+    expect(r.stderr).not.toContain(fresh.accessKeyId);
 
     // With two keys, the next rotate refuses before doing anything.
     proxy.rules = [];
@@ -117,8 +120,9 @@ describe('rotate', () => {
     const again = await rotate();
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(
-      `user carol already has 2 access keys (IAM's limit); nothing was changed (delete the one not stored by mfa-exec (${shown(old.accessKeyId)})`,
+      `user carol already has 2 access keys (IAM's limit); nothing was changed (the one not stored by mfa-exec is ${shown(old.accessKeyId)}: find the key ending in ${old.accessKeyId.slice(-4)}`,
     );
+    expect(again.stderr).not.toContain(old.accessKeyId);
     expect(proxy.calls.filter((c) => /^(Create|Delete)/.test(c))).toEqual([]);
     expect((await storedKey()).accessKeyId).toBe(fresh.accessKeyId);
 

@@ -1,12 +1,12 @@
 // Test-only clock, loaded from outside with `node --import` (NODE_OPTIONS, see test-clock.ts);
-// the product has no switch for it. When $MFA_EXEC_TEST_CLOCK names a file holding an offset
+// the product has no switch for it. When $TEST_MFA_EXEC_CLOCK names a file holding an offset
 // in milliseconds, `Date` runs that far ahead of the real clock, and every pending
 // `setTimeout` is due at its virtual time: when the test advances the offset (rewrites the
 // file), timers whose virtual time has come fire at once. The same offset is read by the
 // local STS and the TOTP helpers of the test process, so codes, expiries and waits agree.
 import { readFileSync } from 'node:fs';
 
-const file = process.env.MFA_EXEC_TEST_CLOCK;
+const file = process.env.TEST_MFA_EXEC_CLOCK;
 if (file) {
   const RealDate = Date;
   const realNow = RealDate.now.bind(RealDate);

@@ -58,7 +58,15 @@ export interface FakeStsOptions {
   credentialLifetimeSeconds?: number;
   /** the time in ms (default Date.now); a TestClock shares its offset with the CLI under test */
   clock?: { now(): number };
+  /** test-only: answer with broken credentials (see FakeSts.setAnswerMode) */
+  answerMode?: AnswerMode;
 }
+
+/**
+ * How issued credentials are written in answers: 'normal'; 'past' gives an Expiration an hour
+ * ago; 'newline' puts a newline (and the start of an injected line) inside the SessionToken.
+ */
+export type AnswerMode = 'normal' | 'past' | 'newline';
 
 /** One request as the fake saw it; `TokenCode` is redacted to '***'. */
 export interface StsCall {
@@ -89,6 +97,8 @@ export interface FakeSts {
   setCredentialLifetime(seconds: number | undefined): void;
   /** the next `times` requests fail with this AWS error (throttling, outages) */
   setFailure(f: { status: number; code: string; message: string; times: number } | undefined): void;
+  /** change how credentials issued from now on are written in answers ('normal' to undo) */
+  setAnswerMode(mode: AnswerMode): void;
   close(): Promise<void>;
 }
 
@@ -141,6 +151,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
   const now = (): number => opts.clock?.now() ?? Date.now();
   let lifetime = opts.credentialLifetimeSeconds;
   let failure: { status: number; code: string; message: string; times: number } | undefined;
+  let answerMode: AnswerMode = opts.answerMode ?? 'normal';
 
   const issue = (user: FakeUser, durationSeconds: number, mfa: boolean, role?: Issued['role']): [string, Issued] => {
     const accessKeyId = `ASIA${alnum(16)}`;
@@ -153,6 +164,15 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
       ...(role && { role }),
     };
     issued.set(accessKeyId, creds);
+    if (answerMode === 'past') return [accessKeyId, { ...creds, expiresAt: now() - 3600_000 }];
+    if (answerMode === 'newline')
+      return [
+        accessKeyId,
+        {
+          ...creds,
+          sessionToken: `${creds.sessionToken.slice(0, 20)}\nAWS_INJECTED=1\n${creds.sessionToken.slice(20)}`,
+        },
+      ];
     return [accessKeyId, creds];
   };
 
@@ -421,6 +441,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     },
     setCredentialLifetime: (seconds) => void (lifetime = seconds),
     setFailure: (f) => void (failure = f && { ...f }),
+    setAnswerMode: (mode) => void (answerMode = mode),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

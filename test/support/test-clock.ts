@@ -14,7 +14,7 @@ const STEP_MS = 30_000;
 
 /** A shared, adjustable clock: real time plus an offset kept in a file. */
 export interface TestClock {
-  /** the offset file ($MFA_EXEC_TEST_CLOCK) */
+  /** the offset file ($TEST_MFA_EXEC_CLOCK) */
   file: string;
   /** environment for a spawned CLI: the preload and the offset file */
   env: Record<string, string>;
@@ -43,7 +43,7 @@ export async function createTestClock(): Promise<TestClock> {
   };
   const clock: TestClock = {
     file,
-    env: { MFA_EXEC_TEST_CLOCK: file, NODE_OPTIONS: `--import=${pathToFileURL(CLOCK_PRELOAD).href}` },
+    env: { TEST_MFA_EXEC_CLOCK: file, NODE_OPTIONS: `--import=${pathToFileURL(CLOCK_PRELOAD).href}` },
     now: () => realNow() + offsetMs(),
     offsetMs,
     advance: (ms) => set(offsetMs() + ms),

@@ -1,9 +1,9 @@
 // Runs an external code source (ykman, a GUI dialog) without a shell and collects
 // what it printed. The output holds an MFA code: it is parsed, never logged.
 
-import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { MfaExecError } from '../../core/errors.js';
+import { killHelper, spawnHelper } from '../helpers.js';
 
 /** How a program run ended. */
 export interface ProgramResult {
@@ -21,15 +21,15 @@ export function runProgram(
   opts: { env: Record<string, string | undefined>; timeoutMs: number; installHint: string },
 ): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
+    const child = spawnHelper(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
+      killHelper(child);
     }, opts.timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);

@@ -1,26 +1,52 @@
 // MFA code sources: the terminal (/dev/tty), mfa_process, and --mfa-token.
 
-import { spawn } from 'node:child_process';
 import { MfaExecError } from '../../core/errors.js';
 import type { MfaCodeSource } from '../../core/types.js';
-import { openTerminal } from '../tty.js';
+import { killHelper, spawnHelper } from '../helpers.js';
+import { inTerminalForeground, openTerminal } from '../tty.js';
+import { dialogSource, guiDriver } from './dialog.js';
 
-/** Asks on /dev/tty (never stdout), so it works under credential_process and in pipes. */
-export function terminalSource(): MfaCodeSource {
+/**
+ * Asks on /dev/tty (never stdout), so it works under credential_process and in pipes. When
+ * another process group has the terminal (the interactive subshell of `exec --ecs-server`),
+ * it asks in a GUI dialog where one is available, else fails with 'mfa' saying so: a
+ * background process cannot read the terminal.
+ */
+export function terminalSource(env: Record<string, string | undefined> = {}, profile = 'PROFILE'): MfaCodeSource {
   return {
     name: 'the terminal',
     interactive: true,
     maxTries: 3,
-    async getCode(mfaSerial) {
+    async getCode(mfaSerial, attempt) {
+      if (inTerminalForeground() === false) {
+        const gui = guiDriver(env);
+        if (gui) return dialogSource(gui, env).getCode(mfaSerial, attempt);
+        throw notInForeground(mfaSerial, profile);
+      }
       const tty = openTerminal();
       if (!tty) throw noCodeSource(mfaSerial);
       try {
         return await tty.readLine(`Enter MFA code for ${mfaSerial}: `, { hidden: true });
+      } catch (e) {
+        // Moved to the background between the check and the read (setRawMode: EIO).
+        if ((e as NodeJS.ErrnoException).code === 'EIO') throw notInForeground(mfaSerial, profile);
+        throw e;
       } finally {
         tty.close();
       }
     },
   };
+}
+
+/** The error for "a code is needed, but another process group (the subshell) has the terminal". */
+function notInForeground(mfaSerial: string, profile: string): MfaExecError {
+  return new MfaExecError(
+    'mfa',
+    `a new MFA code for ${mfaSerial} is needed, but another process group (a subshell, another job) has the terminal, so mfa-exec cannot ask there`,
+    {
+      hint: `run any mfa-exec for this profile where it can ask (another terminal, or here: \`env -u MFA_EXEC_PROFILE mfa-exec export ${profile} > /dev/null\`); the served credentials follow the shared cache it fills`,
+    },
+  );
 }
 
 /** The error for "a code is needed and nothing can give one". */
@@ -48,13 +74,15 @@ export function processSource(command: string, env: Record<string, string | unde
     maxTries: 2,
     getCode: (mfaSerial) =>
       new Promise((resolve, reject) => {
-        const child = spawn('/bin/sh', ['-c', command], {
+        // MFA_EXEC_MFA_SERIAL is set for it on purpose; every inherited MFA_EXEC_* is removed.
+        const child = spawnHelper('/bin/sh', ['-c', command], {
           stdio: ['ignore', 'pipe', 'inherit'],
-          env: { ...env, MFA_EXEC_MFA_SERIAL: mfaSerial },
+          env,
+          setEnv: { MFA_EXEC_MFA_SERIAL: mfaSerial },
         });
         let out = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
+        child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+        const timer = setTimeout(() => killHelper(child), 60_000);
         child.on('error', (e) => {
           clearTimeout(timer);
           reject(

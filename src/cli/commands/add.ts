@@ -1,5 +1,6 @@
 // `mfa-exec add <profile> [--env]`: store a long-lived access key in the store.
 
+import { escapeControls } from '../../core/display.js';
 import { showKey } from '../../core/redact.js';
 import { MfaExecError } from '../../core/errors.js';
 import { addSection } from '../../core/ini-edit.js';
@@ -39,9 +40,13 @@ export async function storeKey(
   await store.set(keyItem(profile), encodeKey(key));
   const back = decodeKey(await store.get(keyItem(profile)));
   if (back?.accessKeyId !== key.accessKeyId || back.secretAccessKey !== key.secretAccessKey) {
-    throw new MfaExecError('store', `the key for profile "${profile}" did not read back from the store`, {
-      hint: 'check the keychain, or use --backend file',
-    });
+    throw new MfaExecError(
+      'store',
+      `the key for profile "${escapeControls(profile)}" did not read back from the store`,
+      {
+        hint: 'check the keychain, or use --backend file',
+      },
+    );
   }
   return { replaced, dropped: await deleteDerived(store, profile) };
 }
@@ -87,7 +92,9 @@ export async function addCommand(ctx: Context, parsed: ParsedOf<typeof addSpec>)
   const was = replaced
     ? `, replacing the key ${showKey(replaced.accessKeyId)}${dropped ? ` and ${dropped} cached credential${dropped === 1 ? '' : 's'} made with it` : ''}`
     : '';
-  ctx.stdout(`Stored the key ${showKey(accessKeyId)} for profile "${profile}" in the ${backendName(ctx)}${was}.\n`);
+  ctx.stdout(
+    `Stored the key ${showKey(accessKeyId)} for profile "${escapeControls(profile)}" in the ${backendName(ctx)}${was}.\n`,
+  );
   warnIfUnused(ctx, profile, parsed.values['add-config'] === true);
   return 0;
 }

@@ -1,5 +1,6 @@
 // `mfa-exec clear [<profile>]`: delete cached credentials (never keys).
 
+import { escapeControls } from '../../core/display.js';
 import { resolveChain } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { roleItem, sessionItem } from '../../core/store-items.js';
@@ -27,6 +28,8 @@ export async function clearCommand(ctx: Context, parsed: ParsedOf<typeof clearSp
   }
   let n = 0;
   for (const name of names) if (await store.delete(name)) n++;
-  ctx.stdout(`Cleared ${n} cached credential${n === 1 ? '' : 's'}${profile ? ` of profile "${profile}"` : ''}.\n`);
+  ctx.stdout(
+    `Cleared ${n} cached credential${n === 1 ? '' : 's'}${profile ? ` of profile "${escapeControls(profile)}"` : ''}.\n`,
+  );
   return 0;
 }

@@ -4,6 +4,7 @@
 // prompt), else with the stored key. A check that could not run (IAM unreachable or the read
 // refused) is listed as skipped, and doctor exits 0 only when every check ran and passed.
 
+import { escapeControls } from '../../core/display.js';
 import {
   getProfile,
   profileNames,
@@ -65,11 +66,13 @@ function formatReport(name: string | undefined, results: CheckResult[]): string 
   const lines = [
     name === undefined
       ? 'mfa-exec doctor (no profile named: files and keys only)'
-      : `mfa-exec doctor: profile "${name}"`,
+      : `mfa-exec doctor: profile "${escapeControls(name)}"`,
   ];
   for (const r of results) {
-    lines.push(`  ${LABEL[r.status]}  ${r.check.padEnd(width)}  ${r.message}`);
-    if (r.fix && r.status !== 'ok') lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  fix: ${r.fix}`);
+    // Messages quote names and values from the files: control characters are shown escaped.
+    lines.push(`  ${LABEL[r.status]}  ${r.check.padEnd(width)}  ${escapeControls(r.message)}`);
+    if (r.fix && r.status !== 'ok')
+      lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  fix: ${escapeControls(r.fix)}`);
   }
   const failed = results.filter((r) => r.status === 'fail').length;
   const skipped = results.filter((r) => r.status === 'skipped').length;

@@ -1,7 +1,7 @@
 // `mfa-exec exec <profile> [-- cmd args...]`: run a command (default: the user's shell)
 // with temporary credentials in its environment.
 
-import { buildChildEnv, containerEnv, nestingGuard } from '../../core/child-env.js';
+import { buildChildEnv, containerEnv, nestingGuard, refuseDefaultCredentialSource } from '../../core/child-env.js';
 import type { ParsedOf } from '../args.js';
 import type { execSpec } from '../specs.js';
 import type { Context, PickerChoice } from '../context.js';
@@ -36,6 +36,8 @@ async function execWithEcsServer(
   argv: string[],
 ): Promise<number> {
   const { profile, region, resolve } = credentialSourceFor(ctx, profileArg, parsed.values);
+  // The SDKs read [default] before container credentials: refuse rather than let the child use other ones.
+  refuseDefaultCredentialSource(ctx.files());
   const [command, ...args] = argv.length ? argv : [ctx.io.defaultShell(ctx.env)];
   const server = await ctx.io.startEcsServer({ resolve, logger: ctx.logger });
   if (!argv.length) announceSubshell(ctx, profile.name, 'its credentials are served and refreshed until it ends');

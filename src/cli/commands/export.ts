@@ -1,11 +1,13 @@
 // `mfa-exec export <profile> --format env|shell|json|ini`: print the temporary credentials.
 
+import { escapeControls } from '../../core/display.js';
 import { resolveRegion } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
 import type { ParsedOf } from '../args.js';
 import type { exportSpec } from '../specs.js';
 import type { Context } from '../context.js';
+import { stdoutIsTerminal } from '../output.js';
 import { credentialsFor } from './get-credentials.js';
 
 /** Print the credentials in the chosen format. */
@@ -14,6 +16,11 @@ export async function exportCommand(ctx: Context, parsed: ParsedOf<typeof export
   const { credentials, profile } = await credentialsFor(ctx, parsed.positionals[0], parsed.values);
   const region = resolveRegion({ flag: parsed.values.region, env: ctx.env, profile });
   ctx.stdout(formatCredentials(credentials, format, profile.name, region));
+  // As aws-vault warns: on a terminal the secret stays in the scrollback, the screen, a recording.
+  if (stdoutIsTerminal())
+    ctx.logger.info(
+      'warning: secret credentials were printed on the terminal, where its scrollback keeps them; prefer `mfa-exec exec PROFILE -- CMD`, or pipe or redirect the output',
+    );
   return 0;
 }
 
@@ -30,7 +37,7 @@ export function formatCredentials(
   }
   if (format === 'ini') {
     return [
-      `[${profile}]`,
+      `[${escapeControls(profile)}]`,
       `aws_access_key_id = ${c.accessKeyId}`,
       `aws_secret_access_key = ${c.secretAccessKey}`,
       ...(c.sessionToken ? [`aws_session_token = ${c.sessionToken}`] : []),

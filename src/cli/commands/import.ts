@@ -2,6 +2,7 @@
 // the store. Every key is stored and read back before the file is touched; --scrub then
 // rewrites the file atomically, removing exactly those key lines and keeping every other byte.
 
+import { escapeControls } from '../../core/display.js';
 import { MfaExecError } from '../../core/errors.js';
 import { removeKeys } from '../../core/ini-edit.js';
 import type { ParsedOf } from '../args.js';
@@ -51,7 +52,9 @@ export async function importCommand(ctx: Context, parsed: ParsedOf<typeof import
       addedAt: ctx.clock.now().toISOString(),
     };
     await storeKey(ctx, p, key);
-    ctx.stdout(`Imported the key …${key.accessKeyId.slice(-4)} of profile "${p}" into the ${backendName(ctx)}.\n`);
+    ctx.stdout(
+      `Imported the key …${key.accessKeyId.slice(-4)} of profile "${escapeControls(p)}" into the ${backendName(ctx)}.\n`,
+    );
   }
   if (parsed.values.scrub) {
     // Read the file again now: it is rewritten from its current bytes, not from what was parsed.
@@ -59,6 +62,11 @@ export async function importCommand(ctx: Context, parsed: ParsedOf<typeof import
       wanted.reduce((text, p) => removeKeys(text, p, KEY_LINES), before),
     );
     ctx.stdout(`Removed ${wanted.length} key${wanted.length === 1 ? '' : 's'} from ${files.credentialsLabel}.\n`);
+    // The key sat in plain text (backups, dotfiles history, sync): only a new key makes old copies worthless.
+    const one = wanted.length === 1;
+    ctx.stdout(
+      `The removed key${one ? ' was' : 's were'} kept in plain text until now: replace ${one ? 'it' : 'each'} with \`mfa-exec rotate ${one ? escapeControls(wanted[0]!) : 'PROFILE'}\`${one ? '' : ` (${wanted.map(escapeControls).join(', ')})`}.\n`,
+    );
   }
   return 0;
 }

@@ -9,6 +9,7 @@ import {
   type ProfileConfig,
   type ProfileKind,
 } from '../../core/config.js';
+import { escapeBidiInJson, escapeControls } from '../../core/display.js';
 import { describeExpiry } from '../../core/duration.js';
 import { decodeKey, keyItem, parseItemName } from '../../core/store-items.js';
 import type { ParsedOf } from '../args.js';
@@ -63,19 +64,20 @@ export async function listCommand(ctx: Context, parsed: ParsedOf<typeof listSpec
     };
   });
   if (parsed.values.json) {
-    ctx.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    ctx.stdout(`${escapeBidiInJson(JSON.stringify(rows, null, 2))}\n`);
     return 0;
   }
   const now = ctx.clock.now();
   const table: string[][] = [['PROFILE', 'KIND', 'SOURCE', 'ROLE', 'MFA DEVICE', 'KEY', 'SESSIONS']];
   for (const r of rows) {
     const key = r.hasStoredKey ? decodeKey(await store.get(keyItem(r.profile))) : undefined;
+    // Names come from files: a control character could rewrite the terminal's lines.
     table.push([
-      r.profile,
+      escapeControls(r.profile),
       r.kind ?? '?',
-      r.sourceProfile ?? '-',
-      r.roleArn?.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/') ?? '-',
-      r.mfaSerial?.replace(/^arn:aws[\w-]*:iam::\d+:mfa\//, 'mfa/') ?? '-',
+      r.sourceProfile === null ? '-' : escapeControls(r.sourceProfile),
+      escapeControls(r.roleArn ?? '-').replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'),
+      escapeControls(r.mfaSerial ?? '-').replace(/^arn:aws[\w-]*:iam::\d+:mfa\//, 'mfa/'),
       key ? `…${key.accessKeyId.slice(-4)}` : '-',
       r.sessions.map((s) => `${s.kind} ${describeExpiry(new Date(s.expiration), now)}`).join(', ') || '-',
     ]);

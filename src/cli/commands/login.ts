@@ -9,6 +9,7 @@ import type { Credentials } from '../../core/types.js';
 import type { ParsedOf } from '../args.js';
 import type { loginSpec } from '../specs.js';
 import type { Context } from '../context.js';
+import { stdoutIsTerminal } from '../output.js';
 import { credentialSourceFor } from './get-credentials.js';
 
 /** Sign in to the console: print the URL with --stdout, else open it in the default browser. */
@@ -43,6 +44,10 @@ export async function loginCommand(ctx: Context, parsed: ParsedOf<typeof loginSp
   );
   if (parsed.values.stdout) {
     ctx.stdout(`${url}\n`);
+    if (stdoutIsTerminal())
+      ctx.logger.info(
+        'warning: this URL signs anyone who opens it in to the console for 15 minutes, and the terminal keeps it in its scrollback; without --stdout mfa-exec hands it to the browser unseen',
+      );
   } else {
     await ctx.io.federation.openInBrowser(url, { env: ctx.env, logger: ctx.logger });
     ctx.logger.info(`opened the AWS console for profile "${profile.name}" in the browser`);

@@ -1,6 +1,7 @@
 // `mfa-exec remove <profile> [--force]`: delete the stored key and every cached credential made
 // from it, after a y/N question on the terminal (as aws-vault asks), or at once with --force.
 
+import { escapeControls } from '../../core/display.js';
 import { getProfile, profileKind, type ProfileKind, type SsoSettings } from '../../core/config.js';
 import { MfaExecError } from '../../core/errors.js';
 import { ssoCacheId } from '../../core/providers/sso.js';
@@ -41,13 +42,13 @@ export async function removeCommand(ctx: Context, parsed: ParsedOf<typeof remove
     }
     throw new MfaExecError('no-stored-key', `no key stored for profile "${profile}"`, { hint: 'see `mfa-exec list`' });
   }
-  const what = `${hasToken ? tokenOf : key ? `the key ${showKey(key.accessKeyId)}` : 'no key'} and ${cached} cached credential${cached === 1 ? '' : 's'} of profile "${profile}"`;
+  const what = `${hasToken ? tokenOf : key ? `the key ${showKey(key.accessKeyId)}` : 'no key'} and ${cached} cached credential${cached === 1 ? '' : 's'} of profile "${escapeControls(profile)}"`;
   if (!parsed.values.force) await confirm(ctx, `Remove ${what} from the ${backendName(ctx)}?`);
   const had = await store.delete(keyItem(profile));
   const hadToken = tokenItem !== undefined && (await store.delete(tokenItem));
   const derived = await deleteDerived(store, profile);
   ctx.stdout(
-    `Removed ${hadToken ? tokenOf : had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${profile}" from the ${backendName(ctx)}.\n`,
+    `Removed ${hadToken ? tokenOf : had ? 'the key' : 'no key'} and ${derived} cached credential${derived === 1 ? '' : 's'} of profile "${escapeControls(profile)}" from the ${backendName(ctx)}.\n`,
   );
   return 0;
 }

@@ -3,6 +3,7 @@
 // key → clear sessions. The old key stays stored and active until the new one is proven and
 // stored, and a failure at any step says exactly what state the account and the store are in.
 
+import { deleteKeyHint } from '../../core/display.js';
 import { getProfile, resolveChain, resolveEndpoint, resolveRegion } from '../../core/config.js';
 import { showKey } from '../../core/redact.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
@@ -64,14 +65,13 @@ export async function rotateCommand(ctx: Context, parsed: ParsedOf<typeof rotate
   }
   const admin = client((await credentialsFor(ctx, name, parsed.values)).credentials);
   const oldShown = showKey(old.accessKeyId);
-  const deleteOld = `\`aws iam delete-access-key --user-name ${user} --access-key-id ${old.accessKeyId}\``;
 
   const keys = await step('listing the access keys', () => admin.listAccessKeys(user), 'nothing was changed');
   if (keys.length >= 2) {
     const other = keys.find((k) => k.accessKeyId !== old.accessKeyId);
     throw new MfaExecError('usage', `user ${user} already has 2 access keys (IAM's limit); nothing was changed`, {
       hint: other
-        ? `delete the one not stored by mfa-exec (${showKey(other.accessKeyId)}) with \`aws iam delete-access-key --user-name ${user} --access-key-id ${other.accessKeyId}\`, then rotate`
+        ? `the one not stored by mfa-exec is ${showKey(other.accessKeyId)}: ${deleteKeyHint(user, other.accessKeyId)}, then rotate`
         : 'delete one of them, then rotate',
     });
   }
@@ -85,7 +85,7 @@ export async function rotateCommand(ctx: Context, parsed: ParsedOf<typeof rotate
   const dropNew = () =>
     admin.deleteAccessKey(user, fresh.accessKeyId).then(
       () => `it was deleted again`,
-      () => `delete it with \`aws iam delete-access-key --user-name ${user} --access-key-id ${fresh.accessKeyId}\``,
+      () => deleteKeyHint(user, fresh.accessKeyId),
     );
   report(`created access key ${newShown} for user ${user}`);
 
@@ -120,7 +120,7 @@ export async function rotateCommand(ctx: Context, parsed: ParsedOf<typeof rotate
   await step(
     'deleting the old key',
     () => admin.deleteAccessKey(user, old.accessKeyId),
-    `new key ${newShown} created and stored; old key ${oldShown} still active: delete it with ${deleteOld}`,
+    `new key ${newShown} created and stored; old key ${oldShown} still active: ${deleteKeyHint(user, old.accessKeyId)}`,
   );
   report(`deleted the old key ${oldShown}`);
   return 0;

@@ -2,6 +2,7 @@
 // credentials. Reads what exists first, then creates only what is missing, so a run that
 // stopped midway is finished by running it again. Every created resource is reported.
 
+import { deleteKeyHint } from '../../core/display.js';
 import { getProfile, resolveEndpoint, resolveRegion, type ProfileConfig } from '../../core/config.js';
 import { trustProblem } from '../../core/doctor.js';
 import { AwsCallError, MfaExecError } from '../../core/errors.js';
@@ -104,7 +105,7 @@ async function run(ctx: Context, iam: IamClient, req: SetupRequest, report: (lin
       'usage',
       `user ${req.user} already has 2 access keys (IAM's limit) and neither is stored for profile ${req.user}`,
       {
-        hint: `delete one with \`aws iam delete-access-key --user-name ${req.user} --access-key-id ${keys[0]!.accessKeyId}\`, or store it with \`mfa-exec add ${req.user}\``,
+        hint: `${deleteKeyHint(req.user, keys[0]!.accessKeyId)}, or store one with \`mfa-exec add ${req.user}\``,
       },
     );
   }
@@ -268,7 +269,7 @@ async function createAndStoreKey(ctx: Context, iam: IamClient, user: string): Pr
   } catch (e) {
     const undone = await iam.deleteAccessKey(user, key.accessKeyId).then(
       () => 'it was deleted again',
-      () => `delete it with \`aws iam delete-access-key --user-name ${user} --access-key-id ${key.accessKeyId}\``,
+      () => deleteKeyHint(user, key.accessKeyId),
     );
     throw new MfaExecError(
       'store',
