@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { createTestClock } from '../support/test-clock.js';
 
 const execFileP = promisify(execFile);
 const PTY = join(ROOT, 'test/support/pty.py');
@@ -369,6 +370,41 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
     );
   });
 
+  it('a subshell is told once, on the terminal, when its credentials expire', async () => {
+    const clock = await createTestClock();
+    try {
+      // The subshell itself moves the shared test clock a day ahead: mfa-exec's expiry timer is then due.
+      const { stdout } = await execFileP(
+        'python3',
+        [
+          PTY,
+          '--timeout',
+          '30',
+          '--when',
+          'to leave it',
+          '--send',
+          'echo 86400000 > "$TEST_MFA_EXEC_CLOCK"\\r',
+          '--when',
+          'have expired',
+          '--send',
+          'exit\\r',
+          '--',
+          process.execPath,
+          BIN,
+          'daily',
+        ],
+        { env: { ...box.env, ...clock.env } },
+      );
+      const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+      expect(r.exitCode, r.output).toBe(0);
+      const notice =
+        'mfa-exec: the credentials of this subshell (profile "daily") have expired; type `exit` and run mfa-exec again for new ones, or use --ecs-server, which refreshes them\r\n';
+      expect(r.output.split(notice).length - 1, r.output).toBe(1);
+    } finally {
+      await clock.cleanup();
+    }
+  });
+
   it('no line for a command, and none on stdout or stderr for a subshell without a terminal', async () => {
     const cmd = await inPty(box, ['daily', '--', 'true']);
     expect(cmd.output).not.toContain('a subshell');
@@ -387,11 +423,18 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
       { env: box.env },
     ).catch(() => undefined);
     try {
+      // The credentials lock is a file holding its holder's pid (adapters/lock.ts).
       const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
-      for (let i = 0; i < 100 && !(existsSync(lockDir) && readdirSync(lockDir).some((f) => f.endsWith('.owner'))); i++)
-        await new Promise((r) => setTimeout(r, 100));
-      const owner = readdirSync(lockDir).find((f) => f.endsWith('.owner'))!;
-      const pid = Number(readFileSync(join(lockDir, owner), 'utf8'));
+      const holderPid = (): number | undefined => {
+        if (!existsSync(lockDir)) return undefined;
+        for (const f of readdirSync(lockDir).filter((n) => n.endsWith('.lock'))) {
+          const n = Number.parseInt(readFileSync(join(lockDir, f), 'utf8'), 10);
+          if (n > 0 && existsSync(`/proc/${n}/cmdline`)) return n;
+        }
+        return undefined;
+      };
+      for (let i = 0; i < 100 && holderPid() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+      const pid = holderPid()!;
       expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('daily_tty');
       // The waiter has no terminal, so its notice goes to stderr; stop it once the notice is out.
       const waiter = spawn(process.execPath, [BIN, 'daily_tty', '--no-session', '--', 'true'], {

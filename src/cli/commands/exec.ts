@@ -2,6 +2,7 @@
 // with temporary credentials in its environment.
 
 import { buildChildEnv, containerEnv, nestingGuard, refuseDefaultCredentialSource } from '../../core/child-env.js';
+import { escapeControls } from '../../core/display.js';
 import type { ParsedOf } from '../args.js';
 import type { execSpec } from '../specs.js';
 import type { Context, PickerChoice } from '../context.js';
@@ -25,7 +26,30 @@ export async function execCommand(ctx: Context, parsed: ParsedOf<typeof execSpec
   ctx.logger.debug(
     `running ${command} with credentials for profile "${profile.name}" (key …${credentials.accessKeyId.slice(-4)})`,
   );
-  return ctx.io.runChild({ command: command!, args, env });
+  const expiryNotice = argv.length ? undefined : noticeAtExpiry(ctx, profile.name, credentials.expiration);
+  try {
+    return await ctx.io.runChild({ command: command!, args, env });
+  } finally {
+    clearTimeout(expiryNotice);
+  }
+}
+
+/** Longest delay a timer takes (about 24.8 days); credentials that last longer get no notice. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A subshell is told on the terminal, once, when its credentials expire (they are not refreshed: --ecs-server does that). */
+function noticeAtExpiry(ctx: Context, profile: string, expiration: Date | undefined): NodeJS.Timeout | undefined {
+  if (!expiration) return undefined;
+  const delay = Math.max(0, expiration.getTime() - ctx.clock.now().getTime());
+  if (delay > MAX_TIMER_MS) return undefined;
+  return setTimeout(() => {
+    const tty = ctx.io.openTerminal();
+    if (!tty) return;
+    tty.write(
+      `mfa-exec: the credentials of this subshell (profile "${escapeControls(profile)}") have expired; type \`exit\` and run mfa-exec again for new ones, or use --ecs-server, which refreshes them\n`,
+    );
+    tty.close();
+  }, delay);
 }
 
 /** `exec --ecs-server`: the child reads refreshing credentials from a local server, which stops when the child exits. */
@@ -54,7 +78,9 @@ async function execWithEcsServer(
 function announceSubshell(ctx: Context, profile: string, credentials: string): void {
   const tty = ctx.io.openTerminal();
   if (!tty) return;
-  tty.write(`mfa-exec: a subshell for profile "${profile}"; ${credentials}; type \`exit\` to leave it\n`);
+  tty.write(
+    `mfa-exec: a subshell for profile "${escapeControls(profile)}"; ${credentials}; type \`exit\` to leave it\n`,
+  );
   tty.close();
 }
 
