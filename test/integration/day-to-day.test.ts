@@ -26,6 +26,12 @@ const SEED_SECRET = 'dAyToDaY/SeEd/MDENG/bPxRfiCYEXAMPLEKEY04';
 const SEED_TOTP = 'ONSWG4TFOQQGC3TEEBQWY3DPMN2GK4TG';
 const SEED_MFA = `arn:aws:iam::${ACCOUNT}:mfa/seeded`;
 const SEED_ROLE = `arn:aws:iam::${ACCOUNT}:role/seeded`;
+// A third user and device, used only by the test of a reused code at a terminal.
+const REUSE_KEY_ID = 'AKIADAYTODAYREUSE005';
+const REUSE_SECRET = 'dAyToDaY/ReUsE/MDENG/bPxRfiCYEXAMPLEKEY05';
+const REUSE_TOTP = 'KRSXG5CSMV2XGZLEINXWIZLTKRSXG5CS';
+const REUSE_MFA = `arn:aws:iam::${ACCOUNT}:mfa/reuse`;
+const REUSE_ROLE = `arn:aws:iam::${ACCOUNT}:role/reuse`;
 
 const CONFIG = `[profile daily_user]
 region = eu-west-1
@@ -86,10 +92,19 @@ beforeAll(async () => {
         mfaSerial: SEED_MFA,
         totpSecret: SEED_TOTP,
       },
+      {
+        userName: 'reuse_user',
+        accountId: ACCOUNT,
+        accessKeyId: REUSE_KEY_ID,
+        secretAccessKey: REUSE_SECRET,
+        mfaSerial: REUSE_MFA,
+        totpSecret: REUSE_TOTP,
+      },
     ],
     roles: [
       { roleArn: ROLE, requireMfa: true },
       { roleArn: SEED_ROLE, requireMfa: true },
+      { roleArn: REUSE_ROLE, requireMfa: true },
     ],
   });
   box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
@@ -474,6 +489,59 @@ describe('small frictions (issue 14 item 7)', () => {
     expect(again.stderr).toMatch(
       /^mfa-exec: the MFA code for \S+ was already used once, and AWS rejects a code used twice \(run again with the next code, which the device shows in \d+ s\)\n$/,
     );
+  });
+
+  it('at a terminal, a reused code is not sent: mfa-exec says when the next one comes and asks for it', async () => {
+    await box.writeConfig(
+      `${CONFIG}\n[profile reuse_user]\n\n[profile reuse]\nrole_arn = ${REUSE_ROLE}\nsource_profile = reuse_user\nmfa_serial = ${REUSE_MFA}\n`,
+    );
+    try {
+      const added = await box.run(['add', 'reuse_user', '--env'], {
+        env: { AWS_ACCESS_KEY_ID: REUSE_KEY_ID, AWS_SECRET_ACCESS_KEY: REUSE_SECRET },
+      });
+      expect(added.code, added.stderr).toBe(0);
+      const code = totpCode(REUSE_TOTP);
+      const first = await box.run(['reuse', '--no-session', '--mfa-token', code, '--', 'true']);
+      expect(first.code, first.stderr).toBe(0);
+      await box.run(['clear', 'reuse']);
+      const assumedBefore = sts.count('AssumeRole');
+      // The local STS accepts the code of the next 30 s window too, as AWS tolerates some clock skew.
+      const next = totpCode(REUSE_TOTP, new Date(Date.now() + 30_000));
+      const { stdout } = await execFileP(
+        'python3',
+        [
+          PTY,
+          '--timeout',
+          '30',
+          '--when',
+          'Enter MFA code',
+          '--send',
+          `${code}\\r`,
+          '--when',
+          'Enter MFA code',
+          '--send',
+          `${next}\\r`,
+          '--',
+          process.execPath,
+          BIN,
+          'reuse',
+          '--no-session',
+          '--',
+          'true',
+        ],
+        { env: box.env },
+      );
+      const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+      expect(r.exitCode, r.output).toBe(0);
+      expect(r.output).toMatch(
+        /that MFA code was already used once and AWS would reject it; type the next code, which the device shows in \d+ s/,
+      );
+      expect(r.output.split('Enter MFA code').length - 1).toBe(2);
+      // The reused code never reached STS: one AssumeRole, with the next code.
+      expect(sts.count('AssumeRole') - assumedBefore).toBe(1);
+    } finally {
+      await box.writeConfig(CONFIG);
+    }
   });
 
   it('export --help describes --region for what export does with it', async () => {
