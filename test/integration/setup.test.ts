@@ -149,7 +149,8 @@ describe('setup', () => {
     expect(readFileSync(box.configPath, 'utf8')).toBe(CONFIG);
 
     const second = await setup([...SETUP, '--policy-arn', policyArn]);
-    expect(second.stderr).toBe('');
+    // The first secret (the TOTP seed) creates the file store, which is announced; nothing else is said.
+    expect(second.stderr).toMatch(/^mfa-exec: creating a new file store in [^\n]*\n$/);
     expect(second.code).toBe(0);
     const lines = second.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`found role ${ROLE_ARN}`);
