@@ -170,7 +170,7 @@ describe('file store folder (issue 10 row 12)', () => {
     const r = await box.run(['list']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^mfa-exec: the file store folder .* belongs to another user \(uid 65534\) \(use a folder/,
+      /^mfa-exec: the file store folder .* belongs to another user \(uid 65534\) \(set MFA_EXEC_FILE_DIR to a folder of your own/,
     );
   });
 
