@@ -434,7 +434,7 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
     // The holder: at a terminal, waiting at its prompt (nobody answers; pty.py kills it at its timeout).
     const holder = execFileP(
       'python3',
-      [PTY, '--timeout', '12', '--', process.execPath, BIN, 'daily_tty', '--no-session', '--', 'true'],
+      [PTY, '--timeout', '25', '--', process.execPath, BIN, 'daily_tty', '--no-session', '--', 'true'],
       { env: box.env },
     ).catch(() => undefined);
     try {
@@ -451,30 +451,38 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
       for (let i = 0; i < 100 && holderPid() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
       const pid = holderPid()!;
       expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('daily_tty');
-      // The waiter has no terminal, so its notice goes to stderr; stop it once the notice is out.
-      const waiter = spawn(process.execPath, [BIN, 'daily_tty', '--no-session', '--', 'true'], {
-        env: box.env,
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      await new Promise<void>((resolve) => {
-        waiter.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          if (stderr.includes('\n')) resolve();
+      // A waiter has no terminal, so its notice goes to stderr; it is stopped once the notice is out.
+      const waiterNotice = async (): Promise<string> => {
+        const waiter = spawn(process.execPath, [BIN, 'daily_tty', '--no-session', '--', 'true'], {
+          env: box.env,
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe'],
         });
-        waiter.on('close', () => resolve());
-      });
-      process.kill(-waiter.pid!, 'SIGKILL');
-      expect(stderr).toBe(
+        let stderr = '';
+        await new Promise<void>((resolve) => {
+          waiter.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString();
+            if (stderr.includes('\n')) resolve();
+          });
+          waiter.on('close', () => resolve());
+        });
+        process.kill(-waiter.pid!, 'SIGKILL');
+        return stderr;
+      };
+      expect(await waiterNotice()).toBe(
         `mfa-exec: waiting for mfa-exec pid ${pid}, which is getting the same credentials: answer its MFA prompt, or, if it is a background job stopped at the prompt, bring it back with \`fg\`\n`,
+      );
+      // A background job that asks on the terminal is stopped by the shell (`[1]+ Stopped`): SIGSTOP is that state.
+      process.kill(pid, 'SIGSTOP');
+      expect(await waiterNotice()).toBe(
+        `mfa-exec: waiting for mfa-exec pid ${pid}, which is getting the same credentials: it is a stopped background job waiting at its MFA prompt: bring it to the foreground with \`fg\` and answer there\n`,
       );
       process.kill(pid, 'SIGKILL'); // the holder: no need to wait for pty.py's timeout
     } finally {
       await holder;
       await box.writeConfig(CONFIG);
     }
-  }, 30_000);
+  }, 45_000);
 });
 
 describe('small frictions (issue 14 item 7)', () => {
