@@ -82,7 +82,10 @@ async function stampede(box: Sandbox, n: number): Promise<{ results: RunResult[]
 
 function expectOneSetOfCredentials(results: RunResult[]): void {
   for (const r of results) {
-    expect(r.stderr).toBe('');
+    // Nothing but, on a loaded machine, the notice of a wait longer than 3 s for the one holder.
+    expect(r.stderr).toMatch(
+      /^(mfa-exec: waiting for mfa-exec pid \d+, which is getting the same credentials: answer its MFA prompt, or, if it is a background job stopped at the prompt, bring it back with `fg`\n)?$/,
+    );
     expect(r.code).toBe(0);
   }
   const outputs = new Set(results.map((r) => r.stdout));
