@@ -134,7 +134,7 @@ export function ensurePrivateDir(dir: string, what: string, envHint: string): vo
     const st = statSync(d);
     if (uid !== undefined && st.uid !== uid) {
       throw new MfaExecError('config', `the ${what} ${d} belongs to another user (uid ${st.uid})`, {
-        hint: `remove it (it is recreated), or ${envHint}`,
+        hint: `remove it, and it is recreated; or ${envHint}`,
       });
     }
     if ((st.mode & 0o022) !== 0) {

@@ -44,7 +44,7 @@ function notInForeground(mfaSerial: string, profile: string): MfaExecError {
     'mfa',
     `a new MFA code for ${mfaSerial} is needed, but another process group (a subshell, another job) has the terminal, so mfa-exec cannot ask there`,
     {
-      hint: `run any mfa-exec for this profile where it can ask (another terminal, or here: \`env -u MFA_EXEC_PROFILE mfa-exec export ${profile} > /dev/null\`); the served credentials follow the shared cache it fills`,
+      hint: `run any mfa-exec for this profile where it can ask: in another terminal, or here with \`env -u MFA_EXEC_PROFILE mfa-exec export ${profile} > /dev/null\`; the served credentials follow the shared cache it fills`,
     },
   );
 }
