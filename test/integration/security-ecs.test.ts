@@ -21,6 +21,11 @@ const OTHER_SECRET = 'OtherDefaultSecretKeyForTestsOnly/012345';
 const TOTP = 'MNXW24DVORSXEIDTMVRXK4TJOR4SAZLD';
 const MFA = `arn:aws:iam::${ACCOUNT}:mfa/SEC_ECS`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/SEC_ECS_ROLE`;
+// The profile of row 3 has a user and device of its own: its codes never collide with the codes typed in row 5.
+const ECS_KEY_ID = 'AKIASECURITYECS00002';
+const ECS_SECRET = 'SecurityEcsSecretKeyForTestsOnly/0123457';
+const ECS_TOTP = 'NNSXS5DPOR2HA2LEMVZXI4TJNZTXG33O';
+const ECS_MFA = `arn:aws:iam::${ACCOUNT}:mfa/SEC_ECS_B`;
 const CLIENTS = join(ROOT, 'test/support/fixtures/clients');
 
 let sts: FakeSts;
@@ -29,11 +34,14 @@ let box: Sandbox;
 const CONFIG = `[profile sec_ecs_user]
 region = eu-central-1
 
+[profile sec_ecs_user_b]
+region = eu-central-1
+
 [profile ecs]
 role_arn = ${ROLE}
-source_profile = sec_ecs_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
+source_profile = sec_ecs_user_b
+mfa_serial = ${ECS_MFA}
+mfa_process = totp-code TEST_TOTP_SECRET_B
 region = eu-central-1
 
 [profile prompted]
@@ -54,18 +62,30 @@ beforeAll(async () => {
         mfaSerial: MFA,
         totpSecret: TOTP,
       },
+      {
+        userName: 'sec_ecs_user_b',
+        accountId: ACCOUNT,
+        accessKeyId: ECS_KEY_ID,
+        secretAccessKey: ECS_SECRET,
+        mfaSerial: ECS_MFA,
+        totpSecret: ECS_TOTP,
+      },
       // The key a careless [default] holds: another account.
       { userName: 'someone_else', accountId: OTHER_ACCOUNT, accessKeyId: OTHER_KEY, secretAccessKey: OTHER_SECRET },
     ],
     roles: [{ roleArn: ROLE, requireMfa: true }],
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
+  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, TEST_TOTP_SECRET_B: ECS_TOTP } });
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(CONFIG);
   const added = await box.run(['add', 'sec_ecs_user', '--env'], {
     env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
   });
   expect(added.code).toBe(0);
+  const addedB = await box.run(['add', 'sec_ecs_user_b', '--env'], {
+    env: { AWS_ACCESS_KEY_ID: ECS_KEY_ID, AWS_SECRET_ACCESS_KEY: ECS_SECRET },
+  });
+  expect(addedB.code).toBe(0);
 });
 afterAll(async () => {
   await box?.cleanup();
