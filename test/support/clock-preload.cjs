@@ -1,10 +1,11 @@
-// Test-only clock, loaded from outside with `node --import` (NODE_OPTIONS, see test-clock.ts);
+// Test-only clock, loaded from outside with `--require` (NODE_OPTIONS, see test-clock.ts; CommonJS,
+// so the single executable, which takes --require but no --import, loads it too);
 // the product has no switch for it. When $TEST_MFA_EXEC_CLOCK names a file holding an offset
 // in milliseconds, `Date` runs that far ahead of the real clock, and every pending
 // `setTimeout` is due at its virtual time: when the test advances the offset (rewrites the
 // file), timers whose virtual time has come fire at once. The same offset is read by the
 // local STS and the TOTP helpers of the test process, so codes, expiries and waits agree.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = require('node:fs');
 
 const file = process.env.TEST_MFA_EXEC_CLOCK;
 if (file) {
