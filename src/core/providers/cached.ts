@@ -60,12 +60,7 @@ export function cached(
   spec: CacheSpec,
   deps: Pick<CredentialDeps, 'store' | 'clock' | 'logger'>,
 ): CredentialProvider {
-  return async () => {
-    const hit = await readCached(spec, deps);
-    if (hit) {
-      deps.logger.debug(`using cached credentials (${spec.item.split(':')[0]})`);
-      return hit;
-    }
+  const store: CredentialProvider = async () => {
     const credentials = await inner();
     await deps.store.set(
       spec.item,
@@ -73,4 +68,5 @@ export function cached(
     );
     return credentials;
   };
+  return cachedOrElse(spec, store, deps);
 }
