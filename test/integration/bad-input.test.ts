@@ -79,6 +79,7 @@ const storeDir = () => join(box.dir, 'store');
 const openStore = () =>
   createFileStore({
     dir: storeDir(),
+    kdf: box.kdf,
     getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
     runtimeDir: box.env.XDG_RUNTIME_DIR,
   });

@@ -38,6 +38,7 @@ let reader: ReturnType<typeof createFileStore> | undefined;
 async function stored(): Promise<Map<string, { accessKeyId: string; secretAccessKey: string }>> {
   const store = (reader ??= createFileStore({
     dir: storeDir(),
+    kdf: box.kdf,
     getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
   }));
   const out = new Map<string, { accessKeyId: string; secretAccessKey: string }>();

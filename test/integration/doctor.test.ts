@@ -120,6 +120,7 @@ describe('doctor on a broken set-up', () => {
     );
     const store = createFileStore({
       dir: join(box.dir, 'store'),
+      kdf: box.kdf,
       getPassphrase: async () => 'test passphrase',
       runtimeDir: box.env.XDG_RUNTIME_DIR,
     });

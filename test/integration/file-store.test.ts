@@ -56,8 +56,9 @@ afterEach(async () => {
   for (const b of boxes.splice(0)) await b.cleanup();
 });
 
-async function sandbox(env: Record<string, string> = {}, mfa = MFA): Promise<Sandbox> {
-  const box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL_STS: sts.url, ...env } });
+// The two-tier tests run with the real key derivation (scrypt N=2^17): their subject is when it is paid.
+async function sandbox(env: Record<string, string> = {}, mfa = MFA, realKdf = false): Promise<Sandbox> {
+  const box = await makeSandbox({ backend: 'file', realKdf, env: { AWS_ENDPOINT_URL_STS: sts.url, ...env } });
   boxes.push(box);
   await box.writeConfig(`[profile base]
 region = eu-west-1
@@ -76,7 +77,7 @@ const storeDir = (box: Sandbox) => box.env.MFA_EXEC_FILE_DIR!;
 
 describe('two-tier file store', () => {
   it('a warm run derives no key and needs no passphrase; after a reboot the next run derives once, needs a new MFA code, and loses nothing behind the passphrase', async () => {
-    const box = await sandbox();
+    const box = await sandbox({}, MFA, true);
     const added = await box.run(['--debug', 'add', 'base', '--env'], {
       env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
     });
@@ -129,7 +130,7 @@ describe('two-tier file store', () => {
   });
 
   it('without a usable runtime folder, everything stays behind the passphrase as before', async () => {
-    const box = await sandbox({}, MFA2);
+    const box = await sandbox({}, MFA2, true);
     const open = join(box.dir, 'open-run');
     await mkdir(open, { mode: 0o755 });
     await chmod(open, 0o755);

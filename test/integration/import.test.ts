@@ -78,6 +78,7 @@ function reset(text = original): void {
 async function storedKeys(list = profiles): Promise<Map<string, { accessKeyId: string; secretAccessKey: string }>> {
   const store = createFileStore({
     dir: storeDir(),
+    kdf: box.kdf,
     getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
     runtimeDir: box.env.XDG_RUNTIME_DIR,
   });

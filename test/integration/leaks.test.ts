@@ -171,6 +171,7 @@ describe('no secret leaks', () => {
     // The MFA session and role credentials in the store, read before they are cleared.
     const store = createFileStore({
       dir: join(box.dir, 'store'),
+      kdf: box.kdf,
       getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
       runtimeDir: box.env.XDG_RUNTIME_DIR,
     });

@@ -41,6 +41,7 @@ beforeAll(async () => {
   });
   store = createFileStore({
     dir: join(box.dir, 'store'),
+    kdf: box.kdf,
     getPassphrase: async () => 'test passphrase',
     runtimeDir: box.env.XDG_RUNTIME_DIR,
   });

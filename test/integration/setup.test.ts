@@ -72,6 +72,7 @@ beforeAll(async () => {
   await box.writeConfig(CONFIG);
   store = createFileStore({
     dir: join(box.dir, 'store'),
+    kdf: box.kdf,
     getPassphrase: async () => 'test passphrase',
     runtimeDir: box.env.XDG_RUNTIME_DIR,
   });

@@ -55,6 +55,7 @@ async function storeItems(): Promise<string[]> {
   return (
     await createFileStore({
       dir: join(box.dir, 'store'),
+      kdf: box.kdf,
       getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
       runtimeDir: box.env.XDG_RUNTIME_DIR,
     }).list()

@@ -7,6 +7,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { scryptKdf, type Kdf } from '../../src/adapters/file-store.js';
+import { TEST_NODE_OPTIONS, cheapKdf } from './preload.js';
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -39,6 +41,8 @@ export interface Sandbox {
   env: Record<string, string>;
   configPath: string;
   credentialsPath: string;
+  /** The key derivation of this sandbox's CLI runs, for a test process reading their store. */
+  kdf: Kdf;
   writeConfig(text: string): Promise<void>;
   writeCredentials(text: string): Promise<void>;
   /** Run `mfa-exec args...` with no controlling terminal (a new session), optional stdin bytes. */
@@ -49,9 +53,17 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-/** A fresh sandbox; `backend: 'file'` uses an encrypted file store in it, 'keychain' needs `keyringEnv`. */
+/**
+ * A fresh sandbox; `backend: 'file'` uses an encrypted file store in it, 'keychain' needs `keyringEnv`.
+ * Its CLI runs load the test preload (preload.cjs) with the cheap key derivation, unless `realKdf`.
+ */
 export async function makeSandbox(
-  opts: { backend: 'file' | 'keychain'; keyringEnv?: Record<string, string>; env?: Record<string, string> } = {
+  opts: {
+    backend: 'file' | 'keychain';
+    keyringEnv?: Record<string, string>;
+    env?: Record<string, string>;
+    realKdf?: boolean;
+  } = {
     backend: 'file',
   },
 ): Promise<Sandbox> {
@@ -81,6 +93,8 @@ export async function makeSandbox(
     XDG_RUNTIME_DIR: run,
     XDG_CACHE_HOME: join(dir, 'cache'),
     TEST_OTPLIB_PATH: otplib,
+    NODE_OPTIONS: TEST_NODE_OPTIONS,
+    ...(!opts.realKdf && { TEST_MFA_EXEC_CHEAP_KDF: '1' }),
     ...(opts.backend === 'file'
       ? { MFA_EXEC_BACKEND: 'file', MFA_EXEC_FILE_DIR: join(dir, 'store'), MFA_EXEC_FILE_PASSPHRASE: 'test passphrase' }
       : { MFA_EXEC_BACKEND: 'keychain', ...opts.keyringEnv, HOME: home }),
@@ -91,6 +105,7 @@ export async function makeSandbox(
     env,
     configPath,
     credentialsPath,
+    kdf: opts.realKdf ? scryptKdf : cheapKdf,
     writeConfig: (text) => writeFile(configPath, text),
     writeCredentials: (text) => writeFile(credentialsPath, text),
     run: (args, o = {}) => runCli(args, { ...env, ...o.env }, o.input, o.onStderr),

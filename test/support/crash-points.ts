@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { TEST_NODE_OPTIONS } from './preload.js';
 
 export const FAULT_PRELOAD = join(import.meta.dirname, 'fault-preload.mjs');
 
@@ -25,10 +26,10 @@ export interface CrashFailure {
   error: string;
 }
 
-/** Environment that loads the fault preload: kill at the `at`-th call, or only log into `log`. */
+/** Environment that loads the fault preload (and the test preload, preload.cjs): kill at the `at`-th call, or only log into `log`. */
 export function faultEnv(opts: { at?: number; log?: string }): Record<string, string> {
   return {
-    NODE_OPTIONS: `--import=${pathToFileURL(FAULT_PRELOAD).href}`,
+    NODE_OPTIONS: `${TEST_NODE_OPTIONS} --import=${pathToFileURL(FAULT_PRELOAD).href}`,
     FAULT_TORN: '1',
     ...(opts.at !== undefined && { FAULT_AT: String(opts.at) }),
     ...(opts.log !== undefined && { FAULT_LOG: opts.log }),

@@ -1,5 +1,5 @@
 // The test side of the test-only clock (clock-preload.cjs): one offset in a file, shared by
-// the built CLI and its node helpers (through NODE_OPTIONS=--import), the local STS
+// the built CLI and its node helpers (through NODE_OPTIONS, preload.cjs), the local STS
 // (`startFakeSts({ clock })`) and the TOTP helpers. A test whose subject is a wait advances
 // the offset instead of spending real time.
 
@@ -7,8 +7,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_NODE_OPTIONS } from './preload.js';
 
-export const CLOCK_PRELOAD = join(import.meta.dirname, 'clock-preload.cjs');
 const STEP_MS = 30_000;
 
 /** A shared, adjustable clock: real time plus an offset kept in a file. */
@@ -42,7 +42,7 @@ export async function createTestClock(): Promise<TestClock> {
   };
   const clock: TestClock = {
     file,
-    env: { TEST_MFA_EXEC_CLOCK: file, NODE_OPTIONS: `--require=${CLOCK_PRELOAD}` },
+    env: { TEST_MFA_EXEC_CLOCK: file, NODE_OPTIONS: TEST_NODE_OPTIONS },
     now: () => realNow() + offsetMs(),
     offsetMs,
     advance: (ms) => set(offsetMs() + ms),
