@@ -2,14 +2,17 @@
 // real SDK children (boto3, the JS SDK v3) would prefer over the served credentials; a
 // refresh that needs an MFA code while an interactive subshell holds the terminal (a real
 // pty); a credential_process whose Expiration turns to garbage (no hot loop, no crash).
+// Rows 5 and 7 wait on expiries and back-off: they run on the test clock (test-clock.ts), and
+// their child waits virtual seconds (clock-sleep), so half a minute of waiting takes a few seconds.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { advanceDuring, createTestClock, type TestClock } from '../support/test-clock.js';
 
 const ACCOUNT = '808080808080';
 const OTHER_ACCOUNT = '909090909090';
@@ -30,6 +33,7 @@ const CLIENTS = join(ROOT, 'test/support/fixtures/clients');
 
 let sts: FakeSts;
 let box: Sandbox;
+let clock: TestClock;
 
 const CONFIG = `[profile sec_ecs_user]
 region = eu-central-1
@@ -52,7 +56,9 @@ region = eu-central-1
 `;
 
 beforeAll(async () => {
+  clock = await createTestClock();
   sts = await startFakeSts({
+    clock,
     users: [
       {
         userName: 'sec_ecs_user',
@@ -75,7 +81,10 @@ beforeAll(async () => {
     ],
     roles: [{ roleArn: ROLE, requireMfa: true }],
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP, TEST_TOTP_SECRET_B: ECS_TOTP } });
+  box = await makeSandbox({
+    backend: 'file',
+    env: { TEST_TOTP_SECRET: TOTP, TEST_TOTP_SECRET_B: ECS_TOTP, ...clock.env },
+  });
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(CONFIG);
   const added = await box.run(['add', 'sec_ecs_user', '--env'], {
@@ -90,6 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await box?.cleanup();
   await sts?.close();
+  await clock?.cleanup();
 });
 beforeEach(async () => {
   sts.setCredentialLifetime(undefined);
@@ -146,8 +156,10 @@ describe('row 5: a refresh needing an MFA code while the subshell holds the term
     // 20 s credentials (session and role): the refresh ~7 s before expiry needs a new MFA code.
     sts.setCredentialLifetime(20);
     expect((await box.run(['clear'])).code).toBe(0); // no MFA session left from the tests above
-    const code = totpCode(TOTP);
-    const { stdout } = await promisify(execFile)(
+    clock.startOfWindow(); // a code of a fresh window, typed long before its edge
+    const code = totpCode(TOTP, new Date(clock.now()));
+    const started = join(box.dir, 'row5-started');
+    const run = promisify(execFile)(
       'python3',
       [
         join(ROOT, 'test/support/pty.py'),
@@ -169,10 +181,12 @@ describe('row 5: a refresh needing an MFA code while the subshell holds the term
         '--norc',
         '-i',
         '-c',
-        'sleep 30',
+        `clock-sleep 30 ${started}`,
       ],
       { env: box.env, encoding: 'utf8', timeout: 90_000 },
     );
+    // The clock runs ahead from when the child has started (the typed code was used by then).
+    const { stdout } = await advanceDuring(clock, run, { ready: () => existsSync(started) });
     const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
     expect(r.timedOut).toBe(false);
     expect(r.exitCode).toBe(0);
@@ -202,8 +216,10 @@ process.stdout.write(generateSync({ secret: process.env.TEST_TOTP_SECRET, epoch:
 `,
       { mode: 0o755, flag: 'w' },
     );
-    const code = totpCode(TOTP);
-    const { stdout } = await promisify(execFile)(
+    clock.startOfWindow();
+    const code = totpCode(TOTP, new Date(clock.now()));
+    const started = join(box.dir, 'gui-started');
+    const run = promisify(execFile)(
       'python3',
       [
         join(ROOT, 'test/support/pty.py'),
@@ -224,10 +240,11 @@ process.stdout.write(generateSync({ secret: process.env.TEST_TOTP_SECRET, epoch:
         '--norc',
         '-i',
         '-c',
-        'sleep 22',
+        `clock-sleep 22 ${started}`,
       ],
       { env: { ...box.env, DISPLAY: ':99', PATH: `${gui}:${box.env.PATH}` }, encoding: 'utf8', timeout: 90_000 },
     );
+    const { stdout } = await advanceDuring(clock, run, { ready: () => existsSync(started) });
     const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
     expect(r.timedOut).toBe(false);
     expect(r.exitCode).toBe(0);
@@ -255,7 +272,14 @@ process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'ASIATURNING00000
       { mode: 0o755 },
     );
     await box.writeConfig(`${CONFIG}\n[profile turning]\ncredential_process = ${cp}\n`);
-    const r = await box.run(['exec', 'turning', '--ecs-server', '--', 'sleep', '20']);
+    const started = join(box.dir, 'turning-started');
+    const r = await advanceDuring(
+      clock,
+      box.run(['exec', 'turning', '--ecs-server', '--', 'clock-sleep', '20', started]),
+      {
+        ready: () => existsSync(started),
+      },
+    );
     expect(r.code).toBe(0); // the child ran to its end, with the server beside it
     const runs = readFileSync(counter, 'utf8').split('\n').filter(Boolean).length;
     // 0.1.0 ran it ~200 times a second; back-off allows a handful in 20 s.

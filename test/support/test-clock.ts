@@ -54,3 +54,27 @@ export async function createTestClock(): Promise<TestClock> {
   };
   return clock;
 }
+
+/**
+ * Run `work` while the clock moves forward by `stepMs` every `everyMs` of real time (10x real
+ * time by default), from when `ready()` holds (e.g. a command has started) until `work` settles.
+ */
+export async function advanceDuring<T>(
+  clock: TestClock,
+  work: Promise<T>,
+  o: { stepMs?: number; everyMs?: number; ready?: () => boolean } = {},
+): Promise<T> {
+  let done = false;
+  const ticking = (async () => {
+    while (!done) {
+      await new Promise((r) => setTimeout(r, o.everyMs ?? 25));
+      if (!done && (o.ready?.() ?? true)) clock.advance(o.stepMs ?? 250);
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    done = true;
+    await ticking;
+  }
+}
