@@ -8,6 +8,7 @@ import { refreshLeadMs } from '../../src/adapters/ecs-server.js';
 import { ROOT, type Sandbox } from '../support/cli.js';
 import type { FakeSts, FakeUser } from '../support/fake-sts.js';
 import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { advanceDuring, createTestClock, type TestClock } from '../support/test-clock.js';
 
 const ACCOUNT = '210987654321';
 const KEY_ID = 'AKIAECSSERVEREXAMPLE';
@@ -31,10 +32,14 @@ const USER: FakeUser = {
 let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
+// The refresh test runs its 20 s on this clock (4x real time); the other tests leave it alone.
+let clock: TestClock;
 
 beforeAll(async () => {
   const region = 'eu-central-1';
+  clock = await createTestClock();
   env = await stsSandbox({
+    clock,
     users: [USER],
     roles: [
       { roleArn: ROLE, requireMfa: true },
@@ -49,7 +54,10 @@ beforeAll(async () => {
   });
   ({ sts, box } = env);
 });
-afterAll(() => env?.cleanup());
+afterAll(async () => {
+  await env?.cleanup();
+  await clock?.cleanup();
+});
 beforeEach(() => sts.resetCalls());
 
 const assumed = (role: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/`;
@@ -150,11 +158,13 @@ describe('exec --ecs-server', () => {
     const seconds = 20;
     sts.setCredentialLifetime(lifetime);
     try {
-      const r = await box.run(
-        ['exec', 'short', '--ecs-server', '--', process.execPath, join(CLIENTS, 'ecs-poll.mjs')],
-        {
+      // The poller's 20 s (its Date and timers) are virtual: the shared clock runs 4x real time.
+      const r = await advanceDuring(
+        clock,
+        box.run(['exec', 'short', '--ecs-server', '--', process.execPath, join(CLIENTS, 'ecs-poll.mjs')], {
           env: { POLL_SECONDS: String(seconds) },
-        },
+        }),
+        { stepMs: 100 },
       );
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
