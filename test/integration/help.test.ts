@@ -59,8 +59,12 @@ describe('--help of the commands', () => {
   it('every listed command has a usage line, a one-line purpose, its options and two to four examples that parse', async () => {
     const names = await listed();
     expect(names).toEqual(expect.arrayContaining(['exec', 'add', 'import', 'list', 'export', 'remove', 'clear']));
-    for (const name of names) {
-      const r = await box.run([name, '--help']);
+    // Both help forms of every command, run side by side (each is a fresh process).
+    const runs = await Promise.all(
+      names.map((name) => Promise.all([box.run([name, '--help']), box.run(['help', name])])),
+    );
+    for (const [i, name] of names.entries()) {
+      const [r, viaHelp] = runs[i]!;
       expect(r.code, r.stderr).toBe(0);
       const [usage, blank, purpose] = r.stdout.split('\n');
       expect(usage, name).toMatch(new RegExp(`^Usage: mfa-exec ${name}\\b`));
@@ -82,7 +86,7 @@ describe('--help of the commands', () => {
           expect(() => parseCommand(command.spec, COMMANDS[first!] ? rest : words), example).not.toThrow();
         }
       }
-      expect((await box.run(['help', name])).stdout, `help ${name}`).toBe(r.stdout);
+      expect(viaHelp.stdout, `help ${name}`).toBe(r.stdout);
     }
   });
 
