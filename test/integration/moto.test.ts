@@ -1,3 +1,4 @@
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,25 +43,29 @@ describe('moto harness', () => {
     return JSON.parse(stdout);
   }
 
-  // Eight aws CLI runs (python start-up each): 120 s, as three files run at once on a loaded machine.
+  // The IAM set-up through the JS SDK in-process; the STS calls through the real aws CLI (python start-up each).
   it('serves IAM and STS: a new user key gets a session token and assumes a role', { timeout: 120_000 }, async () => {
-    const user = await aws(['iam', 'create-user', '--user-name', 'alice']);
-    expect(user.User.Arn).toBe('arn:aws:iam::123456789012:user/alice');
-    const key = (await aws(['iam', 'create-access-key', '--user-name', 'alice'])).AccessKey;
+    const iam = new IAMClient({
+      endpoint: moto.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const user = await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    expect(user.User!.Arn).toBe('arn:aws:iam::123456789012:user/alice');
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }))).AccessKey!;
     expect(key.AccessKeyId).toMatch(/^AKIA/);
     const trust = JSON.stringify({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
     });
-    const role = (await aws(['iam', 'create-role', '--role-name', 'deploy', '--assume-role-policy-document', trust]))
-      .Role;
+    const role = (await iam.send(new CreateRoleCommand({ RoleName: 'deploy', AssumeRolePolicyDocument: trust }))).Role!;
 
-    const asAlice = { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey };
+    const asAlice = { AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey! };
     const session = (await aws(['sts', 'get-session-token', '--duration-seconds', '900'], asAlice)).Credentials;
     expect(session.SessionToken.length).toBeGreaterThan(20);
     expect(Math.abs(Date.parse(session.Expiration) - Date.now() - 900_000)).toBeLessThan(60_000);
 
-    const assumed = await aws(['sts', 'assume-role', '--role-arn', role.Arn, '--role-session-name', 'test'], asAlice);
+    const assumed = await aws(['sts', 'assume-role', '--role-arn', role.Arn!, '--role-session-name', 'test'], asAlice);
     expect(assumed.AssumedRoleUser.Arn).toBe('arn:aws:sts::123456789012:assumed-role/deploy/test');
   });
 });
