@@ -17,6 +17,8 @@ const WARMUP = quick ? 1 : 2;
 const root = resolve(import.meta.dirname, '..');
 const BIN = join(root, 'dist/bin.js');
 const FIXTURES = join(root, 'test/support/fixtures/bin');
+// Reference programs (not mfa-exec): the least any Node program doing a warm run's work must do.
+const REF = join(root, 'scripts/bench-ref');
 
 interface Row {
   name: string;
@@ -178,6 +180,20 @@ try {
     await measure('export file', process.execPath, [BIN, 'export', 'p', '--format', 'json'], fileEnv),
     1.3,
   );
+  // What any Node program pays for the same work: spawn the child; read the cache as the file store keeps it.
+  addTimed(
+    '2r. reference, not mfa-exec: a Node program that only spawns true and waits',
+    await measure('ref spawn', process.execPath, [join(REF, 'ref-spawn.cjs'), 'true'], fileEnv),
+  );
+  addTimed(
+    '2f. reference: 2r plus the file store warm read (cache.enc, runtime key, AES-GCM)',
+    await measure(
+      'ref file',
+      process.execPath,
+      [join(REF, 'ref-file.cjs'), join(dir, 'store'), runDir, 'role:p', 'true'],
+      fileEnv,
+    ),
+  );
   // Without a memory-backed runtime folder there is no short-lived cache: every run derives
   // the passphrase key (scrypt N=2^17), as the README's security model explains.
   await must(['export', 'p'], { ...fileEnv, XDG_RUNTIME_DIR: join(dir, 'no-runtime') });
@@ -206,6 +222,15 @@ try {
       '3. export p --format json, cached, keychain',
       await measure('export keychain', process.execPath, [BIN, 'export', 'p', '--format', 'json'], keyEnv),
       1.3,
+    );
+    addTimed(
+      '2k. reference: 2r plus one Secret Service read through the keyring binding',
+      await measure(
+        'ref keychain',
+        process.execPath,
+        [join(REF, 'ref-keychain.cjs'), 'mfa-exec', 'role:p', 'true'],
+        keyEnv,
+      ),
     );
   } else {
     rows.push({
