@@ -467,6 +467,28 @@ try {
     ok: l.p99Serial < 5,
   });
 
+  // 8r. the same load against the least a credential server can be (not mfa-exec), in the same place
+  const refLoad = await time(
+    process.execPath,
+    [
+      join(REF, 'ref-ecs-server.cjs'),
+      process.execPath,
+      join(root, 'scripts/ecs-load.mjs'),
+      quick ? '2000' : '10000',
+      '8',
+    ],
+    env,
+  );
+  if (refLoad.code !== 0) throw new Error(`bench: reference server load failed: ${refLoad.err.trim()}`);
+  const rl = JSON.parse(refLoad.out) as { p50: number; p99: number; rps: number };
+  rows.push({
+    name: `8r. reference, not mfa-exec: a bare node:http server under the same load, p99 (p50 ${rl.p50.toFixed(2)} ms, ${rl.rps.toFixed(0)} req/s)`,
+    median: rl.p99,
+    min: rl.p99,
+    max: rl.p99,
+    unit: 'ms',
+  });
+
   // 9. peak RSS of the resident mfa-exec while a child runs
   let peak = 0;
   await new Promise<void>((done) => {
