@@ -3,15 +3,13 @@
 // nothing behind the passphrase), the folder's owner and mode, and creating a new store
 // (announced, asked twice at a real terminal, 8 characters or more).
 
-import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CLI, makeSandbox, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 
-const run = promisify(execFile);
 const ACCOUNT = '131313131313';
 const KEY_ID = 'AKIAFILESTORE0000013';
 const SECRET = 'fIlEsToRe/K7MDENG/bPxRfiCYEXAMPLEKEY013';
@@ -217,13 +215,8 @@ describe('a new file store (issue 10 row 13)', () => {
       ['Type it again', 'longenough2'],
       ['New passphrase', 'longenough1'],
       ['Type it again', 'longenough1'],
-    ].flatMap(([when, send]) => ['--when', when!, '--send', `${send!}\\r`]);
-    const { stdout } = await run(
-      'python3',
-      [join(ROOT, 'test/support/pty.py'), ...steps, '--timeout', '60', '--', ...CLI, 'add', 'base', '--env'],
-      { env, timeout: 90_000 },
-    );
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+    ].map(([when, send]) => ({ when, send: `${send!}\r` }));
+    const r = await runInPty({ argv: [...CLI, 'add', 'base', '--env'], env, steps, timeout: 60 });
     expect(r.output).toContain(`creating a new file store in ${storeDir(box)}`);
     expect(r.output).toContain('too short: 8 characters or more; try again');
     expect(r.output).toContain('the two entries differ; try again');

@@ -2,17 +2,14 @@
 // really parse; exec's answers to what a user asks), the short usage with no arguments, did-you-mean for typos, and the
 // `list` table with colour only on a terminal and never with NO_COLOR.
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 
-const run = promisify(execFile);
-const PTY = join(ROOT, 'test/support/pty.py');
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ESC = '\x1b[';
@@ -154,10 +151,7 @@ describe('the top level', () => {
 describe('list output', () => {
   /** `mfa-exec args` in a pseudo-terminal: everything it wrote there. */
   async function inPty(args: string[], env: Record<string, string> = {}): Promise<string> {
-    const { stdout } = await run('python3', [PTY, '--timeout', '30', '--', process.execPath, BIN, ...args], {
-      env: { ...box.env, ...env },
-    });
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    const r = await runInPty({ argv: [process.execPath, BIN, ...args], env: { ...box.env, ...env }, timeout: 30 });
     expect(r.timedOut).toBe(false);
     return r.output;
   }

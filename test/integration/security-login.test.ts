@@ -3,14 +3,14 @@
 // and fetches it first. It must get nothing; the user's browser must still sign in. And
 // `login --stdout` on a terminal (a real pty) warns what the URL is worth.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 import { startFakeFederation, type FakeFederation } from '../support/fake-federation.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 
@@ -176,12 +176,7 @@ describe('row 6: login on a shared host', () => {
   );
 
   it('login --stdout on a terminal warns what the URL is worth; piped, it says nothing', async () => {
-    const { stdout } = await promisify(execFile)(
-      'python3',
-      [join(ROOT, 'test/support/pty.py'), '--', process.execPath, BIN, 'login', 'console', '--stdout'],
-      { env: box.env, encoding: 'utf8', timeout: 30_000 },
-    );
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+    const r = await runInPty({ argv: [process.execPath, BIN, 'login', 'console', '--stdout'], env: box.env });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain(`SigninToken=${fed.signinToken}`);
     expect(r.output).toContain(

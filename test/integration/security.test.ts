@@ -3,7 +3,7 @@
 // answering broken credentials, hostile profile names, unusable lock folders, SIGTERM
 // while an mfa_process runs, export to a real pty. Each test fails on 0.1.0.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -20,9 +20,9 @@ import {
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 
 const A = '707070707070';
@@ -407,12 +407,7 @@ describe('helpers are ended by their process group', () => {
 describe('export to a terminal', () => {
   it('export warns on the terminal that the secret stays in its scrollback; piped, it says nothing', async () => {
     // Asynchronously: the local STS answers from this very process.
-    const { stdout: pty } = await promisify(execFile)(
-      'python3',
-      [join(ROOT, 'test/support/pty.py'), '--', process.execPath, BIN, 'export', 'plain'],
-      { env: box.env, encoding: 'utf8', timeout: 30_000 },
-    );
-    const r = JSON.parse(pty) as { output: string; exitCode: number | null };
+    const r = await runInPty({ argv: [process.execPath, BIN, 'export', 'plain'], env: box.env });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain('AWS_SECRET_ACCESS_KEY=');
     expect(r.output).toContain(

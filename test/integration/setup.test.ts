@@ -2,11 +2,8 @@
 // proxy), an encrypted file store, and real config files. moto accepts any MFA codes, so
 // the tests check which calls were made and what exists afterwards.
 
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
@@ -14,11 +11,10 @@ import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
-
-const execFileP = promisify(execFile);
 import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
+import { runInPty } from '../support/pty.js';
 
 const ACCOUNT = '123456789012';
 const ADMIN = {
@@ -290,41 +286,16 @@ describe('setup at a terminal', () => {
   // Issue 14: "two consecutive codes" took the same code twice (moto, like a lenient IAM, accepts
   // any). setup has the seed, so it checks the pair itself before EnableMFADevice.
   it('refuses the same code twice as "two consecutive codes", before EnableMFADevice', async () => {
-    const driver = join(box.dir, 'setup-driver.py');
-    await writeFile(
-      driver,
-      `import json, os, pty, select, signal, sys, time
-steps = [("First code", 1, "111111"), ("Next code", 1, "111111"), ("First code", 2, "\\x03")]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b""
-deadline = time.monotonic() + 60
-while True:
-    if steps and out.count(steps[0][0].encode()) >= steps[0][1]:
-        text = steps.pop(0)[2]
-        os.write(fd, (text if text == "\\x03" else text + "\\r").encode())
-    if time.monotonic() > deadline:
-        os.killpg(pid, signal.SIGKILL)
-    r, _, _ = select.select([fd], [], [], 0.05)
-    if r:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        out += chunk
-_, status = os.waitpid(pid, 0)
-print(json.dumps({"output": out.decode("utf-8", "replace"), "exitCode": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}))
-`,
-    );
-    const { stdout } = await execFileP(
-      'python3',
-      [driver, process.execPath, BIN, 'setup', '--user', 'carol', '--role', 'CAROL_ROLE', '--region', 'us-east-1'],
-      { env: { ...box.env, ...ADMIN } },
-    );
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+    const r = await runInPty({
+      argv: [process.execPath, BIN, 'setup', '--user', 'carol', '--role', 'CAROL_ROLE', '--region', 'us-east-1'],
+      env: { ...box.env, ...ADMIN },
+      steps: [
+        { when: 'First code', send: '111111\r' },
+        { when: 'Next code', send: '111111\r' },
+        { when: 'First code', send: '\x03' },
+      ],
+      timeout: 60,
+    });
     expect(r.output).toContain(
       'the two codes are the same, and the second must be the next one the app shows; enter two consecutive codes again.',
     );
