@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import { CLI_LINE, makeSandbox, type Sandbox } from '../support/cli.js';
+import { envOf } from '../support/print-env.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const run = promisify(execFile);
@@ -76,16 +77,6 @@ mfa_process = totp-code TEST_TOTP_SECRET4
 
 let sts: FakeSts;
 let box: Sandbox;
-
-/** The environment a child printed with print-env, as a map. */
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
 
 beforeAll(async () => {
   sts = await startFakeSts({

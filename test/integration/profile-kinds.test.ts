@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { envOf } from '../support/print-env.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 import { startImds, type Imds, type MetadataCredentials } from '../support/imds.js';
@@ -28,15 +29,6 @@ let imds: Imds;
 let box: Sandbox;
 let tokenDir: string;
 let instance: MetadataCredentials;
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
 
 function config(): string {
   const token = join(tokenDir, 'token');

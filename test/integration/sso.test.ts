@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { envOf } from '../support/print-env.js';
 import { runInPty } from '../support/pty.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { cacheFileName, startFakeSso, type CacheToken, type FakeSso } from '../support/fake-sso.js';
@@ -61,15 +62,6 @@ let sso: FakeSso;
 let box: Sandbox;
 /** Access keys GetRoleCredentials handed out, in order. */
 const handedOut: string[] = [];
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
 
 const cacheDir = () => join(box.env.HOME!, '.aws', 'sso', 'cache');
 const writeCliToken = async (id: string, token: CacheToken) => {
