@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeEntry } from '../../src/core/store-items.js';
-import { makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import type { RunResult, Sandbox } from '../support/cli.js';
+import type { FakeSts } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '505050505050';
 const KEY = 'AKIALEAKTESTKEY00001';
@@ -26,6 +27,7 @@ const MFA = `arn:aws:iam::${A}:mfa/leak`;
 const MFA2 = `arn:aws:iam::${A}:mfa/leak2`;
 const ROLE = `arn:aws:iam::${A}:role/leak`;
 
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 let side: string; // outside the sandbox: what the mfa_process stand-in records
@@ -59,21 +61,6 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      { userName: 'leak', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      // leak2's own device serves --no-session, so it never waits for the next code of `leak`.
-      {
-        userName: 'leak2',
-        accountId: A,
-        accessKeyId: KEY2,
-        secretAccessKey: SECRET2,
-        mfaSerial: MFA2,
-        totpSecret: TOTP2,
-      },
-    ],
-    roles: [{ roleArn: ROLE, requireMfa: true }],
-  });
   side = await mkdtemp(join(tmpdir(), 'mfa-exec-leaks-'));
   // The mfa_process stand-in: records the code it gives and the command lines of itself and its parents.
   const mfaProcess = join(side, 'mfa-code');
@@ -87,40 +74,37 @@ echo "$code"
 `,
     { mode: 0o755 },
   );
-  box = await makeSandbox({
-    backend: 'file',
-    env: {
-      TEST_TOTP_SECRET: TOTP,
-      TEST_TOTP_SECRET2: TOTP2,
-      AWS_ENDPOINT_URL_STS: sts.url,
-      AWS_ENDPOINT_URL_IAM: sts.url,
-      MFA_EXEC_FEDERATION_URL: `${sts.url}/federation`,
-    },
+  // No key added here: `add` is one of the commands the test runs and searches.
+  env = await stsSandbox({
+    users: [
+      { userName: 'leak', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
+      // leak2's own device serves --no-session, so it never waits for the next code of `leak`.
+      {
+        userName: 'leak2',
+        accountId: A,
+        accessKeyId: KEY2,
+        secretAccessKey: SECRET2,
+        mfaSerial: MFA2,
+        totpSecret: TOTP2,
+      },
+    ],
+    roles: [{ roleArn: ROLE, requireMfa: true }],
+    config: ini({
+      base: { region: 'eu-west-1' },
+      test: roleProfile({ role: ROLE, source: 'base', mfa: MFA, process: mfaProcess, region: 'eu-west-1' }),
+      direct: roleProfile({ role: ROLE, source: 'imported', mfa: MFA2, process: mfaProcess }),
+      imported: { region: 'eu-west-1' },
+    }),
+    keys: {},
+    env: { TEST_TOTP_SECRET2: TOTP2 },
   });
-  await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-mfa_process = ${mfaProcess}
-region = eu-west-1
-
-[profile direct]
-role_arn = ${ROLE}
-source_profile = imported
-mfa_serial = ${MFA2}
-mfa_process = ${mfaProcess}
-
-[profile imported]
-region = eu-west-1
-`);
+  ({ sts, box } = env);
+  box.env.AWS_ENDPOINT_URL_IAM = sts.url;
+  box.env.MFA_EXEC_FEDERATION_URL = `${sts.url}/federation`;
   await box.writeCredentials(`[imported]\naws_access_key_id = ${KEY2}\naws_secret_access_key = ${SECRET2}\n`);
 });
 afterAll(async () => {
-  await sts.close();
-  await box.cleanup();
+  await env.cleanup();
   await rm(side, { recursive: true, force: true });
 });
 
