@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import { CLI_LINE, makeSandbox, type Sandbox } from '../support/cli.js';
-import { envOf } from '../support/print-env.js';
+import { CALLER_IDENTITY, envOf } from '../support/children.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const run = promisify(execFile);
@@ -240,7 +240,7 @@ describe('core flow on the file store', () => {
   });
 
   it('the real aws CLI as the child sees the assumed role', async () => {
-    const r = await box.run(['test', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const r = await box.run(['test', '--', ...CALLER_IDENTITY]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).Arn).toBe(
       `arn:aws:sts::${ACCOUNT}:assumed-role/CREATED_ROLE/${JSON.parse(r.stdout).Arn.split('/').pop()}`,
@@ -279,7 +279,7 @@ describe('core flow on the file store', () => {
   });
 
   it('a chain of roles assumes each role in turn and gets the last one', async () => {
-    const r = await box.run(['chained', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const r = await box.run(['chained', '--', ...CALLER_IDENTITY]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).Arn).toContain(':assumed-role/THIRD_ROLE/');
     const roles = sts.calls.filter((c) => c.action === 'AssumeRole').map((c) => c.params.RoleArn);
@@ -288,7 +288,7 @@ describe('core flow on the file store', () => {
   });
 
   it('a profile without role_arn gets the MFA session itself', async () => {
-    const r = await box.run(['sessiononly', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const r = await box.run(['sessiononly', '--', ...CALLER_IDENTITY]);
     // Its own device: no code was used before, so no wait and nothing on stderr.
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

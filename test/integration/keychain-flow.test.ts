@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { CALLER_IDENTITY } from '../support/children.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import {
   keyringAvailable,
@@ -69,17 +70,7 @@ describe('core flow on the OS keychain (Secret Service)', () => {
     expect(added.stderr).toBe('');
     expect(added.stdout).toBe('Stored the key …0001 for profile "kc_user" in the keychain.\n');
 
-    const first = await box.run([
-      'kc',
-      '--mfa-token',
-      totpCode(TOTP),
-      '--',
-      'aws',
-      'sts',
-      'get-caller-identity',
-      '--output',
-      'json',
-    ]);
+    const first = await box.run(['kc', '--mfa-token', totpCode(TOTP), '--', ...CALLER_IDENTITY]);
     expect(first.stderr).toBe('');
     expect(JSON.parse(first.stdout).Arn).toContain(':assumed-role/KeychainRole/');
     expect(sts.count('GetSessionToken')).toBe(1);

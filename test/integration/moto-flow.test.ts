@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { CALLER_IDENTITY } from '../support/children.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const run = promisify(execFile);
@@ -65,17 +66,7 @@ describe('core flow against moto_server', () => {
     });
     expect(added.code).toBe(0);
     // moto checks no MFA codes; any well-formed code goes through.
-    const first = await box.run([
-      'moto',
-      '--mfa-token',
-      '123456',
-      '--',
-      'aws',
-      'sts',
-      'get-caller-identity',
-      '--output',
-      'json',
-    ]);
+    const first = await box.run(['moto', '--mfa-token', '123456', '--', ...CALLER_IDENTITY]);
     expect(first.stderr).toBe('');
     expect(JSON.parse(first.stdout).Arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/moto_role\/mfa-exec-\d+$/);
 

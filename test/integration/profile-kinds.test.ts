@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
-import { envOf } from '../support/print-env.js';
+import { envOf } from '../support/children.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 import { startImds, type Imds, type MetadataCredentials } from '../support/imds.js';

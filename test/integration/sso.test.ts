@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
-import { envOf } from '../support/print-env.js';
+import { envOf } from '../support/children.js';
 import { runInPty } from '../support/pty.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { cacheFileName, startFakeSso, type CacheToken, type FakeSso } from '../support/fake-sso.js';

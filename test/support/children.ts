@@ -1,4 +1,7 @@
-// Reading what the print-env fixture (test/support/fixtures/bin) printed.
+// The children the tests run under mfa-exec, and reading what they printed.
+
+/** The aws CLI asked who it is, in JSON (`.Arn` is the assumed role). */
+export const CALLER_IDENTITY: readonly string[] = ['aws', 'sts', 'get-caller-identity', '--output', 'json'];
 
 /** The environment a child printed with print-env (NAME=value lines), as a map. */
 export function envOf(stdout: string): Record<string, string> {
