@@ -9,17 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CONTRACT_CONFIG } from '../support/fixture.js';
 
 const run = promisify(execFile);
-
-const CONFIG = `[profile test_iam_user]
-region = ap-northeast-1
-
-[profile test]
-role_arn = arn:aws:iam::123456789012:role/CREATED_ROLE
-source_profile = test_iam_user
-mfa_serial = arn:aws:iam::123456789012:mfa/CREATED_MFA
-`;
 
 let box: Sandbox;
 let env: Record<string, string>;
@@ -56,7 +48,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 beforeAll(async () => {
   box = await makeSandbox({ backend: 'file' });
-  await box.writeConfig(CONFIG);
+  await box.writeConfig(CONTRACT_CONFIG);
   // The scripts call `mfa-exec` from PATH, as they do once the package is installed.
   const bin = join(box.dir, 'bin');
   await mkdir(bin);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { ini, roleProfile } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock } from '../support/test-clock.js';
 
@@ -31,24 +32,12 @@ const REUSE_TOTP = 'KRSXG5CSMV2XGZLEINXWIZLTKRSXG5CS';
 const REUSE_MFA = `arn:aws:iam::${ACCOUNT}:mfa/reuse`;
 const REUSE_ROLE = `arn:aws:iam::${ACCOUNT}:role/reuse`;
 
-const CONFIG = `[profile daily_user]
-region = eu-west-1
-
-[profile daily]
-role_arn = ${ROLE}
-source_profile = daily_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-region = eu-west-1
-
-[profile seed_user]
-region = eu-west-1
-
-[profile seeded]
-role_arn = ${SEED_ROLE}
-source_profile = seed_user
-mfa_serial = ${SEED_MFA}
-`;
+const CONFIG = ini({
+  daily_user: { region: 'eu-west-1' },
+  daily: roleProfile({ role: ROLE, source: 'daily_user', mfa: MFA, process: 'totp-code', region: 'eu-west-1' }),
+  seed_user: { region: 'eu-west-1' },
+  seeded: roleProfile({ role: SEED_ROLE, source: 'seed_user', mfa: SEED_MFA }),
+});
 
 let sts: FakeSts;
 let box: Sandbox;

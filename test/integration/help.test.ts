@@ -8,27 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CONTRACT_CONFIG } from '../support/fixture.js';
 import { runInPty } from '../support/pty.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ESC = '\x1b[';
 
-const CONFIG = `[profile test_iam_user]
-region = ap-northeast-1
-
-[profile test]
-role_arn = arn:aws:iam::123456789012:role/CREATED_ROLE
-source_profile = test_iam_user
-mfa_serial = arn:aws:iam::123456789012:mfa/CREATED_MFA
-region = ap-northeast-1
-`;
-
 let box: Sandbox;
 
 beforeAll(async () => {
   box = await makeSandbox({ backend: 'file' });
-  await box.writeConfig(CONFIG);
+  await box.writeConfig(CONTRACT_CONFIG);
 });
 
 afterAll(async () => {

@@ -2,13 +2,18 @@
 // data), the local STS with a file-store sandbox pointed at it, its config written and the
 // users' long-lived keys added through the CLI; and moto with a set-up made by `setup`.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
-import { makeSandbox, type Sandbox } from './cli.js';
+import { ROOT, makeSandbox, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
 import { startAwsProxy, type AwsProxy } from './iam-proxy.js';
 import { startMoto, type Moto } from './moto.js';
 import type { TestClock } from './test-clock.js';
+
+/** The example of CONTRACT.md: `test_iam_user` holds the key, `test` is its role, with MFA (fixtures/configs/contract.config). */
+export const CONTRACT_CONFIG = readFileSync(join(ROOT, 'test/support/fixtures/configs/contract.config'), 'utf8');
 
 /** Settings of one profile, in order; undefined values are left out. */
 export type ProfileSettings = Record<string, string | undefined>;
