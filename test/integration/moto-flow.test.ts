@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
 import { CALLER_IDENTITY } from '../support/children.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { mfaTrustPolicy } from '../support/policies.js';
 
 const run = promisify(execFile);
 
@@ -36,17 +37,7 @@ describe('core flow against moto_server', () => {
     box.env.AWS_ENDPOINT_URL = moto.url;
     await admin(['iam', 'create-user', '--user-name', 'moto_user']);
     key = (await admin(['iam', 'create-access-key', '--user-name', 'moto_user'])).AccessKey as unknown as typeof key;
-    const trust = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-          Action: 'sts:AssumeRole',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-        },
-      ],
-    });
+    const trust = JSON.stringify(mfaTrustPolicy('arn:aws:iam::123456789012:root'));
     roleArn = (await admin(['iam', 'create-role', '--role-name', 'moto_role', '--assume-role-policy-document', trust]))
       .Role!.Arn!;
     // moto neither checks codes nor devices; the serial has the shape AWS gives it.

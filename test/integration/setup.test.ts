@@ -15,6 +15,7 @@ import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
 import { runInPty } from '../support/pty.js';
+import { mfaTrustPolicy } from '../support/policies.js';
 
 const ACCOUNT = '123456789012';
 const ADMIN = {
@@ -91,23 +92,7 @@ describe('setup', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(proxy.calls).toEqual([]);
-    expect(r.stdout).toContain(
-      JSON.stringify(
-        {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: 'arn:aws:iam::ACCOUNT_ID:root' },
-              Action: 'sts:AssumeRole',
-              Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-            },
-          ],
-        },
-        null,
-        2,
-      ),
-    );
+    expect(r.stdout).toContain(JSON.stringify(mfaTrustPolicy('arn:aws:iam::ACCOUNT_ID:root'), null, 2));
     expect(r.stdout).toContain('"Resource": "arn:aws:iam::ACCOUNT_ID:role/CREATED_ROLE"');
     expect(r.stdout).toContain(`2. Attach to the role: ${policyArn}`);
     expect(r.stdout).toContain(
@@ -166,17 +151,7 @@ describe('setup', () => {
 
     // What exists in IAM now.
     const role = await iam.getRole('CREATED_ROLE');
-    expect(JSON.parse(role!.trustPolicy)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-          Action: 'sts:AssumeRole',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-        },
-      ],
-    });
+    expect(JSON.parse(role!.trustPolicy)).toEqual(mfaTrustPolicy(`arn:aws:iam::${ACCOUNT}:root`));
     expect(await iam.listAttachedRolePolicies('CREATED_ROLE')).toEqual([policyArn]);
     expect(JSON.parse((await iam.getUserPolicy('alice', 'mfa-exec-assume-CREATED_ROLE'))!)).toEqual({
       Version: '2012-10-17',
