@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
-import { ini, roleProfile } from '../support/fixture.js';
+import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock } from '../support/test-clock.js';
 
@@ -39,6 +39,7 @@ const CONFIG = ini({
   seeded: roleProfile({ role: SEED_ROLE, source: 'seed_user', mfa: SEED_MFA }),
 });
 
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 
@@ -57,16 +58,17 @@ function inPty(
 }
 
 beforeAll(async () => {
-  sts = await startFakeSts({
+  const daily: FakeUser = {
+    userName: 'daily_user',
+    accountId: ACCOUNT,
+    accessKeyId: KEY_ID,
+    secretAccessKey: SECRET,
+    mfaSerial: MFA,
+    totpSecret: TOTP,
+  };
+  env = await stsSandbox({
     users: [
-      {
-        userName: 'daily_user',
-        accountId: ACCOUNT,
-        accessKeyId: KEY_ID,
-        secretAccessKey: SECRET,
-        mfaSerial: MFA,
-        totpSecret: TOTP,
-      },
+      daily,
       {
         userName: 'seed_user',
         accountId: ACCOUNT,
@@ -89,23 +91,16 @@ beforeAll(async () => {
       { roleArn: SEED_ROLE, requireMfa: true },
       { roleArn: REUSE_ROLE, requireMfa: true },
     ],
+    config: CONFIG,
+    keys: { daily_user: daily },
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
-  box.env.AWS_ENDPOINT_URL_STS = sts.url;
-  await box.writeConfig(CONFIG);
-  const added = await box.run(['add', 'daily_user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-  });
-  expect(added.code, added.stderr).toBe(0);
+  ({ sts, box } = env);
   // One MFA code fills the cache; every exec below reuses the role credentials.
   const first = await box.run(['daily', '--', 'true']);
   expect(first.code, first.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await box?.cleanup();
-  await sts?.close();
-});
+afterAll(() => env?.cleanup());
 
 /** A child that prints each of its arguments in brackets. */
 const ARGS = ['sh', '-c', 'printf "[%s]" "$@"', 'sh'];

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -53,15 +54,12 @@ async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
     backend: 'file',
     env: { ...clock.env, TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
   });
-  await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-region = eu-west-1
-${extraConfig}`);
+  await box.writeConfig(
+    ini({
+      base: { region: 'eu-west-1' },
+      test: roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, region: 'eu-west-1' }),
+    }) + extraConfig,
+  );
   const added = await box.run(['add', 'base', '--env'], {
     env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
   });
@@ -176,21 +174,8 @@ describe('MFA codes are never reused', () => {
       env: { ...clock.env, TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
     });
     try {
-      await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile one]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-mfa_process = totp-code
-
-[profile two]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-mfa_process = totp-code
-`);
+      const role = roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, process: 'totp-code' });
+      await box.writeConfig(ini({ base: { region: 'eu-west-1' }, one: role, two: role }));
       expect(
         (
           await box.run(['add', 'base', '--env'], {
