@@ -12,7 +12,7 @@ import { createFileLock } from '../../src/adapters/lock.js';
 import { isMfaExecError } from '../../src/core/errors.js';
 import { BIN, makeSandbox, runCli, type RunResult, type Sandbox } from '../support/cli.js';
 import { startFakeSts, type FakeSts, type FakeUser } from '../support/fake-sts.js';
-import { ini, roleProfile } from '../support/fixture.js';
+import { addKey, ini, roleProfile } from '../support/fixture.js';
 import { requireKeyringOrSkip, startPrivateKeyring, type PrivateKeyring } from '../support/keyring.js';
 
 const ACCOUNT = '210987654321';
@@ -59,9 +59,7 @@ async function sandbox(
   box.env.TEST_MFA_LOG = log;
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(config(user, mfaProcess));
-  const added = await box.run(['add', 'base', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-  });
+  const added = await addKey(box, 'base', user);
   // A new file store is announced; nothing else is said.
   expect(added.stderr).toMatch(opts.backend === 'file' ? /^mfa-exec: creating a new file store in [^\n]*\n$/ : /^$/);
   expect(added.code).toBe(0);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { CONTRACT_CONFIG } from '../support/fixture.js';
+import { addKey, CONTRACT_CONFIG } from '../support/fixture.js';
 import { runInPty } from '../support/pty.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
@@ -148,9 +148,7 @@ describe('list output', () => {
   }
 
   beforeAll(async () => {
-    const r = await box.run(['add', 'test_iam_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const r = await addKey(box, 'test_iam_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(r.code, r.stderr).toBe(0);
   });
 

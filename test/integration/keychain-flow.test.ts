@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
 import { CALLER_IDENTITY } from '../support/children.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import {
@@ -64,9 +65,7 @@ describe('core flow on the OS keychain (Secret Service)', () => {
 
   it('add, exec (one GetSessionToken + one AssumeRole), exec again (no STS call), list, remove', async (ctx) => {
     requireKeyringOrSkip(ctx);
-    const added = await box.run(['add', 'kc_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const added = await addKey(box, 'kc_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(added.stderr).toBe('');
     expect(added.stdout).toBe('Stored the key …0001 for profile "kc_user" in the keychain.\n');
 

@@ -8,6 +8,7 @@ import { generateSecret } from 'otplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 import { BIN, FIXTURE_BIN, makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
 import { runInPty } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -98,9 +99,7 @@ beforeAll(async () => {
       .join('\n'),
   );
   for (const d of Object.values(devices)) {
-    const r = await box.run(['add', `${d.name}_user`, '--env'], {
-      env: { AWS_ACCESS_KEY_ID: d.keyId, AWS_SECRET_ACCESS_KEY: d.secret },
-    });
+    const r = await addKey(box, `${d.name}_user`, { accessKeyId: d.keyId, secretAccessKey: d.secret });
     expect(r.code).toBe(0);
   }
 });

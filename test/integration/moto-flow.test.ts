@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
 import { CALLER_IDENTITY } from '../support/children.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { mfaTrustPolicy } from '../support/policies.js';
@@ -52,8 +53,9 @@ describe('core flow against moto_server', () => {
   });
 
   it('add, exec with the aws CLI as child, cached second exec, export for credential_process', async () => {
-    const added = await box.run(['add', 'moto_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey },
+    const added = await addKey(box, 'moto_user', {
+      accessKeyId: key.AccessKeyId,
+      secretAccessKey: key.SecretAccessKey,
     });
     expect(added.code).toBe(0);
     // moto checks no MFA codes; any well-formed code goes through.

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
-import { ini, roleProfile } from '../support/fixture.js';
+import { addKey, ini, roleProfile } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -60,9 +60,7 @@ async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
       test: roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, region: 'eu-west-1' }),
     }) + extraConfig,
   );
-  const added = await box.run(['add', 'base', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-  });
+  const added = await addKey(box, 'base', user);
   expect(added.code).toBe(0);
   return box;
 }
@@ -176,13 +174,7 @@ describe('MFA codes are never reused', () => {
     try {
       const role = roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, process: 'totp-code' });
       await box.writeConfig(ini({ base: { region: 'eu-west-1' }, one: role, two: role }));
-      expect(
-        (
-          await box.run(['add', 'base', '--env'], {
-            env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-          })
-        ).code,
-      ).toBe(0);
+      expect((await addKey(box, 'base', user)).code).toBe(0);
       clock.startOfWindow(18_000);
       const first = await box.run(['export', 'one', '--format', 'json']);
       expect(first.stderr).toBe('');

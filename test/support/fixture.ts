@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
-import { ROOT, makeSandbox, type Sandbox } from './cli.js';
+import { ROOT, makeSandbox, type RunResult, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
 import { startAwsProxy, type AwsProxy } from './iam-proxy.js';
 import { startMoto, type Moto } from './moto.js';
@@ -48,6 +48,18 @@ export function roleProfile(o: {
   };
 }
 
+/** `mfa-exec add PROFILE --env` in `box`: the long-lived key given as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and `env`). */
+export function addKey(
+  box: Sandbox,
+  profile: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+  env: Record<string, string | undefined> = {},
+): Promise<RunResult> {
+  return box.run(['add', profile, '--env'], {
+    env: { ...env, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey },
+  });
+}
+
 /** The local STS and a sandbox using it (AWS_ENDPOINT_URL_STS, TEST_TOTP_SECRET of the first user). */
 export interface StsSandbox {
   sts: FakeSts;
@@ -80,9 +92,7 @@ export async function stsSandbox(o: {
   });
   await box.writeConfig(o.config);
   for (const [profile, user] of Object.entries(o.keys)) {
-    const added = await box.run(['add', profile, '--env'], {
-      env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-    });
+    const added = await addKey(box, profile, user);
     // Silently, but for the notice of the new file store (the first add).
     expect(added.stderr, `add ${profile}`).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
     expect(added.code, `add ${profile}`).toBe(0);
