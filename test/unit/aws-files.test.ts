@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadAwsFiles, parseAwsFiles } from '../../src/adapters/aws-files.js';
 import { MfaExecError } from '../../src/core/errors.js';
+import { thrown } from '../support/failure.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 
@@ -18,13 +19,7 @@ function parse(config: string, credentials = '', opts: { lazy?: boolean } = {}) 
 }
 
 function parseError(config: string, credentials = ''): MfaExecError {
-  try {
-    parse(config, credentials);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    return e as MfaExecError;
-  }
-  throw new Error('expected a parse error');
+  return thrown(() => parse(config, credentials));
 }
 
 describe('loadAwsFiles', () => {

@@ -10,7 +10,7 @@ import {
   resolveEndpoint,
   resolveRegion,
 } from '../../src/core/config.js';
-import { MfaExecError } from '../../src/core/errors.js';
+import { thrown } from '../support/failure.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 const ROLE = (n: string) => `arn:aws:iam::123456789012:role/${n}`;
@@ -21,16 +21,6 @@ function files(config: string, credentials = '') {
     { path: '/h/.aws/config', label: '~/.aws/config', text: config },
     { path: '/h/.aws/credentials', label: '~/.aws/credentials', text: credentials },
   );
-}
-
-function failure(fn: () => unknown): MfaExecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    return e as MfaExecError;
-  }
-  throw new Error('expected an MfaExecError');
 }
 
 describe('getProfile and profileNames', () => {
@@ -75,30 +65,28 @@ describe('getProfile and profileNames', () => {
   });
 
   it('suggests the nearest name for a typo', () => {
-    const e = failure(() => getProfile(files('[profile prod]\n[profile dev]\n'), 'prdo'));
+    const e = thrown(() => getProfile(files('[profile prod]\n[profile dev]\n'), 'prdo'));
     expect(e.kind).toBe('profile-not-found');
     expect(e.message).toBe('profile "prdo" not found in ~/.aws/config');
     expect(e.hint).toBe('did you mean "prod"?');
   });
 
   it('suggests a name the input is a prefix of', () => {
-    expect(failure(() => getProfile(files('[profile production-eu]\n'), 'production')).hint).toBe(
+    expect(thrown(() => getProfile(files('[profile production-eu]\n'), 'production')).hint).toBe(
       'did you mean "production-eu"?',
     );
   });
 
   it('suggests nothing far away, and explains [NAME] without "profile " in config', () => {
-    const e = failure(() => getProfile(files('[profile alpha]\n[staging]\nregion = x\n'), 'staging'));
+    const e = thrown(() => getProfile(files('[profile alpha]\n[staging]\nregion = x\n'), 'staging'));
     expect(e.hint).toBe(
       '~/.aws/config:2 has [staging], which AWS tools ignore there: write [profile staging] in the config file, [staging] in the credentials file',
     );
-    expect(failure(() => getProfile(files('[profile alpha]\n'), 'zzz')).hint).toBe(
-      'add [profile zzz] to ~/.aws/config',
-    );
+    expect(thrown(() => getProfile(files('[profile alpha]\n'), 'zzz')).hint).toBe('add [profile zzz] to ~/.aws/config');
   });
 
   it('does not find names of Object.prototype', () => {
-    expect(failure(() => getProfile(files('[profile a]\n'), 'constructor')).kind).toBe('profile-not-found');
+    expect(thrown(() => getProfile(files('[profile a]\n'), 'constructor')).kind).toBe('profile-not-found');
   });
 
   it.each([
@@ -118,7 +106,7 @@ describe('getProfile and profileNames', () => {
     ['duration_seconds = 1h', /duration_seconds/],
     ['ignore_configured_endpoint_urls = yes', /ignore_configured_endpoint_urls "yes" is not true or false/],
   ])('rejects %s', (line, message) => {
-    const e = failure(() => getProfile(files(`[profile p]\n${line}\n`), 'p'));
+    const e = thrown(() => getProfile(files(`[profile p]\n${line}\n`), 'p'));
     expect(e.kind).toBe('config');
     if (typeof message === 'string') expect(e.message).toBe(message);
     else expect(e.message).toMatch(message);
@@ -201,10 +189,10 @@ describe('resolveChain', () => {
     const f = files(
       `[profile x]\nrole_arn = ${ROLE('x')}\nsource_profile = a\n[profile a]\nrole_arn = ${ROLE('a')}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE('b')}\nsource_profile = a\n`,
     );
-    const e = failure(() => resolveChain(f, 'x'));
+    const e = thrown(() => resolveChain(f, 'x'));
     expect(e.kind).toBe('config');
     expect(e.message).toBe('profile "x": source_profile cycle a → b → a');
-    expect(failure(() => resolveChain(f, 'a')).message).toBe('profile "a": source_profile cycle a → b → a');
+    expect(thrown(() => resolveChain(f, 'a')).message).toBe('profile "a": source_profile cycle a → b → a');
   });
 
   it('treats source_profile = itself as "assume my role with my own key", as the SDK', () => {
@@ -217,7 +205,7 @@ describe('resolveChain', () => {
       roles: [{ profile: 'self', roleArn: ROLE('self') }],
     });
     const noKey = files(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`);
-    expect(failure(() => resolveChain(noKey, 'self')).message).toBe('profile "self": source_profile cycle self → self');
+    expect(thrown(() => resolveChain(noKey, 'self')).message).toBe('profile "self": source_profile cycle self → self');
   });
 
   it("uses a source with role_arn and a key in the files as the key holder, but assumes the named profile's own role", () => {
@@ -230,7 +218,7 @@ describe('resolveChain', () => {
       roles: [{ profile: 'top' }],
     });
     // named itself, it is a role profile, so its (missing) source matters
-    expect(failure(() => resolveChain(f, 'both')).kind).toBe('profile-not-found');
+    expect(thrown(() => resolveChain(f, 'both')).kind).toBe('profile-not-found');
   });
 
   it('uses credential_process on the base', () => {
@@ -245,13 +233,13 @@ describe('resolveChain', () => {
   });
 
   it('rejects role_arn without source_profile', () => {
-    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
+    const e = thrown(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
     expect(e.kind).toBe('config');
     expect(e.message).toBe('profile "r" has role_arn but no source_profile');
   });
 
   it('reports a missing source_profile as profile-not-found, with did-you-mean', () => {
-    const e = failure(() =>
+    const e = thrown(() =>
       resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = usr\n[profile user]\n`), 'r'),
     );
     expect(e.kind).toBe('profile-not-found');
@@ -263,7 +251,7 @@ describe('resolveChain', () => {
     const f = files(
       `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = m\n[profile m]\nrole_arn = ${ROLE('m')}\nsource_profile = u\nduration_seconds = 60\n[profile u]\n`,
     );
-    expect(failure(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
+    expect(thrown(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
   });
 });
 
@@ -386,7 +374,7 @@ describe('every kind of profile', () => {
     ],
     ['session_tags without =', `role_arn = ${ROLE('x')}\nsource_profile = user\nsession_tags = Team`, 'session_tags'],
   ])('%s: a one-line config error naming the key', (_, body, key) => {
-    const e = failure(() => resolveChain(files(`${ALL}\n[profile bad]\n${body}\n`), 'bad'));
+    const e = thrown(() => resolveChain(files(`${ALL}\n[profile bad]\n${body}\n`), 'bad'));
     expect(e.kind).toBe('config');
     expect(e.message).toContain(key);
     expect(e.message).not.toContain('\n');
@@ -394,7 +382,7 @@ describe('every kind of profile', () => {
   });
 
   it('temporary credentials (aws_session_token) in the credentials file cannot be a base: an error naming the key', () => {
-    const e = failure(() =>
+    const e = thrown(() =>
       resolveChain(
         files(
           `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = tmp\n`,
@@ -452,11 +440,11 @@ describe('include_profile (as aws-vault)', () => {
   });
 
   it('names a missing include and a cycle', () => {
-    expect(failure(() => getProfile(files(`[profile a]\ninclude_profile = nope\n`), 'a')).message).toContain(
+    expect(thrown(() => getProfile(files(`[profile a]\ninclude_profile = nope\n`), 'a')).message).toContain(
       'include_profile "nope" not found',
     );
     expect(
-      failure(() => getProfile(files(`[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n`), 'a'))
+      thrown(() => getProfile(files(`[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n`), 'a'))
         .message,
     ).toContain('include_profile cycle');
   });
@@ -515,7 +503,7 @@ describe('resolveEndpoint', () => {
       resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, profile: ignoring, files: f }),
     ).toBe('http://127.0.0.1:5000');
     expect(
-      failure(() =>
+      thrown(() =>
         resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '1' }, profile: local, files: f }),
       ).kind,
     ).toBe('config');
@@ -523,7 +511,7 @@ describe('resolveEndpoint', () => {
 
   it('fails on a services section that does not exist, as the SDK', () => {
     const g = files('[profile p]\nservices = missing\n');
-    expect(failure(() => resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).message).toBe(
+    expect(thrown(() => resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).message).toBe(
       'profile "p": services section "missing" not found in ~/.aws/config',
     );
   });

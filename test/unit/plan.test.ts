@@ -3,18 +3,14 @@ import type { Chain } from '../../src/core/config.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
 import { MFA, ROLE, chain } from '../support/chain.js';
+import { thrown } from '../support/failure.js';
 
 function usageError(c: Chain, opts: PlanOptions): MfaExecError {
-  try {
-    planCredentials(c, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    expect((e as MfaExecError).kind).toBe('usage');
-    expect((e as MfaExecError).exitCode).toBe(2);
-    expect((e as MfaExecError).hint).toBeTruthy();
-    return e as MfaExecError;
-  }
-  throw new Error('expected a usage error');
+  const e = thrown(() => planCredentials(c, opts));
+  expect(e.kind).toBe('usage');
+  expect(e.exitCode).toBe(2);
+  expect(e.hint).toBeTruthy();
+  return e;
 }
 
 describe('planCredentials for a role profile', () => {
