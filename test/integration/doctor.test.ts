@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { Sandbox } from '../support/cli.js';
-import { motoSetupSandbox, type MotoSetupSandbox } from '../support/fixture.js';
+import { motoSetupSandbox, type MotoSandbox } from '../support/fixture.js';
 import type { AwsProxy } from '../support/iam-proxy.js';
 
 const ADMIN = {
@@ -24,7 +24,7 @@ interface Report {
   checks: { check: string; status: string; message: string; fix: string | null }[];
 }
 
-let env: MotoSetupSandbox;
+let env: MotoSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let sdk: IAMClient;

@@ -8,7 +8,7 @@ import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore, StoredKey } from '../../src/core/types.js';
 import type { Sandbox } from '../support/cli.js';
-import { motoSetupSandbox, type MotoSetupSandbox } from '../support/fixture.js';
+import { motoSetupSandbox, type MotoSandbox } from '../support/fixture.js';
 import type { AwsProxy } from '../support/iam-proxy.js';
 
 const ADMIN = {
@@ -16,7 +16,7 @@ const ADMIN = {
   AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000002',
 };
 
-let env: MotoSetupSandbox;
+let env: MotoSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let iam: IamClient;

@@ -4,15 +4,15 @@
 
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
-import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { BIN, type Sandbox } from '../support/cli.js';
+import { motoSandbox, type MotoSandbox } from '../support/fixture.js';
+import type { AwsProxy } from '../support/iam-proxy.js';
+import type { Moto } from '../support/moto.js';
 import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
 import { runInPty } from '../support/pty.js';
 import { mfaTrustPolicy } from '../support/policies.js';
@@ -39,6 +39,7 @@ const SETUP = [
 ];
 const MUTATING = /^(Create|Put|Attach|Enable|Delete|Update)/;
 
+let env: MotoSandbox;
 let moto: Moto;
 let proxy: AwsProxy;
 let box: Sandbox;
@@ -47,25 +48,14 @@ let store: SecretStore;
 let policyArn: string;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startAwsProxy(moto.url);
-  const sdk = new IAMClient({
-    region: 'us-east-1',
-    endpoint: moto.url,
-    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
-  });
-  const doc = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
-  });
-  policyArn = (await sdk.send(new CreatePolicyCommand({ PolicyName: 'S3Work', PolicyDocument: doc }))).Policy!.Arn!;
+  env = await motoSandbox({ admin: ADMIN, policy: { name: 'S3Work', action: 's3:*' } });
+  ({ moto, proxy, box, policyArn } = env);
   iam = createIamClient({
     region: 'us-east-1',
     iamEndpoint: moto.url,
     stsEndpoint: moto.url,
     credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
   });
-  box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
   await box.writeConfig(CONFIG);
   store = createFileStore({
     dir: join(box.dir, 'store'),
@@ -74,11 +64,7 @@ beforeAll(async () => {
     runtimeDir: box.env.XDG_RUNTIME_DIR,
   });
 });
-afterAll(async () => {
-  await box?.cleanup();
-  await proxy?.close();
-  await moto?.close();
-});
+afterAll(() => env?.cleanup());
 beforeEach(() => {
   proxy.calls.length = 0;
   proxy.rules = [];

@@ -107,28 +107,26 @@ export async function stsSandbox(o: {
   };
 }
 
-/** moto (IAM + STS) behind a recording proxy, and a sandbox where `mfa-exec setup` made a user, role and profiles. */
-export interface MotoSetupSandbox {
+/** moto (IAM + STS) behind a recording proxy, a managed policy in it, and a file-store sandbox reaching moto through the proxy. */
+export interface MotoSandbox {
   moto: Moto;
   proxy: AwsProxy;
   box: Sandbox;
   /** the SDK's IAM client on moto, as the admin */
   sdk: IAMClient;
+  /** the managed policy allowing `policy.action` */
+  policyArn: string;
   cleanup(): Promise<void>;
 }
 
 /**
- * Start moto and the proxy, create a managed policy allowing `actions` (as `admin`), and run
- * `mfa-exec setup --user U --role R --profile P --policy-arn <it> --store-totp` in a new
- * file-store sandbox that reaches moto through the proxy (checked to succeed, silently).
+ * Start moto and the proxy, create a managed policy allowing `actions` (as `admin`), and make a
+ * new file-store sandbox whose AWS_ENDPOINT_URL is the proxy.
  */
-export async function motoSetupSandbox(o: {
+export async function motoSandbox(o: {
   admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
   policy: { name: string; action: string };
-  user: string;
-  role: string;
-  profile: string;
-}): Promise<MotoSetupSandbox> {
+}): Promise<MotoSandbox> {
   const moto = await startMoto();
   const proxy = await startAwsProxy(moto.url);
   const sdk = new IAMClient({
@@ -142,20 +140,36 @@ export async function motoSetupSandbox(o: {
   });
   const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: o.policy.name, PolicyDocument: doc }));
   const box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
-  const args = ['--user', o.user, '--role', o.role, '--profile', o.profile, '--policy-arn', policy.Policy!.Arn!];
-  const r = await box.run(['setup', ...args, '--store-totp'], { env: o.admin });
-  // Silently, but for the notice of the new file store.
-  expect(r.stderr).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
-  expect(r.code).toBe(0);
   return {
     moto,
     proxy,
     box,
     sdk,
+    policyArn: policy.Policy!.Arn!,
     cleanup: async () => {
       await box.cleanup();
       await proxy.close();
       await moto.close();
     },
   };
+}
+
+/**
+ * A motoSandbox where `mfa-exec setup --user U --role R --profile P --policy-arn <the policy>
+ * --store-totp` made a user, role and profiles (checked to succeed, silently).
+ */
+export async function motoSetupSandbox(o: {
+  admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+  policy: { name: string; action: string };
+  user: string;
+  role: string;
+  profile: string;
+}): Promise<MotoSandbox> {
+  const env = await motoSandbox(o);
+  const args = ['--user', o.user, '--role', o.role, '--profile', o.profile, '--policy-arn', env.policyArn];
+  const r = await env.box.run(['setup', ...args, '--store-totp'], { env: o.admin });
+  // Silently, but for the notice of the new file store.
+  expect(r.stderr).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
+  expect(r.code).toBe(0);
+  return env;
 }
