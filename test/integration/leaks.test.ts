@@ -9,11 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeEntry } from '../../src/core/store-items.js';
 import type { RunResult, Sandbox } from '../support/cli.js';
 import type { FakeSts } from '../support/fake-sts.js';
-import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '505050505050';
 const KEY = 'AKIALEAKTESTKEY00001';
@@ -153,12 +152,7 @@ describe('no secret leaks', () => {
     }
     expect((await run(['clear', 'test'])).code).toBe(0);
     // The MFA session and role credentials in the store, read before they are cleared.
-    const store = createFileStore({
-      dir: join(box.dir, 'store'),
-      kdf: box.kdf,
-      getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
-      runtimeDir: box.env.XDG_RUNTIME_DIR,
-    });
+    const store = fileStoreOf(box);
     const cachedSecrets: string[] = [];
     for (const name of await store.list()) {
       const entry = decodeEntry(await store.get(name));

@@ -5,14 +5,11 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
-import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
 import { BIN, type Sandbox } from '../support/cli.js';
-import { motoSandbox, type MotoSandbox } from '../support/fixture.js';
+import { fileStoreOf, motoSandbox, type MotoSandbox } from '../support/fixture.js';
 import type { AwsProxy } from '../support/iam-proxy.js';
-import type { Moto } from '../support/moto.js';
 import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
 import { runInPty } from '../support/pty.js';
 import { mfaTrustPolicy } from '../support/policies.js';
@@ -40,7 +37,6 @@ const SETUP = [
 const MUTATING = /^(Create|Put|Attach|Enable|Delete|Update)/;
 
 let env: MotoSandbox;
-let moto: Moto;
 let proxy: AwsProxy;
 let box: Sandbox;
 let iam: IamClient;
@@ -49,20 +45,9 @@ let policyArn: string;
 
 beforeAll(async () => {
   env = await motoSandbox({ admin: ADMIN, policy: { name: 'S3Work', action: 's3:*' } });
-  ({ moto, proxy, box, policyArn } = env);
-  iam = createIamClient({
-    region: 'us-east-1',
-    iamEndpoint: moto.url,
-    stsEndpoint: moto.url,
-    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
-  });
+  ({ proxy, box, iam, policyArn } = env);
   await box.writeConfig(CONFIG);
-  store = createFileStore({
-    dir: join(box.dir, 'store'),
-    kdf: box.kdf,
-    getPassphrase: async () => 'test passphrase',
-    runtimeDir: box.env.XDG_RUNTIME_DIR,
-  });
+  store = fileStoreOf(box);
 });
 afterAll(() => env?.cleanup());
 beforeEach(() => {

@@ -6,11 +6,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
 import { BIN, type Sandbox } from '../support/cli.js';
 import { runInPty } from '../support/pty.js';
 import type { FakeSts, FakeUser } from '../support/fake-sts.js';
-import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '606060606060';
 const KEY = 'AKIASIGNALSTEST00001';
@@ -51,14 +50,7 @@ afterAll(() => env.cleanup());
 
 /** Every item name in the store. */
 async function storeItems(): Promise<string[]> {
-  return (
-    await createFileStore({
-      dir: join(box.dir, 'store'),
-      kdf: box.kdf,
-      getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
-      runtimeDir: box.env.XDG_RUNTIME_DIR,
-    }).list()
-  ).sort();
+  return (await fileStoreOf(box).list()).sort();
 }
 
 /** Files left in the lock folder, the store folder and ~/.aws other than the expected ones. */

@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { createFileStore } from '../../src/adapters/file-store.js';
+import { createIamClient } from '../../src/adapters/iam.js';
+import type { IamClient, SecretStore } from '../../src/core/types.js';
 import { expect } from 'vitest';
 import { ROOT, makeSandbox, type RunResult, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
@@ -57,6 +60,16 @@ export function addKey(
 ): Promise<RunResult> {
   return box.run(['add', profile, '--env'], {
     env: { ...env, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey },
+  });
+}
+
+/** The encrypted file store of `box`, opened by the test process as its CLI runs open it (key derivation, passphrase, runtime key). */
+export function fileStoreOf(box: Sandbox): SecretStore {
+  return createFileStore({
+    dir: join(box.dir, 'store'),
+    kdf: box.kdf,
+    getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
   });
 }
 
@@ -114,6 +127,8 @@ export interface MotoSandbox {
   box: Sandbox;
   /** the SDK's IAM client on moto, as the admin */
   sdk: IAMClient;
+  /** mfa-exec's own IAM client on moto, as the admin */
+  iam: IamClient;
   /** the managed policy allowing `policy.action` */
   policyArn: string;
   cleanup(): Promise<void>;
@@ -139,12 +154,19 @@ export async function motoSandbox(o: {
     Statement: [{ Effect: 'Allow', Action: o.policy.action, Resource: '*' }],
   });
   const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: o.policy.name, PolicyDocument: doc }));
+  const iam = createIamClient({
+    region: 'us-east-1',
+    iamEndpoint: moto.url,
+    stsEndpoint: moto.url,
+    credentials: { accessKeyId: o.admin.AWS_ACCESS_KEY_ID, secretAccessKey: o.admin.AWS_SECRET_ACCESS_KEY },
+  });
   const box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
   return {
     moto,
     proxy,
     box,
     sdk,
+    iam,
     policyArn: policy.Policy!.Arn!,
     cleanup: async () => {
       await box.cleanup();
