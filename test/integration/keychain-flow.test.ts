@@ -1,10 +1,10 @@
 // The core flow with the default store: a real Secret Service (private gnome-keyring),
 // the built CLI and the local STS. Nothing secret may land in a file under HOME.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { filesUnder } from '../support/files.js';
 import { addKey } from '../support/fixture.js';
 import { CALLER_IDENTITY } from '../support/children.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
@@ -23,12 +23,6 @@ const MFA = `arn:aws:iam::${ACCOUNT}:mfa/keychain-device`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/KeychainRole`;
 
 /** Every file below `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 describe('core flow on the OS keychain (Secret Service)', () => {
   let keyring: PrivateKeyring | undefined;

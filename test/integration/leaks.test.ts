@@ -4,13 +4,14 @@
 // and of mfa-exec itself are searched for the secret key, the session tokens and secret
 // keys issued, the MFA codes, the TOTP seed and the passphrase: none may be found.
 
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../src/core/store-items.js';
 import type { RunResult, Sandbox } from '../support/cli.js';
+import { filesUnder } from '../support/files.js';
 import type { FakeSts } from '../support/fake-sts.js';
 import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
@@ -49,14 +50,6 @@ async function run(
   if (opts.exportOut) exported.push(r.stdout);
   else outputs.push({ what: `${args.join(' ')} (stdout)`, text: r.stdout });
   return r;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    const s = statSync(p);
-    return s.isDirectory() ? filesUnder(p) : s.isFile() ? [p] : [];
-  });
 }
 
 beforeAll(async () => {
