@@ -190,6 +190,15 @@ describe('the shell to complete for', () => {
 });
 
 describe('zsh and fish completion', () => {
+  /** `mfa-exec completion SHELL` saved as `name` in the sandbox and passed by `SHELL -n`; the file's path. */
+  async function syntaxChecked(shell: 'zsh' | 'fish', name: string): Promise<string> {
+    const r = await box.run(['completion', shell]);
+    const file = join(box.dir, name);
+    await writeFile(file, r.stdout);
+    await run(shell, ['-n', file]);
+    return file;
+  }
+
   it('zsh: a #compdef script with every command', async () => {
     const r = await box.run(['completion', 'zsh']);
     expect(r.code).toBe(0);
@@ -200,10 +209,7 @@ describe('zsh and fish completion', () => {
 
   it('zsh: the script passes zsh -n', async (ctx) => {
     await requireShellOrSkip(ctx, 'zsh');
-    const r = await box.run(['completion', 'zsh']);
-    const file = join(box.dir, '_mfa-exec');
-    await writeFile(file, r.stdout);
-    await run('zsh', ['-n', file]);
+    await syntaxChecked('zsh', '_mfa-exec');
   });
 
   it('fish: a script of complete commands', async () => {
@@ -214,10 +220,7 @@ describe('zsh and fish completion', () => {
 
   it('fish: completes commands, flags, profiles and the child', async (ctx) => {
     await requireShellOrSkip(ctx, 'fish');
-    const r = await box.run(['completion', 'fish']);
-    const file = join(box.dir, 'mfa-exec.fish');
-    await writeFile(file, r.stdout);
-    await run('fish', ['-n', file]);
+    const file = await syntaxChecked('fish', 'mfa-exec.fish');
     const complete = async (line: string) => {
       const { stdout } = await run('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], { env });
       return stdout
