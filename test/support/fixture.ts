@@ -1,14 +1,15 @@
 // One builder for what most integration files set up: the AWS config text (profiles as
 // data), the local STS with a file-store sandbox pointed at it, its config written and the
-// users' long-lived keys added through the CLI; and moto with a set-up made by `setup`.
+// users' long-lived keys added through the CLI, the sandbox's store as a test reads it; and
+// moto behind a recording proxy, bare or with a set-up made by `setup`.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { expect } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { createIamClient } from '../../src/adapters/iam.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
-import { expect } from 'vitest';
 import { ROOT, makeSandbox, type RunResult, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
 import { startAwsProxy, type AwsProxy } from './iam-proxy.js';
