@@ -6,12 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
 import { createStsClient } from '../../src/adapters/sts.js';
 import { encodeEntry, sessionItem } from '../../src/core/store-items.js';
 import { makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
 import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
-import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '404040404040';
 const KEY = 'AKIABADINPUT00000001';
@@ -76,13 +75,7 @@ beforeEach(async () => {
 });
 
 const storeDir = () => join(box.dir, 'store');
-const openStore = () =>
-  createFileStore({
-    dir: storeDir(),
-    kdf: box.kdf,
-    getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
-    runtimeDir: box.env.XDG_RUNTIME_DIR,
-  });
+const openStore = () => fileStoreOf(box);
 
 /** The AWS files and every item of the store, to prove that nothing was lost or cached. */
 async function snapshot(): Promise<{ config: string; credentials: string; items: [string, string | null][] }> {

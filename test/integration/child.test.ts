@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { defaultShell, runChild } from '../../src/adapters/child.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { bundledChild } from '../support/bundled.js';
+import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'test/support/fixtures/bin');
@@ -40,22 +41,9 @@ function waitForOutput(subprocess: ResultPromise, text: string): Promise<void> {
   });
 }
 
-interface PtyResult {
-  output: string;
-  exitCode: number | null;
-  signal: number | null;
-  timedOut: boolean;
-}
-
-/** Runs the runner around `command` at a new pseudo-terminal (test/support/pty.py). */
-async function atTerminal(command: string[], send?: { when: string; bytes: string }): Promise<PtyResult> {
-  const trigger = send ? ['--when', send.when, '--send', send.bytes] : [];
-  const result = await execa(
-    'python3',
-    ['test/support/pty.py', ...trigger, '--', 'node', RUN_CHILD, '--', ...command],
-    { cwd: root },
-  );
-  return JSON.parse(result.stdout) as PtyResult;
+/** Runs the runner around `command` at a new pseudo-terminal. */
+function atTerminal(command: string[], steps: PtyStep[] = []): Promise<PtyResult> {
+  return runInPty({ argv: ['node', RUN_CHILD, '--', ...command], env: process.env, steps });
 }
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -187,10 +175,10 @@ describe.runIf(process.platform === 'linux')('runChild at a terminal', () => {
   });
 
   it.each([
-    ['INT', '\\x03'],
-    ['QUIT', '\\x1c'],
+    ['INT', '\x03'],
+    ['QUIT', '\x1c'],
   ])('one keypress delivers exactly one SIG%s to the child', async (signal, key) => {
-    const result = await atTerminal([fixture('count-signal'), signal, '2'], { when: 'READY', bytes: key });
+    const result = await atTerminal([fixture('count-signal'), signal, '2'], [{ when: 'READY', send: key }]);
     expect(result.output).toContain(`${signal} count: 1\r\n`);
     expect(result.exitCode).toBe(0);
   });
@@ -199,10 +187,10 @@ describe.runIf(process.platform === 'linux')('runChild at a terminal', () => {
   // (setsid), so it only sees what mfa-exec forwards. Two signals arriving at
   // once merge into one, which is why counting alone cannot catch a double.
   it.each([
-    ['INT', '\\x03'],
-    ['QUIT', '\\x1c'],
+    ['INT', '\x03'],
+    ['QUIT', '\x1c'],
   ])('a terminal SIG%s is not forwarded on top of the kernel delivery', async (signal, key) => {
-    const result = await atTerminal(['setsid', fixture('count-signal'), signal, '2'], { when: 'READY', bytes: key });
+    const result = await atTerminal(['setsid', fixture('count-signal'), signal, '2'], [{ when: 'READY', send: key }]);
     expect(result.output).toContain(`${signal} count: 0\r\n`);
   });
 });

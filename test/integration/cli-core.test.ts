@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import { CLI_LINE, makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
+import { CALLER_IDENTITY, envOf } from '../support/children.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const run = promisify(execFile);
@@ -77,16 +79,6 @@ mfa_process = totp-code TEST_TOTP_SECRET4
 let sts: FakeSts;
 let box: Sandbox;
 
-/** The environment a child printed with print-env, as a map. */
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
 beforeAll(async () => {
   sts = await startFakeSts({
     users: [
@@ -142,22 +134,16 @@ describe('core flow on the file store', () => {
     });
     box.env.AWS_ENDPOINT_URL_STS = sts.url;
     await box.writeConfig(CONFIG);
-    const added = await box.run(['add', 'test_iam_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const added = await addKey(box, 'test_iam_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(added.stderr).toBe(
       `mfa-exec: creating a new file store in ${box.env.MFA_EXEC_FILE_DIR} (passphrase from MFA_EXEC_FILE_PASSPHRASE)\n`,
     );
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('…MPLE');
     expect(added.stdout).not.toContain(KEY_ID);
-    const again = await box.run(['add', 'sessiononly', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID3, AWS_SECRET_ACCESS_KEY: SECRET3 },
-    });
+    const again = await addKey(box, 'sessiononly', { accessKeyId: KEY_ID3, secretAccessKey: SECRET3 });
     expect(again.code).toBe(0);
-    const long = await box.run(['add', 'long_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID4, AWS_SECRET_ACCESS_KEY: SECRET4 },
-    });
+    const long = await addKey(box, 'long_user', { accessKeyId: KEY_ID4, secretAccessKey: SECRET4 });
     expect(long.code).toBe(0);
   });
   afterAll(async () => {
@@ -249,7 +235,7 @@ describe('core flow on the file store', () => {
   });
 
   it('the real aws CLI as the child sees the assumed role', async () => {
-    const r = await box.run(['test', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const r = await box.run(['test', '--', ...CALLER_IDENTITY]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).Arn).toBe(
       `arn:aws:sts::${ACCOUNT}:assumed-role/CREATED_ROLE/${JSON.parse(r.stdout).Arn.split('/').pop()}`,
@@ -288,7 +274,7 @@ describe('core flow on the file store', () => {
   });
 
   it('a chain of roles assumes each role in turn and gets the last one', async () => {
-    const r = await box.run(['chained', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const r = await box.run(['chained', '--', ...CALLER_IDENTITY]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).Arn).toContain(':assumed-role/THIRD_ROLE/');
     const roles = sts.calls.filter((c) => c.action === 'AssumeRole').map((c) => c.params.RoleArn);
@@ -297,7 +283,7 @@ describe('core flow on the file store', () => {
   });
 
   it('a profile without role_arn gets the MFA session itself', async () => {
-    const r = await box.run(['sessiononly', '--', 'aws', 'sts', 'get-caller-identity', '--output', 'json']);
+    const r = await box.run(['sessiononly', '--', ...CALLER_IDENTITY]);
     // Its own device: no code was used before, so no wait and nothing on stderr.
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -379,9 +365,7 @@ describe('MFA codes and errors', () => {
     b = await makeSandbox({ backend: 'file' });
     b.env.AWS_ENDPOINT_URL_STS = sts.url;
     await b.writeConfig(CONFIG.replace(/mfa_process = totp-code\n/g, '').replaceAll(MFA, MFA2));
-    const added = await b.run(['add', 'test_iam_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID2, AWS_SECRET_ACCESS_KEY: SECRET2 },
-    });
+    const added = await addKey(b, 'test_iam_user', { accessKeyId: KEY_ID2, secretAccessKey: SECRET2 });
     expect(added.code).toBe(0);
   });
   afterAll(async () => {
@@ -504,9 +488,7 @@ describe('a code already used: the wait for the next one (on the test clock)', (
       env: { ...clock.env, TEST_TOTP_SECRET: TOTP5, AWS_ENDPOINT_URL_STS: waitSts.url },
     });
     await w.writeConfig(`[profile waiter]\nmfa_serial = ${MFA5}\nmfa_process = totp-code\n`);
-    const added = await w.run(['add', 'waiter', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID5, AWS_SECRET_ACCESS_KEY: SECRET5 },
-    });
+    const added = await addKey(w, 'waiter', { accessKeyId: KEY_ID5, secretAccessKey: SECRET5 });
     expect(added.code).toBe(0);
   });
   afterAll(async () => {

@@ -9,17 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CONTRACT_CONFIG } from '../support/fixture.js';
 
 const run = promisify(execFile);
-
-const CONFIG = `[profile test_iam_user]
-region = ap-northeast-1
-
-[profile test]
-role_arn = arn:aws:iam::123456789012:role/CREATED_ROLE
-source_profile = test_iam_user
-mfa_serial = arn:aws:iam::123456789012:mfa/CREATED_MFA
-`;
 
 let box: Sandbox;
 let env: Record<string, string>;
@@ -56,7 +48,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 beforeAll(async () => {
   box = await makeSandbox({ backend: 'file' });
-  await box.writeConfig(CONFIG);
+  await box.writeConfig(CONTRACT_CONFIG);
   // The scripts call `mfa-exec` from PATH, as they do once the package is installed.
   const bin = join(box.dir, 'bin');
   await mkdir(bin);
@@ -198,6 +190,15 @@ describe('the shell to complete for', () => {
 });
 
 describe('zsh and fish completion', () => {
+  /** `mfa-exec completion SHELL` saved as `name` in the sandbox and passed by `SHELL -n`; the file's path. */
+  async function syntaxChecked(shell: 'zsh' | 'fish', name: string): Promise<string> {
+    const r = await box.run(['completion', shell]);
+    const file = join(box.dir, name);
+    await writeFile(file, r.stdout);
+    await run(shell, ['-n', file]);
+    return file;
+  }
+
   it('zsh: a #compdef script with every command', async () => {
     const r = await box.run(['completion', 'zsh']);
     expect(r.code).toBe(0);
@@ -208,10 +209,7 @@ describe('zsh and fish completion', () => {
 
   it('zsh: the script passes zsh -n', async (ctx) => {
     await requireShellOrSkip(ctx, 'zsh');
-    const r = await box.run(['completion', 'zsh']);
-    const file = join(box.dir, '_mfa-exec');
-    await writeFile(file, r.stdout);
-    await run('zsh', ['-n', file]);
+    await syntaxChecked('zsh', '_mfa-exec');
   });
 
   it('fish: a script of complete commands', async () => {
@@ -222,10 +220,7 @@ describe('zsh and fish completion', () => {
 
   it('fish: completes commands, flags, profiles and the child', async (ctx) => {
     await requireShellOrSkip(ctx, 'fish');
-    const r = await box.run(['completion', 'fish']);
-    const file = join(box.dir, 'mfa-exec.fish');
-    await writeFile(file, r.stdout);
-    await run('fish', ['-n', file]);
+    const file = await syntaxChecked('fish', 'mfa-exec.fish');
     const complete = async (line: string) => {
       const { stdout } = await run('fish', ['--no-config', '-c', `source ${file}; complete -C '${line}'`], { env });
       return stdout

@@ -12,6 +12,7 @@ import { createFileLock } from '../../src/adapters/lock.js';
 import { isMfaExecError } from '../../src/core/errors.js';
 import { BIN, makeSandbox, runCli, type RunResult, type Sandbox } from '../support/cli.js';
 import { startFakeSts, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { addKey, ini, roleProfile } from '../support/fixture.js';
 import { requireKeyringOrSkip, startPrivateKeyring, type PrivateKeyring } from '../support/keyring.js';
 
 const ACCOUNT = '210987654321';
@@ -31,15 +32,11 @@ const USERS = [
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/concurrency`;
 const N = 16;
 
-const config = (user: FakeUser, mfaProcess: string) => `[profile base]
-region = eu-west-1
-
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-mfa_process = ${mfaProcess}
-`;
+const config = (user: FakeUser, mfaProcess: string) =>
+  ini({
+    base: { region: 'eu-west-1' },
+    test: roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, process: mfaProcess }),
+  });
 
 let sts: FakeSts;
 beforeAll(async () => {
@@ -62,9 +59,7 @@ async function sandbox(
   box.env.TEST_MFA_LOG = log;
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   await box.writeConfig(config(user, mfaProcess));
-  const added = await box.run(['add', 'base', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-  });
+  const added = await addKey(box, 'base', user);
   // A new file store is announced; nothing else is said.
   expect(added.stderr).toMatch(opts.backend === 'file' ? /^mfa-exec: creating a new file store in [^\n]*\n$/ : /^$/);
   expect(added.code).toBe(0);
@@ -103,20 +98,28 @@ function expectOneSetOfCredentials(results: RunResult[]): void {
   expect(new Date(creds.Expiration).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
 }
 
+/**
+ * N concurrent exports on the cold cache of `box`: one set of credentials, one mfa_process
+ * run (counted in `log`), one GetSessionToken, one AssumeRole.
+ */
+async function expectOnePrompt(box: Sandbox, log: string, store: string): Promise<void> {
+  const { results, ms } = await stampede(box, N);
+  expectOneSetOfCredentials(results);
+  expect(runs(log)).toBe(1);
+  expect(sts.count('GetSessionToken')).toBe(1);
+  expect(sts.count('AssumeRole')).toBe(1);
+  // The figure for the closing note (not asserted: the machine may be loaded).
+  console.log(
+    `concurrency (${store}): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`,
+  );
+}
+
 describe('one MFA prompt for many processes', () => {
   it(`${N} concurrent exports on a cold cache (file store): one mfa_process run, one GetSessionToken, one AssumeRole`, async () => {
     const { box, log } = await sandbox(USERS[0]!, { backend: 'file' });
     try {
-      const { results, ms } = await stampede(box, N);
-      expectOneSetOfCredentials(results);
-      expect(runs(log)).toBe(1);
-      expect(sts.count('GetSessionToken')).toBe(1);
-      expect(sts.count('AssumeRole')).toBe(1);
+      await expectOnePrompt(box, log, 'file store');
       expect(sts.calls.every((c) => c.status === 200)).toBe(true);
-      // The figure for the closing note (not asserted: the machine may be loaded).
-      console.log(
-        `concurrency (file store): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`,
-      );
       // No lock is left behind.
       expect(readdirSync(join(box.dir, 'run', 'mfa-exec', 'locks')).filter((f) => f.endsWith('.lock'))).toEqual([]);
     } finally {
@@ -129,14 +132,7 @@ describe('one MFA prompt for many processes', () => {
     const keyring: PrivateKeyring = await startPrivateKeyring();
     const { box, log } = await sandbox(USERS[1]!, { backend: 'keychain', keyringEnv: keyring.env });
     try {
-      const { results, ms } = await stampede(box, N);
-      expectOneSetOfCredentials(results);
-      expect(runs(log)).toBe(1);
-      expect(sts.count('GetSessionToken')).toBe(1);
-      expect(sts.count('AssumeRole')).toBe(1);
-      console.log(
-        `concurrency (keychain store): ${N} processes, ${runs(log)} mfa_process run, ${sts.count('GetSessionToken')} GetSessionToken, ${sts.count('AssumeRole')} AssumeRole, wall ${ms} ms`,
-      );
+      await expectOnePrompt(box, log, 'keychain store');
     } finally {
       await box.cleanup();
       await keyring.stop();

@@ -3,17 +3,16 @@
 // typos of commands, the subshell's line, and the small frictions. The built CLI in a temporary
 // HOME, the local MFA-enforcing STS, and a pty wherever a terminal is involved.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { addKey, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock } from '../support/test-clock.js';
 
-const execFileP = promisify(execFile);
-const PTY = join(ROOT, 'test/support/pty.py');
 const ACCOUNT = '141414141414';
 const KEY_ID = 'AKIADAYTODAY0000001A';
 const SECRET = 'dAyToDaY/K7MDENG/bPxRfiCYEXAMPLEKEY00001';
@@ -33,57 +32,43 @@ const REUSE_TOTP = 'KRSXG5CSMV2XGZLEINXWIZLTKRSXG5CS';
 const REUSE_MFA = `arn:aws:iam::${ACCOUNT}:mfa/reuse`;
 const REUSE_ROLE = `arn:aws:iam::${ACCOUNT}:role/reuse`;
 
-const CONFIG = `[profile daily_user]
-region = eu-west-1
+const CONFIG = ini({
+  daily_user: { region: 'eu-west-1' },
+  daily: roleProfile({ role: ROLE, source: 'daily_user', mfa: MFA, process: 'totp-code', region: 'eu-west-1' }),
+  seed_user: { region: 'eu-west-1' },
+  seeded: roleProfile({ role: SEED_ROLE, source: 'seed_user', mfa: SEED_MFA }),
+});
 
-[profile daily]
-role_arn = ${ROLE}
-source_profile = daily_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-region = eu-west-1
-
-[profile seed_user]
-region = eu-west-1
-
-[profile seeded]
-role_arn = ${SEED_ROLE}
-source_profile = seed_user
-mfa_serial = ${SEED_MFA}
-`;
-
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 
-/** `mfa-exec args` in a pseudo-terminal (its controlling terminal), typing `send` once `when` appears. */
-export async function inPty(
-  b: Sandbox,
+/** `mfa-exec args` in a pseudo-terminal (its controlling terminal), typing `steps` in turn. */
+function inPty(
   args: string[],
-  opts: { when?: string; send?: string; env?: Record<string, string>; timeout?: number } = {},
-): Promise<{ output: string; exitCode: number | null; timedOut: boolean }> {
-  const extra = [
-    ...(opts.when !== undefined ? ['--when', opts.when] : []),
-    ...(opts.send !== undefined ? ['--send', opts.send] : []),
-  ];
-  const { stdout } = await execFileP(
-    'python3',
-    [PTY, '--timeout', String(opts.timeout ?? 30), ...extra, '--', process.execPath, BIN, ...args],
-    { env: { ...b.env, ...opts.env } },
-  );
-  return JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+  steps: PtyStep[] = [],
+  opts: { env?: Record<string, string>; timeout?: number } = {},
+): Promise<PtyResult> {
+  return runInPty({
+    argv: [process.execPath, BIN, ...args],
+    env: { ...box.env, ...opts.env },
+    steps,
+    timeout: opts.timeout ?? 30,
+  });
 }
 
 beforeAll(async () => {
-  sts = await startFakeSts({
+  const daily: FakeUser = {
+    userName: 'daily_user',
+    accountId: ACCOUNT,
+    accessKeyId: KEY_ID,
+    secretAccessKey: SECRET,
+    mfaSerial: MFA,
+    totpSecret: TOTP,
+  };
+  env = await stsSandbox({
     users: [
-      {
-        userName: 'daily_user',
-        accountId: ACCOUNT,
-        accessKeyId: KEY_ID,
-        secretAccessKey: SECRET,
-        mfaSerial: MFA,
-        totpSecret: TOTP,
-      },
+      daily,
       {
         userName: 'seed_user',
         accountId: ACCOUNT,
@@ -106,23 +91,16 @@ beforeAll(async () => {
       { roleArn: SEED_ROLE, requireMfa: true },
       { roleArn: REUSE_ROLE, requireMfa: true },
     ],
+    config: CONFIG,
+    keys: { daily_user: daily },
   });
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
-  box.env.AWS_ENDPOINT_URL_STS = sts.url;
-  await box.writeConfig(CONFIG);
-  const added = await box.run(['add', 'daily_user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-  });
-  expect(added.code, added.stderr).toBe(0);
+  ({ sts, box } = env);
   // One MFA code fills the cache; every exec below reuses the role credentials.
   const first = await box.run(['daily', '--', 'true']);
   expect(first.code, first.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await box?.cleanup();
-  await sts?.close();
-});
+afterAll(() => env?.cleanup());
 
 /** A child that prints each of its arguments in brackets. */
 const ARGS = ['sh', '-c', 'printf "[%s]" "$@"', 'sh'];
@@ -212,14 +190,14 @@ describe('confirmations before loss (issue 14 item 2)', () => {
   });
 
   it('remove asks y/N on the terminal: anything but yes removes nothing, y removes', async () => {
-    const no = await inPty(box, ['remove', 'spare'], { when: '[y/N]', send: '\r' });
+    const no = await inPty(['remove', 'spare'], [{ when: '[y/N]', send: '\r' }]);
     expect(no.output).toContain(
       'Remove the key …002B and 0 cached credentials of profile "spare" from the encrypted file store? [y/N]',
     );
     expect(no.output).toContain('nothing was removed');
     expect(no.exitCode).toBe(1);
     expect(await hasKey('spare')).toBe(true);
-    const yes = await inPty(box, ['remove', 'spare'], { when: '[y/N]', send: 'y\r' });
+    const yes = await inPty(['remove', 'spare'], [{ when: '[y/N]', send: 'y\r' }]);
     expect(yes.exitCode, yes.output).toBe(0);
     expect(yes.output).toContain('Removed the key and 0 cached credentials of profile "spare"');
     expect(await hasKey('spare')).toBe(false);
@@ -306,13 +284,7 @@ describe('doctor never passes by skipping (issue 14 item 3)', () => {
 
 describe('a stored TOTP seed is used without asking (issue 14 item 4)', () => {
   it('after `totp add`, exec with no terminal and no --prompt gets its code from the seed', async () => {
-    expect(
-      (
-        await box.run(['add', 'seed_user', '--env'], {
-          env: { AWS_ACCESS_KEY_ID: SEED_KEY_ID, AWS_SECRET_ACCESS_KEY: SEED_SECRET },
-        })
-      ).code,
-    ).toBe(0);
+    expect((await addKey(box, 'seed_user', { accessKeyId: SEED_KEY_ID, secretAccessKey: SEED_SECRET })).code).toBe(0);
     const before = await box.run(['seeded', '--', 'true']);
     expect(before.code).toBe(1);
     expect(before.stderr).toContain('there is no terminal to ask on');
@@ -378,7 +350,7 @@ describe('a mistyped command is not taken for a profile (issue 14 item 5)', () =
 describe('the subshell says it started; a waiter says who holds the prompt (issue 14 item 6)', () => {
   it('a subshell prints one line on the terminal: the profile, the expiry and `exit`', async () => {
     // $SHELL is /bin/sh in the sandbox: it reads "exit" from the pty once the line is shown.
-    const r = await inPty(box, ['daily'], { when: 'to leave it', send: 'exit\r' });
+    const r = await inPty(['daily'], [{ when: 'to leave it', send: 'exit\r' }]);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toMatch(
       /mfa-exec: a subshell for profile "daily"; its credentials expire at \d\d:\d\d \(in \d+ min\); type `exit` to leave it\r\n/,
@@ -389,28 +361,14 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
     const clock = await createTestClock();
     try {
       // The subshell itself moves the shared test clock a day ahead: mfa-exec's expiry timer is then due.
-      const { stdout } = await execFileP(
-        'python3',
+      const r = await inPty(
+        ['daily'],
         [
-          PTY,
-          '--timeout',
-          '30',
-          '--when',
-          'to leave it',
-          '--send',
-          'echo 86400000 > "$TEST_MFA_EXEC_CLOCK"\\r',
-          '--when',
-          'have expired',
-          '--send',
-          'exit\\r',
-          '--',
-          process.execPath,
-          BIN,
-          'daily',
+          { when: 'to leave it', send: 'echo 86400000 > "$TEST_MFA_EXEC_CLOCK"\r' },
+          { when: 'have expired', send: 'exit\r' },
         ],
-        { env: { ...box.env, ...clock.env } },
+        { env: clock.env },
       );
-      const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
       expect(r.exitCode, r.output).toBe(0);
       const notice =
         'mfa-exec: the credentials of this subshell (profile "daily") have expired; type `exit` and run mfa-exec again for new ones, or use --ecs-server, which refreshes them\r\n';
@@ -421,7 +379,7 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
   });
 
   it('no line for a command, and none on stdout or stderr for a subshell without a terminal', async () => {
-    const cmd = await inPty(box, ['daily', '--', 'true']);
+    const cmd = await inPty(['daily', '--', 'true']);
     expect(cmd.output).not.toContain('a subshell');
     const r = await box.run(['daily'], { input: 'exit\n' });
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -432,11 +390,7 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
       `${CONFIG}\n[profile daily_tty]\nrole_arn = ${ROLE}\nsource_profile = daily_user\nmfa_serial = ${MFA}\n`,
     );
     // The holder: at a terminal, waiting at its prompt (nobody answers; pty.py kills it at its timeout).
-    const holder = execFileP(
-      'python3',
-      [PTY, '--timeout', '25', '--', process.execPath, BIN, 'daily_tty', '--no-session', '--', 'true'],
-      { env: box.env },
-    ).catch(() => undefined);
+    const holder = inPty(['daily_tty', '--no-session', '--', 'true'], [], { timeout: 25 }).catch(() => undefined);
     try {
       // The credentials lock is a file holding its holder's pid (adapters/lock.ts).
       const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
@@ -504,9 +458,7 @@ describe('small frictions (issue 14 item 7)', () => {
       `${CONFIG}\n[profile reuse_user]\n\n[profile reuse]\nrole_arn = ${REUSE_ROLE}\nsource_profile = reuse_user\nmfa_serial = ${REUSE_MFA}\n`,
     );
     try {
-      const added = await box.run(['add', 'reuse_user', '--env'], {
-        env: { AWS_ACCESS_KEY_ID: REUSE_KEY_ID, AWS_SECRET_ACCESS_KEY: REUSE_SECRET },
-      });
+      const added = await addKey(box, 'reuse_user', { accessKeyId: REUSE_KEY_ID, secretAccessKey: REUSE_SECRET });
       expect(added.code, added.stderr).toBe(0);
       const code = totpCode(REUSE_TOTP);
       const first = await box.run(['reuse', '--no-session', '--mfa-token', code, '--', 'true']);
@@ -515,31 +467,13 @@ describe('small frictions (issue 14 item 7)', () => {
       const assumedBefore = sts.count('AssumeRole');
       // The local STS accepts the code of the next 30 s window too, as AWS tolerates some clock skew.
       const next = totpCode(REUSE_TOTP, new Date(Date.now() + 30_000));
-      const { stdout } = await execFileP(
-        'python3',
+      const r = await inPty(
+        ['reuse', '--no-session', '--', 'true'],
         [
-          PTY,
-          '--timeout',
-          '30',
-          '--when',
-          'Enter MFA code',
-          '--send',
-          `${code}\\r`,
-          '--when',
-          'Enter MFA code',
-          '--send',
-          `${next}\\r`,
-          '--',
-          process.execPath,
-          BIN,
-          'reuse',
-          '--no-session',
-          '--',
-          'true',
+          { when: 'Enter MFA code', send: `${code}\r` },
+          { when: 'Enter MFA code', send: `${next}\r` },
         ],
-        { env: box.env },
       );
-      const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
       expect(r.exitCode, r.output).toBe(0);
       expect(r.output).toMatch(
         /that MFA code was already used once and AWS would reject it; type the next code, which the device shows in \d+ s/,
@@ -579,43 +513,8 @@ describe('small frictions (issue 14 item 7)', () => {
 });
 
 describe('the interactive profile picker (issue 14 item 8)', () => {
-  /** Run `mfa-exec args` in a pty; each step waits until its text appears `count` times, then types `send` as is. */
-  async function drive(
-    args: string[],
-    steps: { when: string; count?: number; send: string }[],
-    env: Record<string, string> = {},
-  ): Promise<{ output: string; exitCode: number | null }> {
-    const driver = `import json, os, pty, select, signal, sys, time
-steps = json.loads(sys.argv[1])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-out = b""
-deadline = time.monotonic() + 40
-while True:
-    if steps and out.count(steps[0]["when"].encode()) >= steps[0].get("count", 1):
-        os.write(fd, steps.pop(0)["send"].encode())
-    if time.monotonic() > deadline:
-        os.killpg(pid, signal.SIGKILL)
-    r, _, _ = select.select([fd], [], [], 0.05)
-    if r:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        out += chunk
-_, status = os.waitpid(pid, 0)
-print(json.dumps({"output": out.decode("utf-8", "replace"), "exitCode": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}))
-`;
-    const { stdout } = await execFileP(
-      'python3',
-      ['-c', driver, JSON.stringify(steps), process.execPath, BIN, ...args],
-      { env: { ...box.env, ...env } },
-    );
-    return JSON.parse(stdout) as { output: string; exitCode: number | null };
-  }
+  /** `mfa-exec args` at a terminal: the picker's keys, typed as they are. */
+  const drive = (args: string[], steps: PtyStep[]) => inPty(args, steps, { timeout: 40 });
 
   it('with no profile and no AWS_PROFILE at a terminal, a type-to-filter list picks the profile', async () => {
     const r = await drive(

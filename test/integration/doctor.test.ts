@@ -6,10 +6,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IAMClient, PutUserPolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { Sandbox } from '../support/cli.js';
-import { motoSetupSandbox, type MotoSetupSandbox } from '../support/fixture.js';
+import { fileStoreOf, motoSetupSandbox, type MotoSandbox } from '../support/fixture.js';
 import type { AwsProxy } from '../support/iam-proxy.js';
 
 const ADMIN = {
@@ -24,7 +23,7 @@ interface Report {
   checks: { check: string; status: string; message: string; fix: string | null }[];
 }
 
-let env: MotoSetupSandbox;
+let env: MotoSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let sdk: IAMClient;
@@ -118,12 +117,7 @@ describe('doctor on a broken set-up', () => {
     await sdk.send(
       new PutUserPolicyCommand({ UserName: 'dave', PolicyName: 'extra', PolicyDocument: JSON.stringify(extra) }),
     );
-    const store = createFileStore({
-      dir: join(box.dir, 'store'),
-      kdf: box.kdf,
-      getPassphrase: async () => 'test passphrase',
-      runtimeDir: box.env.XDG_RUNTIME_DIR,
-    });
+    const store = fileStoreOf(box);
     const key = decodeKey(await store.get('key:dave'))!;
     await writeFile(
       box.credentialsPath,

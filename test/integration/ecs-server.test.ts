@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { refreshLeadMs } from '../../src/adapters/ecs-server.js';
 import { ROOT, type Sandbox } from '../support/cli.js';
+import { CALLER_IDENTITY } from '../support/children.js';
 import type { FakeSts, FakeUser } from '../support/fake-sts.js';
 import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 import { advanceDuring, createTestClock, type TestClock } from '../support/test-clock.js';
@@ -93,17 +94,7 @@ describe('exec --ecs-server', () => {
     expect(js.stderr).toBe('');
     expect(js.code).toBe(0);
     expect(js.stdout.trim()).toContain(assumed('ECS_ROLE'));
-    const cli = await box.run([
-      'exec',
-      'ecs',
-      '--ecs-server',
-      '--',
-      'aws',
-      'sts',
-      'get-caller-identity',
-      '--output',
-      'json',
-    ]);
+    const cli = await box.run(['exec', 'ecs', '--ecs-server', '--', ...CALLER_IDENTITY]);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout).Arn).toContain(assumed('ECS_ROLE'));

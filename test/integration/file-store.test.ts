@@ -3,15 +3,14 @@
 // nothing behind the passphrase), the folder's owner and mode, and creating a new store
 // (announced, asked twice at a real terminal, 8 characters or more).
 
-import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { CLI, makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
+import { runInPty } from '../support/pty.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 
-const run = promisify(execFile);
 const ACCOUNT = '131313131313';
 const KEY_ID = 'AKIAFILESTORE0000013';
 const SECRET = 'fIlEsToRe/K7MDENG/bPxRfiCYEXAMPLEKEY013';
@@ -135,9 +134,7 @@ describe('two-tier file store', () => {
     await mkdir(open, { mode: 0o755 });
     await chmod(open, 0o755);
     const env = { XDG_RUNTIME_DIR: open };
-    const added = await box.run(['add', 'base', '--env'], {
-      env: { ...env, AWS_ACCESS_KEY_ID: KEY_ID2, AWS_SECRET_ACCESS_KEY: SECRET2 },
-    });
+    const added = await addKey(box, 'base', { accessKeyId: KEY_ID2, secretAccessKey: SECRET2 }, env);
     expect(added.code).toBe(0);
     const cold = await box.run(['--debug', 'test', '--mfa-token', totpCode(TOTP2), '--', 'true'], { env });
     expect(cold.stderr).toContain(`XDG_RUNTIME_DIR ${open} is not a 0700 folder of yours: no short-lived cache`);
@@ -154,9 +151,7 @@ describe('file store folder (issue 10 row 12)', () => {
     const box = await sandbox();
     await mkdir(storeDir(box), { mode: 0o700 });
     await chmod(storeDir(box), 0o777);
-    const r = await box.run(['add', 'base', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const r = await addKey(box, 'base', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `mfa-exec: the file store folder ${storeDir(box)} is writable by group or others (mode 0777) (run \`chmod 700 ${storeDir(box)}\`)\n`,
@@ -177,9 +172,7 @@ describe('file store folder (issue 10 row 12)', () => {
 
   it('creates a missing store folder 0700', async () => {
     const box = await sandbox();
-    const r = await box.run(['add', 'base', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const r = await addKey(box, 'base', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(r.code).toBe(0);
     expect((await stat(storeDir(box))).mode & 0o777).toBe(0o700);
   });
@@ -189,9 +182,7 @@ describe('a new file store (issue 10 row 13)', () => {
   it('is announced, and a passphrase shorter than 8 characters is refused with nothing stored', async () => {
     const box = await sandbox();
     const add = (pass: string) =>
-      box.run(['add', 'base', '--env'], {
-        env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, MFA_EXEC_FILE_PASSPHRASE: pass },
-      });
+      addKey(box, 'base', { accessKeyId: KEY_ID, secretAccessKey: SECRET }, { MFA_EXEC_FILE_PASSPHRASE: pass });
     const short = await add('abc');
     expect(short.code).toBe(1);
     expect(short.stderr).toBe(
@@ -217,13 +208,8 @@ describe('a new file store (issue 10 row 13)', () => {
       ['Type it again', 'longenough2'],
       ['New passphrase', 'longenough1'],
       ['Type it again', 'longenough1'],
-    ].flatMap(([when, send]) => ['--when', when!, '--send', `${send!}\\r`]);
-    const { stdout } = await run(
-      'python3',
-      [join(ROOT, 'test/support/pty.py'), ...steps, '--timeout', '60', '--', ...CLI, 'add', 'base', '--env'],
-      { env, timeout: 90_000 },
-    );
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+    ].map(([when, send]) => ({ when, send: `${send!}\r` }));
+    const r = await runInPty({ argv: [...CLI, 'add', 'base', '--env'], env, steps, timeout: 60 });
     expect(r.output).toContain(`creating a new file store in ${storeDir(box)}`);
     expect(r.output).toContain('too short: 8 characters or more; try again');
     expect(r.output).toContain('the two entries differ; try again');

@@ -2,36 +2,24 @@
 // really parse; exec's answers to what a user asks), the short usage with no arguments, did-you-mean for typos, and the
 // `list` table with colour only on a terminal and never with NO_COLOR.
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey, CONTRACT_CONFIG } from '../support/fixture.js';
+import { runInPty } from '../support/pty.js';
 
-const run = promisify(execFile);
-const PTY = join(ROOT, 'test/support/pty.py');
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ESC = '\x1b[';
-
-const CONFIG = `[profile test_iam_user]
-region = ap-northeast-1
-
-[profile test]
-role_arn = arn:aws:iam::123456789012:role/CREATED_ROLE
-source_profile = test_iam_user
-mfa_serial = arn:aws:iam::123456789012:mfa/CREATED_MFA
-region = ap-northeast-1
-`;
 
 let box: Sandbox;
 
 beforeAll(async () => {
   box = await makeSandbox({ backend: 'file' });
-  await box.writeConfig(CONFIG);
+  await box.writeConfig(CONTRACT_CONFIG);
 });
 
 afterAll(async () => {
@@ -158,18 +146,13 @@ describe('the top level', () => {
 describe('list output', () => {
   /** `mfa-exec args` in a pseudo-terminal: everything it wrote there. */
   async function inPty(args: string[], env: Record<string, string> = {}): Promise<string> {
-    const { stdout } = await run('python3', [PTY, '--timeout', '30', '--', process.execPath, BIN, ...args], {
-      env: { ...box.env, ...env },
-    });
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    const r = await runInPty({ argv: [process.execPath, BIN, ...args], env: { ...box.env, ...env }, timeout: 30 });
     expect(r.timedOut).toBe(false);
     return r.output;
   }
 
   beforeAll(async () => {
-    const r = await box.run(['add', 'test_iam_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const r = await addKey(box, 'test_iam_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(r.code, r.stderr).toBe(0);
   });
 

@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeKey, keyItem } from '../../src/core/store-items.js';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { fileStoreOf } from '../support/fixture.js';
 import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
 
 const PROFILES = 30;
@@ -76,12 +76,7 @@ function reset(text = original): void {
 
 /** The keys in the store, read with the store itself (the CLI's passphrase). */
 async function storedKeys(list = profiles): Promise<Map<string, { accessKeyId: string; secretAccessKey: string }>> {
-  const store = createFileStore({
-    dir: storeDir(),
-    kdf: box.kdf,
-    getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
-    runtimeDir: box.env.XDG_RUNTIME_DIR,
-  });
+  const store = fileStoreOf(box);
   const out = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
   for (const p of list) {
     const key = decodeKey(await store.get(keyItem(p.name)));

@@ -1,10 +1,12 @@
 // The core flow with the default store: a real Secret Service (private gnome-keyring),
 // the built CLI and the local STS. Nothing secret may land in a file under HOME.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { filesUnder } from '../support/files.js';
+import { addKey } from '../support/fixture.js';
+import { CALLER_IDENTITY } from '../support/children.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import {
   keyringAvailable,
@@ -21,12 +23,6 @@ const MFA = `arn:aws:iam::${ACCOUNT}:mfa/keychain-device`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/KeychainRole`;
 
 /** Every file below `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 describe('core flow on the OS keychain (Secret Service)', () => {
   let keyring: PrivateKeyring | undefined;
@@ -63,23 +59,11 @@ describe('core flow on the OS keychain (Secret Service)', () => {
 
   it('add, exec (one GetSessionToken + one AssumeRole), exec again (no STS call), list, remove', async (ctx) => {
     requireKeyringOrSkip(ctx);
-    const added = await box.run(['add', 'kc_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-    });
+    const added = await addKey(box, 'kc_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(added.stderr).toBe('');
     expect(added.stdout).toBe('Stored the key …0001 for profile "kc_user" in the keychain.\n');
 
-    const first = await box.run([
-      'kc',
-      '--mfa-token',
-      totpCode(TOTP),
-      '--',
-      'aws',
-      'sts',
-      'get-caller-identity',
-      '--output',
-      'json',
-    ]);
+    const first = await box.run(['kc', '--mfa-token', totpCode(TOTP), '--', ...CALLER_IDENTITY]);
     expect(first.stderr).toBe('');
     expect(JSON.parse(first.stdout).Arn).toContain(':assumed-role/KeychainRole/');
     expect(sts.count('GetSessionToken')).toBe(1);

@@ -4,15 +4,16 @@
 // and of mfa-exec itself are searched for the secret key, the session tokens and secret
 // keys issued, the MFA codes, the TOTP seed and the passphrase: none may be found.
 
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
 import { decodeEntry } from '../../src/core/store-items.js';
-import { makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import type { RunResult, Sandbox } from '../support/cli.js';
+import { filesUnder } from '../support/files.js';
+import type { FakeSts } from '../support/fake-sts.js';
+import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '505050505050';
 const KEY = 'AKIALEAKTESTKEY00001';
@@ -26,6 +27,7 @@ const MFA = `arn:aws:iam::${A}:mfa/leak`;
 const MFA2 = `arn:aws:iam::${A}:mfa/leak2`;
 const ROLE = `arn:aws:iam::${A}:role/leak`;
 
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 let side: string; // outside the sandbox: what the mfa_process stand-in records
@@ -50,30 +52,7 @@ async function run(
   return r;
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    const s = statSync(p);
-    return s.isDirectory() ? filesUnder(p) : s.isFile() ? [p] : [];
-  });
-}
-
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      { userName: 'leak', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      // leak2's own device serves --no-session, so it never waits for the next code of `leak`.
-      {
-        userName: 'leak2',
-        accountId: A,
-        accessKeyId: KEY2,
-        secretAccessKey: SECRET2,
-        mfaSerial: MFA2,
-        totpSecret: TOTP2,
-      },
-    ],
-    roles: [{ roleArn: ROLE, requireMfa: true }],
-  });
   side = await mkdtemp(join(tmpdir(), 'mfa-exec-leaks-'));
   // The mfa_process stand-in: records the code it gives and the command lines of itself and its parents.
   const mfaProcess = join(side, 'mfa-code');
@@ -87,40 +66,37 @@ echo "$code"
 `,
     { mode: 0o755 },
   );
-  box = await makeSandbox({
-    backend: 'file',
-    env: {
-      TEST_TOTP_SECRET: TOTP,
-      TEST_TOTP_SECRET2: TOTP2,
-      AWS_ENDPOINT_URL_STS: sts.url,
-      AWS_ENDPOINT_URL_IAM: sts.url,
-      MFA_EXEC_FEDERATION_URL: `${sts.url}/federation`,
-    },
+  // No key added here: `add` is one of the commands the test runs and searches.
+  env = await stsSandbox({
+    users: [
+      { userName: 'leak', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
+      // leak2's own device serves --no-session, so it never waits for the next code of `leak`.
+      {
+        userName: 'leak2',
+        accountId: A,
+        accessKeyId: KEY2,
+        secretAccessKey: SECRET2,
+        mfaSerial: MFA2,
+        totpSecret: TOTP2,
+      },
+    ],
+    roles: [{ roleArn: ROLE, requireMfa: true }],
+    config: ini({
+      base: { region: 'eu-west-1' },
+      test: roleProfile({ role: ROLE, source: 'base', mfa: MFA, process: mfaProcess, region: 'eu-west-1' }),
+      direct: roleProfile({ role: ROLE, source: 'imported', mfa: MFA2, process: mfaProcess }),
+      imported: { region: 'eu-west-1' },
+    }),
+    keys: {},
+    env: { TEST_TOTP_SECRET2: TOTP2 },
   });
-  await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${MFA}
-mfa_process = ${mfaProcess}
-region = eu-west-1
-
-[profile direct]
-role_arn = ${ROLE}
-source_profile = imported
-mfa_serial = ${MFA2}
-mfa_process = ${mfaProcess}
-
-[profile imported]
-region = eu-west-1
-`);
+  ({ sts, box } = env);
+  box.env.AWS_ENDPOINT_URL_IAM = sts.url;
+  box.env.MFA_EXEC_FEDERATION_URL = `${sts.url}/federation`;
   await box.writeCredentials(`[imported]\naws_access_key_id = ${KEY2}\naws_secret_access_key = ${SECRET2}\n`);
 });
 afterAll(async () => {
-  await sts.close();
-  await box.cleanup();
+  await env.cleanup();
   await rm(side, { recursive: true, force: true });
 });
 
@@ -169,12 +145,7 @@ describe('no secret leaks', () => {
     }
     expect((await run(['clear', 'test'])).code).toBe(0);
     // The MFA session and role credentials in the store, read before they are cleared.
-    const store = createFileStore({
-      dir: join(box.dir, 'store'),
-      kdf: box.kdf,
-      getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
-      runtimeDir: box.env.XDG_RUNTIME_DIR,
-    });
+    const store = fileStoreOf(box);
     const cachedSecrets: string[] = [];
     for (const name of await store.list()) {
       const entry = decodeEntry(await store.get(name));

@@ -2,14 +2,14 @@
 // MFA-enforcing STS, and stand-ins for ykman / zenity / kdialog / osascript on PATH that
 // record their arguments and answer the current code of the device's seed.
 
-import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { generateSecret } from 'otplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
-import { BIN, FIXTURE_BIN, ROOT, makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
+import { BIN, FIXTURE_BIN, makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
+import { runInPty } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const PROMPT_BIN = resolve(import.meta.dirname, '../support/fixtures/prompt-bin');
@@ -99,9 +99,7 @@ beforeAll(async () => {
       .join('\n'),
   );
   for (const d of Object.values(devices)) {
-    const r = await box.run(['add', `${d.name}_user`, '--env'], {
-      env: { AWS_ACCESS_KEY_ID: d.keyId, AWS_SECRET_ACCESS_KEY: d.secret },
-    });
+    const r = await addKey(box, `${d.name}_user`, { accessKeyId: d.keyId, secretAccessKey: d.secret });
     expect(r.code).toBe(0);
   }
 });
@@ -282,24 +280,11 @@ describe('totp: a seed in the store', () => {
 
   it('totp add asks for the seed at the terminal without echoing it', async () => {
     const d = devices.spare;
-    const { stdout } = await promisify(execFile)(
-      'python3',
-      [
-        join(ROOT, 'test/support/pty.py'),
-        '--when',
-        'TOTP seed',
-        '--send',
-        `${d.seed}\r`,
-        '--',
-        process.execPath,
-        BIN,
-        'totp',
-        'add',
-        d.serial,
-      ],
-      { env: box.env },
-    );
-    const pty = JSON.parse(stdout) as { output: string; exitCode: number };
+    const pty = await runInPty({
+      argv: [process.execPath, BIN, 'totp', 'add', d.serial],
+      env: box.env,
+      steps: [{ when: 'TOTP seed', send: `${d.seed}\r` }],
+    });
     expect(pty.exitCode).toBe(0);
     expect(pty.output).toContain(`TOTP seed (base32) of ${d.serial}: `);
     expect(pty.output).not.toContain(d.seed);

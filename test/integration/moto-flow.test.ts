@@ -5,7 +5,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
+import { CALLER_IDENTITY } from '../support/children.js';
 import { startMoto, type Moto } from '../support/moto.js';
+import { mfaTrustPolicy } from '../support/policies.js';
 
 const run = promisify(execFile);
 
@@ -35,17 +38,7 @@ describe('core flow against moto_server', () => {
     box.env.AWS_ENDPOINT_URL = moto.url;
     await admin(['iam', 'create-user', '--user-name', 'moto_user']);
     key = (await admin(['iam', 'create-access-key', '--user-name', 'moto_user'])).AccessKey as unknown as typeof key;
-    const trust = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-          Action: 'sts:AssumeRole',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-        },
-      ],
-    });
+    const trust = JSON.stringify(mfaTrustPolicy('arn:aws:iam::123456789012:root'));
     roleArn = (await admin(['iam', 'create-role', '--role-name', 'moto_role', '--assume-role-policy-document', trust]))
       .Role!.Arn!;
     // moto neither checks codes nor devices; the serial has the shape AWS gives it.
@@ -60,22 +53,13 @@ describe('core flow against moto_server', () => {
   });
 
   it('add, exec with the aws CLI as child, cached second exec, export for credential_process', async () => {
-    const added = await box.run(['add', 'moto_user', '--env'], {
-      env: { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey },
+    const added = await addKey(box, 'moto_user', {
+      accessKeyId: key.AccessKeyId,
+      secretAccessKey: key.SecretAccessKey,
     });
     expect(added.code).toBe(0);
     // moto checks no MFA codes; any well-formed code goes through.
-    const first = await box.run([
-      'moto',
-      '--mfa-token',
-      '123456',
-      '--',
-      'aws',
-      'sts',
-      'get-caller-identity',
-      '--output',
-      'json',
-    ]);
+    const first = await box.run(['moto', '--mfa-token', '123456', '--', ...CALLER_IDENTITY]);
     expect(first.stderr).toBe('');
     expect(JSON.parse(first.stdout).Arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/moto_role\/mfa-exec-\d+$/);
 

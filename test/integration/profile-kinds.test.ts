@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { addKey } from '../support/fixture.js';
+import { envOf } from '../support/children.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 import { startImds, type Imds, type MetadataCredentials } from '../support/imds.js';
@@ -28,15 +30,6 @@ let imds: Imds;
 let box: Sandbox;
 let tokenDir: string;
 let instance: MetadataCredentials;
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
 
 function config(): string {
   const token = join(tokenDir, 'token');
@@ -144,9 +137,7 @@ beforeAll(async () => {
   await box.writeCredentials(
     '[tmpcreds]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n',
   );
-  const added = await box.run(['add', 'user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
-  });
+  const added = await addKey(box, 'user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
   expect(added.code, added.stderr).toBe(0);
 }, 60_000);
 

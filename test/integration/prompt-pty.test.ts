@@ -2,17 +2,13 @@
 // real `aws` CLI's credential_process (its stdout and stderr captured), the code typed
 // into the pty and never echoed; wrong codes asked again; a used code never sent twice.
 
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
+import { addKey, ini, roleProfile } from '../support/fixture.js';
+import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
-const run = promisify(execFile);
 const ACCOUNT = '303030303030';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/pty`;
 // One user and device per test: the fake, like AWS, rejects a code used twice.
@@ -30,68 +26,9 @@ const USERS: FakeUser[] = [
   totpSecret,
 }));
 
-// A pty driver for several prompts: each step waits until its text has appeared `count`
-// times in the output, then types `send`, or the current TOTP code (`code: true`).
-const DRIVER = `
-import json, os, pty, select, signal, subprocess, sys, time
-steps = json.loads(sys.argv[1])
-cmd = sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(cmd[0], cmd)
-out = b""
-typed = []
-deadline = time.monotonic() + 60
-status = None
-while True:
-    if steps and out.count(steps[0]["when"].encode()) >= steps[0].get("count", 1):
-        step = steps.pop(0)
-        text = step.get("send", "")
-        if step.get("code"):
-            text = subprocess.run(["totp-code"], capture_output=True, text=True, check=True).stdout.strip()
-        typed.append(text)
-        os.write(fd, (text + "\\r").encode())
-    if time.monotonic() > deadline:
-        os.killpg(pid, signal.SIGKILL)
-    r, _, _ = select.select([fd], [], [], 0.02)
-    if r:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        out += chunk
-        continue
-    if status is not None:
-        break
-    done, st = os.waitpid(pid, os.WNOHANG)
-    if done:
-        status = st
-if status is None:
-    _, status = os.waitpid(pid, 0)
-print(json.dumps({"output": out.decode("utf-8", "replace"), "typed": typed,
-                  "exitCode": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}))
-`;
-const driverPath = join(mkdtempSync(join(tmpdir(), 'mfa-exec-pty-')), 'driver.py');
-writeFileSync(driverPath, DRIVER);
-
-interface PtyResult {
-  output: string;
-  typed: string[];
-  exitCode: number | null;
-}
-
-type Step = { when: string; count?: number } & ({ send: string } | { code: true });
-
-async function inPty(box: Sandbox, steps: Step[], command: string[]): Promise<PtyResult> {
-  const { stdout } = await run('python3', [driverPath, JSON.stringify(steps), ...command], {
-    env: box.env,
-    cwd: ROOT,
-    timeout: 90_000,
-  });
-  const result = JSON.parse(stdout) as PtyResult;
-  // Colour (on a terminal, without NO_COLOR) is not what these tests are about.
+/** `command` at a terminal in `box`, typing `steps`; without colour (on a terminal, without NO_COLOR), which is not what these tests are about. */
+async function inPty(box: Sandbox, steps: PtyStep[], command: string[]): Promise<PtyResult> {
+  const result = await runInPty({ argv: command, env: box.env, steps, timeout: 60 });
   return { ...result, output: result.output.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 
@@ -117,18 +54,13 @@ async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
     backend: 'file',
     env: { ...clock.env, TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
   });
-  await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile test]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-region = eu-west-1
-${extraConfig}`);
-  const added = await box.run(['add', 'base', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-  });
+  await box.writeConfig(
+    ini({
+      base: { region: 'eu-west-1' },
+      test: roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, region: 'eu-west-1' }),
+    }) + extraConfig,
+  );
+  const added = await addKey(box, 'base', user);
   expect(added.code).toBe(0);
   return box;
 }
@@ -148,7 +80,7 @@ describe('prompts at the terminal', () => {
       expect(r.exitCode).toBe(0);
       expect(r.output).toContain(`Enter MFA code for ${USERS[0]!.mfaSerial}: `);
       expect(r.output).toContain(`"Arn": "arn:aws:sts::${ACCOUNT}:assumed-role/pty/`);
-      expect(r.output).not.toContain(r.typed[0]);
+      expect(r.output).not.toContain(r.codes[0]);
       expect(sts.count('GetSessionToken')).toBe(1);
       expect(sts.count('AssumeRole')).toBe(1);
       expect(sts.count('GetCallerIdentity')).toBe(1);
@@ -168,7 +100,7 @@ describe('prompts at the terminal', () => {
       expect(r.exitCode).toBe(0);
       expect(r.output).toContain(`Enter MFA code for ${USERS[1]!.mfaSerial}: `);
       expect(r.output).toContain('TTY-OK');
-      expect(r.output).not.toContain(r.typed[0]);
+      expect(r.output).not.toContain(r.codes[0]);
     } finally {
       await box.cleanup();
     }
@@ -183,9 +115,9 @@ describe('prompts at the terminal', () => {
       const r = await inPty(
         box,
         [
-          { when: 'Enter MFA code for', send: wrong },
-          { when: 'Enter MFA code for', count: 2, send: '12ab' },
-          { when: 'Enter MFA code for', count: 3, code: true },
+          { when: 'Enter MFA code for', send: `${wrong}\r` },
+          { when: 'Enter MFA code for', send: '12ab\r' },
+          { when: 'Enter MFA code for', code: true },
         ],
         cli('export', 'test', '--format', 'json'),
       );
@@ -197,7 +129,7 @@ describe('prompts at the terminal', () => {
       const [json, warning] = r.output.slice(r.output.indexOf('{')).split('\r\n');
       expect(JSON.parse(json!).AccessKeyId).toMatch(/^ASIA/);
       expect(warning).toContain('mfa-exec: warning: secret credentials were printed on the terminal');
-      for (const t of r.typed) expect(r.output).not.toContain(t);
+      for (const t of [wrong, '12ab', ...r.codes]) expect(r.output).not.toContain(t);
       // The malformed code never reached STS: one rejected call, then the good one.
       expect(sts.calls.filter((c) => c.action === 'GetSessionToken').map((c) => c.status)).toEqual([403, 200]);
     } finally {
@@ -214,7 +146,7 @@ describe('prompts at the terminal', () => {
       const wrong = ['000000', '111111', '222222'].filter((c) => c !== totpCode(user.totpSecret!, now));
       const r = await inPty(
         box,
-        wrong.slice(0, 3).map((send, i) => ({ when: 'Enter MFA code for', count: i + 1, send })),
+        wrong.slice(0, 3).map((code) => ({ when: 'Enter MFA code for', send: `${code}\r` })),
         cli('export', 'test', '--format', 'json'),
       );
       expect(r.exitCode).toBe(1);
@@ -240,28 +172,9 @@ describe('MFA codes are never reused', () => {
       env: { ...clock.env, TEST_TOTP_SECRET: user.totpSecret!, AWS_ENDPOINT_URL_STS: sts.url },
     });
     try {
-      await box.writeConfig(`[profile base]
-region = eu-west-1
-
-[profile one]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-mfa_process = totp-code
-
-[profile two]
-role_arn = ${ROLE}
-source_profile = base
-mfa_serial = ${user.mfaSerial}
-mfa_process = totp-code
-`);
-      expect(
-        (
-          await box.run(['add', 'base', '--env'], {
-            env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-          })
-        ).code,
-      ).toBe(0);
+      const role = roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, process: 'totp-code' });
+      await box.writeConfig(ini({ base: { region: 'eu-west-1' }, one: role, two: role }));
+      expect((await addKey(box, 'base', user)).code).toBe(0);
       clock.startOfWindow(18_000);
       const first = await box.run(['export', 'one', '--format', 'json']);
       expect(first.stderr).toBe('');

@@ -1,14 +1,11 @@
 // `mfa-exec rotate` end to end against moto IAM + STS through a proxy that injects
 // failures between the steps. The set-up itself is made by `mfa-exec setup`.
 
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
-import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore, StoredKey } from '../../src/core/types.js';
 import type { Sandbox } from '../support/cli.js';
-import { motoSetupSandbox, type MotoSetupSandbox } from '../support/fixture.js';
+import { fileStoreOf, motoSetupSandbox, type MotoSandbox } from '../support/fixture.js';
 import type { AwsProxy } from '../support/iam-proxy.js';
 
 const ADMIN = {
@@ -16,7 +13,7 @@ const ADMIN = {
   AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000002',
 };
 
-let env: MotoSetupSandbox;
+let env: MotoSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let iam: IamClient;
@@ -31,20 +28,8 @@ beforeAll(async () => {
     role: 'keys',
     profile: 'work',
   });
-  ({ proxy, box } = env);
-  const creds = { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY };
-  iam = createIamClient({
-    region: 'us-east-1',
-    iamEndpoint: env.moto.url,
-    stsEndpoint: env.moto.url,
-    credentials: creds,
-  });
-  store = createFileStore({
-    dir: join(box.dir, 'store'),
-    kdf: box.kdf,
-    getPassphrase: async () => 'test passphrase',
-    runtimeDir: box.env.XDG_RUNTIME_DIR,
-  });
+  ({ proxy, box, iam } = env);
+  store = fileStoreOf(box);
 });
 afterAll(() => env?.cleanup());
 beforeEach(() => {

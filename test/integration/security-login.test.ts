@@ -3,16 +3,17 @@
 // and fetches it first. It must get nothing; the user's browser must still sign in. And
 // `login --stdout` on a terminal (a real pty) warns what the URL is worth.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { BIN, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 import { startFakeFederation, type FakeFederation } from '../support/fake-federation.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import type { FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const ACCOUNT = '456789012345';
 const KEY_ID = 'AKIASECLOGINEXAMPLE1';
@@ -25,7 +26,7 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/SEC_CONSOLE_ROLE`;
 const OTHER_UID = 65534;
 const isRoot = process.getuid?.() === 0;
 
-let sts: FakeSts;
+let env: StsSandbox;
 let fed: FakeFederation;
 let box: Sandbox;
 let shared: string; // a folder the other user may use
@@ -82,46 +83,35 @@ appendFileSync(
 `;
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      {
-        userName: 'sec_login_user',
-        accountId: ACCOUNT,
-        accessKeyId: KEY_ID,
-        secretAccessKey: SECRET,
-        mfaSerial: MFA,
-        totpSecret: TOTP,
-      },
-    ],
-    roles: [{ roleArn: ROLE, requireMfa: true }],
-  });
   fed = await startFakeFederation();
-  box = await makeSandbox({ backend: 'file', env: { TEST_TOTP_SECRET: TOTP } });
-  box.env.AWS_ENDPOINT_URL_STS = sts.url;
-  box.env.MFA_EXEC_FEDERATION_URL = fed.url;
-  await box.writeConfig(`[profile sec_login_user]
-region = us-west-2
-
-[profile console]
-role_arn = ${ROLE}
-source_profile = sec_login_user
-mfa_serial = ${MFA}
-mfa_process = totp-code
-region = us-west-2
-`);
-  const added = await box.run(['add', 'sec_login_user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+  const user: FakeUser = {
+    userName: 'sec_login_user',
+    accountId: ACCOUNT,
+    accessKeyId: KEY_ID,
+    secretAccessKey: SECRET,
+    mfaSerial: MFA,
+    totpSecret: TOTP,
+  };
+  const region = 'us-west-2';
+  env = await stsSandbox({
+    users: [user],
+    roles: [{ roleArn: ROLE, requireMfa: true }],
+    config: ini({
+      sec_login_user: { region },
+      console: roleProfile({ role: ROLE, source: 'sec_login_user', mfa: MFA, process: 'totp-code', region }),
+    }),
+    keys: { sec_login_user: user },
+    env: { MFA_EXEC_FEDERATION_URL: fed.url },
   });
-  expect(added.code).toBe(0);
+  ({ box } = env);
   shared = await mkdtemp(join(tmpdir(), 'mfa-exec-login-spy-'));
   chmodSync(shared, 0o777);
   writeFileSync(join(shared, 'spy.py'), SPY, { mode: 0o644 });
   writeFileSync(join(shared, 'xdg-open'), BROWSER, { mode: 0o755 });
 });
 afterAll(async () => {
-  await box?.cleanup();
+  await env?.cleanup();
   await fed?.close();
-  await sts?.close();
   if (shared) await rm(shared, { recursive: true, force: true });
 });
 
@@ -176,12 +166,7 @@ describe('row 6: login on a shared host', () => {
   );
 
   it('login --stdout on a terminal warns what the URL is worth; piped, it says nothing', async () => {
-    const { stdout } = await promisify(execFile)(
-      'python3',
-      [join(ROOT, 'test/support/pty.py'), '--', process.execPath, BIN, 'login', 'console', '--stdout'],
-      { env: box.env, encoding: 'utf8', timeout: 30_000 },
-    );
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+    const r = await runInPty({ argv: [process.execPath, BIN, 'login', 'console', '--stdout'], env: box.env });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain(`SigninToken=${fed.signinToken}`);
     expect(r.output).toContain(

@@ -3,7 +3,7 @@
 // answering broken credentials, hostile profile names, unusable lock folders, SIGTERM
 // while an mfa_process runs, export to a real pty. Each test fails on 0.1.0.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -20,10 +20,11 @@ import {
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
+import type { FakeSts, FakeUser } from '../support/fake-sts.js';
+import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
 const A = '707070707070';
 const KEY = 'AKIASECURITYROUND002';
@@ -40,6 +41,7 @@ const YK_MFA = `arn:aws:iam::${A}:mfa/security-yk`;
 const PLAIN_KEY = 'AKIASECURITYROUNDPL4';
 const PLAIN_SECRET = 'sEcUrItY/K7MDENG/bPxRfiCYEXAMPLEKEYPL004';
 
+let env: StsSandbox;
 let sts: FakeSts;
 let box: Sandbox;
 let side: string; // outside the sandbox: what the helper stand-ins record
@@ -61,21 +63,6 @@ function mfaExecNames(dump: string): string[] {
 }
 
 beforeAll(async () => {
-  sts = await startFakeSts({
-    users: [
-      { userName: 'sec', accountId: A, accessKeyId: KEY, secretAccessKey: SECRET, mfaSerial: MFA, totpSecret: TOTP },
-      {
-        userName: 'yk',
-        accountId: A,
-        accessKeyId: YK_KEY,
-        secretAccessKey: YK_SECRET,
-        mfaSerial: YK_MFA,
-        totpSecret: YK_TOTP,
-      },
-      { userName: 'plain', accountId: A, accessKeyId: PLAIN_KEY, secretAccessKey: PLAIN_SECRET },
-    ],
-    roles: [{ roleArn: ROLE, requireMfa: true }],
-  });
   side = await mkdtemp(join(tmpdir(), 'mfa-exec-security-'));
   // mfa_process: records its environment, then prints the code.
   const mfaProcess = script('mfa-env', `env > "${join(side, 'mfa-process.env')}"\nexec totp-code\n`);
@@ -86,53 +73,41 @@ beforeAll(async () => {
   );
   // ykman stand-in: records its environment, prints "account  code" as ykman does.
   script('ykman', `env > "${join(side, 'ykman.env')}"\nprintf 'x  %s\\n' "$(totp-code)"\n`);
-  box = await makeSandbox({
-    backend: 'file',
-    env: {
-      TEST_TOTP_SECRET: TOTP,
-      AWS_ENDPOINT_URL_STS: sts.url,
-    },
+  const sec: FakeUser = {
+    userName: 'sec',
+    accountId: A,
+    accessKeyId: KEY,
+    secretAccessKey: SECRET,
+    mfaSerial: MFA,
+    totpSecret: TOTP,
+  };
+  const yk: FakeUser = {
+    userName: 'yk',
+    accountId: A,
+    accessKeyId: YK_KEY,
+    secretAccessKey: YK_SECRET,
+    mfaSerial: YK_MFA,
+    totpSecret: YK_TOTP,
+  };
+  const plain: FakeUser = { userName: 'plain', accountId: A, accessKeyId: PLAIN_KEY, secretAccessKey: PLAIN_SECRET };
+  // Each key added silently (the first add announces the new file store, nothing else).
+  env = await stsSandbox({
+    users: [sec, yk, plain],
+    roles: [{ roleArn: ROLE, requireMfa: true }],
+    config: ini({
+      sec_user: { region: 'eu-west-1' },
+      sec: roleProfile({ role: ROLE, source: 'sec_user', mfa: MFA, process: mfaProcess, region: 'eu-west-1' }),
+      yk: { mfa_serial: YK_MFA },
+      plain: { region: 'eu-west-1' },
+      cp: { credential_process: credentialProcess, region: 'eu-west-1' },
+    }),
+    keys: { sec_user: sec, yk, plain },
   });
+  ({ sts, box } = env);
   box.env.PATH = `${side}:${box.env.PATH}`;
-  await box.writeConfig(`[profile sec_user]
-region = eu-west-1
-
-[profile sec]
-role_arn = ${ROLE}
-source_profile = sec_user
-mfa_serial = ${MFA}
-mfa_process = ${mfaProcess}
-region = eu-west-1
-
-[profile yk]
-mfa_serial = ${YK_MFA}
-
-[profile plain]
-region = eu-west-1
-
-[profile cp]
-credential_process = ${credentialProcess}
-region = eu-west-1
-`);
-  const added = await box.run(['add', 'sec_user', '--env'], {
-    env: { AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET },
-  });
-  // The first write announces the new file store, nothing else.
-  expect(added.stderr).toMatch(/^(mfa-exec: creating a new file store in .*\n)?$/);
-  expect(added.code).toBe(0);
-  for (const [profile, id, secret] of [
-    ['yk', YK_KEY, YK_SECRET],
-    ['plain', PLAIN_KEY, PLAIN_SECRET],
-  ] as const) {
-    const r = await box.run(['add', profile, '--env'], {
-      env: { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret },
-    });
-    expect(r.code).toBe(0);
-  }
 });
 afterAll(async () => {
-  await sts?.close();
-  await box?.cleanup();
+  await env?.cleanup();
   await rm(side, { recursive: true, force: true });
 });
 beforeEach(async () => {
@@ -407,12 +382,7 @@ describe('helpers are ended by their process group', () => {
 describe('export to a terminal', () => {
   it('export warns on the terminal that the secret stays in its scrollback; piped, it says nothing', async () => {
     // Asynchronously: the local STS answers from this very process.
-    const { stdout: pty } = await promisify(execFile)(
-      'python3',
-      [join(ROOT, 'test/support/pty.py'), '--', process.execPath, BIN, 'export', 'plain'],
-      { env: box.env, encoding: 'utf8', timeout: 30_000 },
-    );
-    const r = JSON.parse(pty) as { output: string; exitCode: number | null };
+    const r = await runInPty({ argv: [process.execPath, BIN, 'export', 'plain'], env: box.env });
     expect(r.exitCode).toBe(0);
     expect(r.output).toContain('AWS_SECRET_ACCESS_KEY=');
     expect(r.output).toContain(

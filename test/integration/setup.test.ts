@@ -2,23 +2,17 @@
 // proxy), an encrypted file store, and real config files. moto accepts any MFA codes, so
 // the tests check which calls were made and what exists afterwards.
 
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
-import { createIamClient } from '../../src/adapters/iam.js';
 import { decodeKey } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
-import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
-
-const execFileP = promisify(execFile);
-import { startAwsProxy, type AwsProxy } from '../support/iam-proxy.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { BIN, type Sandbox } from '../support/cli.js';
+import { fileStoreOf, motoSandbox, type MotoSandbox } from '../support/fixture.js';
+import type { AwsProxy } from '../support/iam-proxy.js';
 import { crashAtEveryPoint, plainSecretsIn } from '../support/crash-points.js';
+import { runInPty } from '../support/pty.js';
+import { mfaTrustPolicy } from '../support/policies.js';
 
 const ACCOUNT = '123456789012';
 const ADMIN = {
@@ -42,7 +36,7 @@ const SETUP = [
 ];
 const MUTATING = /^(Create|Put|Attach|Enable|Delete|Update)/;
 
-let moto: Moto;
+let env: MotoSandbox;
 let proxy: AwsProxy;
 let box: Sandbox;
 let iam: IamClient;
@@ -50,38 +44,12 @@ let store: SecretStore;
 let policyArn: string;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startAwsProxy(moto.url);
-  const sdk = new IAMClient({
-    region: 'us-east-1',
-    endpoint: moto.url,
-    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
-  });
-  const doc = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
-  });
-  policyArn = (await sdk.send(new CreatePolicyCommand({ PolicyName: 'S3Work', PolicyDocument: doc }))).Policy!.Arn!;
-  iam = createIamClient({
-    region: 'us-east-1',
-    iamEndpoint: moto.url,
-    stsEndpoint: moto.url,
-    credentials: { accessKeyId: ADMIN.AWS_ACCESS_KEY_ID, secretAccessKey: ADMIN.AWS_SECRET_ACCESS_KEY },
-  });
-  box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
+  env = await motoSandbox({ admin: ADMIN, policy: { name: 'S3Work', action: 's3:*' } });
+  ({ proxy, box, iam, policyArn } = env);
   await box.writeConfig(CONFIG);
-  store = createFileStore({
-    dir: join(box.dir, 'store'),
-    kdf: box.kdf,
-    getPassphrase: async () => 'test passphrase',
-    runtimeDir: box.env.XDG_RUNTIME_DIR,
-  });
+  store = fileStoreOf(box);
 });
-afterAll(async () => {
-  await box?.cleanup();
-  await proxy?.close();
-  await moto?.close();
-});
+afterAll(() => env?.cleanup());
 beforeEach(() => {
   proxy.calls.length = 0;
   proxy.rules = [];
@@ -95,23 +63,7 @@ describe('setup', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(proxy.calls).toEqual([]);
-    expect(r.stdout).toContain(
-      JSON.stringify(
-        {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: 'arn:aws:iam::ACCOUNT_ID:root' },
-              Action: 'sts:AssumeRole',
-              Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-            },
-          ],
-        },
-        null,
-        2,
-      ),
-    );
+    expect(r.stdout).toContain(JSON.stringify(mfaTrustPolicy('arn:aws:iam::ACCOUNT_ID:root'), null, 2));
     expect(r.stdout).toContain('"Resource": "arn:aws:iam::ACCOUNT_ID:role/CREATED_ROLE"');
     expect(r.stdout).toContain(`2. Attach to the role: ${policyArn}`);
     expect(r.stdout).toContain(
@@ -170,17 +122,7 @@ describe('setup', () => {
 
     // What exists in IAM now.
     const role = await iam.getRole('CREATED_ROLE');
-    expect(JSON.parse(role!.trustPolicy)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-          Action: 'sts:AssumeRole',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-        },
-      ],
-    });
+    expect(JSON.parse(role!.trustPolicy)).toEqual(mfaTrustPolicy(`arn:aws:iam::${ACCOUNT}:root`));
     expect(await iam.listAttachedRolePolicies('CREATED_ROLE')).toEqual([policyArn]);
     expect(JSON.parse((await iam.getUserPolicy('alice', 'mfa-exec-assume-CREATED_ROLE'))!)).toEqual({
       Version: '2012-10-17',
@@ -290,41 +232,16 @@ describe('setup at a terminal', () => {
   // Issue 14: "two consecutive codes" took the same code twice (moto, like a lenient IAM, accepts
   // any). setup has the seed, so it checks the pair itself before EnableMFADevice.
   it('refuses the same code twice as "two consecutive codes", before EnableMFADevice', async () => {
-    const driver = join(box.dir, 'setup-driver.py');
-    await writeFile(
-      driver,
-      `import json, os, pty, select, signal, sys, time
-steps = [("First code", 1, "111111"), ("Next code", 1, "111111"), ("First code", 2, "\\x03")]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b""
-deadline = time.monotonic() + 60
-while True:
-    if steps and out.count(steps[0][0].encode()) >= steps[0][1]:
-        text = steps.pop(0)[2]
-        os.write(fd, (text if text == "\\x03" else text + "\\r").encode())
-    if time.monotonic() > deadline:
-        os.killpg(pid, signal.SIGKILL)
-    r, _, _ = select.select([fd], [], [], 0.05)
-    if r:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        out += chunk
-_, status = os.waitpid(pid, 0)
-print(json.dumps({"output": out.decode("utf-8", "replace"), "exitCode": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None}))
-`,
-    );
-    const { stdout } = await execFileP(
-      'python3',
-      [driver, process.execPath, BIN, 'setup', '--user', 'carol', '--role', 'CAROL_ROLE', '--region', 'us-east-1'],
-      { env: { ...box.env, ...ADMIN } },
-    );
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null };
+    const r = await runInPty({
+      argv: [process.execPath, BIN, 'setup', '--user', 'carol', '--role', 'CAROL_ROLE', '--region', 'us-east-1'],
+      env: { ...box.env, ...ADMIN },
+      steps: [
+        { when: 'First code', send: '111111\r' },
+        { when: 'Next code', send: '111111\r' },
+        { when: 'First code', send: '\x03' },
+      ],
+      timeout: 60,
+    });
     expect(r.output).toContain(
       'the two codes are the same, and the second must be the next one the app shows; enter two consecutive codes again.',
     );

@@ -2,17 +2,15 @@
 // no cache entry and no half-written file; SIGTERM sent to mfa-exec reaches the child,
 // and the child's own status is passed through.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileStore } from '../../src/adapters/file-store.js';
-import { BIN, ROOT, type Sandbox } from '../support/cli.js';
+import { BIN, type Sandbox } from '../support/cli.js';
+import { runInPty } from '../support/pty.js';
 import type { FakeSts, FakeUser } from '../support/fake-sts.js';
-import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 
-const run = promisify(execFile);
 const A = '606060606060';
 const KEY = 'AKIASIGNALSTEST00001';
 const SECRET = 'sIgNaLs/K7MDENG/bPxRfiCYEXAMPLEKEY000001';
@@ -52,14 +50,7 @@ afterAll(() => env.cleanup());
 
 /** Every item name in the store. */
 async function storeItems(): Promise<string[]> {
-  return (
-    await createFileStore({
-      dir: join(box.dir, 'store'),
-      kdf: box.kdf,
-      getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
-      runtimeDir: box.env.XDG_RUNTIME_DIR,
-    }).list()
-  ).sort();
+  return (await fileStoreOf(box).list()).sort();
 }
 
 /** Files left in the lock folder, the store folder and ~/.aws other than the expected ones. */
@@ -80,25 +71,11 @@ describe('signals', () => {
     'Ctrl-C at the MFA prompt (%s) exits 130, leaving no lock, no cache entry, no partial file',
     async (_name, args) => {
       const storeBefore = readFileSync(join(box.dir, 'store', 'store.enc'));
-      const { stdout } = await run(
-        'python3',
-        [
-          join(ROOT, 'test/support/pty.py'),
-          '--when',
-          'Enter MFA code',
-          '--send',
-          '\\x03',
-          '--',
-          process.execPath,
-          BIN,
-          ...args,
-        ],
-        {
-          env: box.env,
-          timeout: 30_000,
-        },
-      );
-      const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+      const r = await runInPty({
+        argv: [process.execPath, BIN, ...args],
+        env: box.env,
+        steps: [{ when: 'Enter MFA code', send: '\x03' }],
+      });
       expect(r.timedOut).toBe(false);
       expect(r.output).toContain(`Enter MFA code for ${MFA}: `);
       expect(r.output.replace(/\x1b\[[0-9;]*m/g, '')).toContain(

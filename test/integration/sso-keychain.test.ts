@@ -1,10 +1,11 @@
 // The SSO token mfa-exec refreshes is kept in the OS keychain (a private Secret Service),
 // read back from there, and found in no file under the sandbox.
 
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
+import { filesUnder } from '../support/files.js';
 import { cacheFileName, startFakeSso, type FakeSso } from '../support/fake-sso.js';
 import {
   keyringAvailable,
@@ -14,16 +15,6 @@ import {
 } from '../support/keyring.js';
 
 const START_URL = 'https://keychain.awsapps.com/start';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 describe('SSO token on the OS keychain (Secret Service)', () => {
   let keyring: PrivateKeyring | undefined;
@@ -69,7 +60,7 @@ describe('SSO token on the OS keychain (Secret Service)', () => {
 
     const ours = sso.issuedTokens().filter((t) => t !== token.accessToken && t !== token.refreshToken);
     expect(ours.length).toBeGreaterThanOrEqual(2);
-    for (const f of await filesUnder(box.dir)) {
+    for (const f of filesUnder(box.dir)) {
       const text = await readFile(f, 'latin1');
       for (const t of ours) expect(text.includes(t), `${f} holds an SSO token`).toBe(false);
     }

@@ -2,13 +2,13 @@
 // stand-in (found through AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC) and the local
 // STS for roles chained on top, with the AWS CLI's token cache in the temporary HOME.
 
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
+import { envOf } from '../support/children.js';
+import { runInPty } from '../support/pty.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { cacheFileName, startFakeSso, type CacheToken, type FakeSso } from '../support/fake-sso.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
@@ -22,7 +22,6 @@ const TOTP = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const MFA = `arn:aws:iam::${ACCOUNT}:mfa/SSO_MFA`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/ABOVE_SSO`;
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-const PTY = join(ROOT, 'test/support/pty.py');
 
 const CONFIG = `[profile sso]
 sso_session = corp
@@ -63,15 +62,6 @@ let sso: FakeSso;
 let box: Sandbox;
 /** Access keys GetRoleCredentials handed out, in order. */
 const handedOut: string[] = [];
-
-function envOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
 
 const cacheDir = () => join(box.env.HOME!, '.aws', 'sso', 'cache');
 const writeCliToken = async (id: string, token: CacheToken) => {
@@ -275,23 +265,13 @@ describe('SSO profiles through the built CLI', () => {
     await chmod(browser, 0o755);
     const out = join(box.dir, 'stdout.txt');
     const env: Record<string, string> = { ...box.env, BROWSER: browser };
-    const running = promisify(execFile)(
-      'python3',
-      [
-        PTY,
-        '--timeout',
-        '60',
-        '--',
-        'sh',
-        '-c',
-        `exec "$0" "$1" sso -- print-env AWS_ACCESS_KEY_ID > '${out}'`,
-        process.execPath,
-        BIN,
-      ],
-      { env },
-    );
+    const running = runInPty({
+      argv: ['sh', '-c', `exec "$0" "$1" sso -- print-env AWS_ACCESS_KEY_ID > '${out}'`, process.execPath, BIN],
+      env,
+      timeout: 60,
+    });
     sso.approve((await sso.waitForPending()).userCode);
-    const result = JSON.parse((await running).stdout) as { output: string; exitCode: number };
+    const result = await running;
     expect(result.exitCode).toBe(0);
     expect(result.output).toMatch(
       /mfa-exec: sign in to IAM Identity Center for profile "sso": open http:\/\/127\.0\.0\.1:\d+\/device and confirm the code [A-Z]{4}-[A-Z]{4}/,

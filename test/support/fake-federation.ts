@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 /** One request as the fake saw it. */
 export interface FederationRequest {
@@ -43,20 +43,12 @@ export async function startFakeFederation(): Promise<FakeFederation> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SigninToken: signinToken }));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/federation`,
+    url: `${url}/federation`,
     signinToken,
     requests,
     setMode: (m) => void (mode = m),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
 }

@@ -7,7 +7,7 @@
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 /** Temporary credentials as GetRoleCredentials hands them out. */
 export interface RoleCredentials {
@@ -346,11 +346,8 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  url = listening.url;
 
   const pending = (): PendingAuthorization[] =>
     [...devices.values()]
@@ -406,11 +403,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
     },
     approve: (userCode) => setState(userCode, 'approved'),
     deny: (userCode) => setState(userCode, 'denied'),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
 

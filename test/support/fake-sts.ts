@@ -5,8 +5,8 @@
 
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generateSync, verifySync } from 'otplib';
+import { listenOnLoopback } from './loopback.js';
 
 /** An IAM user with a long-lived key and optionally a virtual MFA device. */
 export interface FakeUser {
@@ -395,13 +395,9 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { url, port, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     calls,
     count: (action) => calls.filter((c) => action === undefined || c.action === action).length,
@@ -442,11 +438,7 @@ export async function startFakeSts(opts: FakeStsOptions): Promise<FakeSts> {
     setCredentialLifetime: (seconds) => void (lifetime = seconds),
     setFailure: (f) => void (failure = f && { ...f }),
     setAnswerMode: (mode) => void (answerMode = mode),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
   };
 }
 

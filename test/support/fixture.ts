@@ -1,14 +1,23 @@
 // One builder for what most integration files set up: the AWS config text (profiles as
 // data), the local STS with a file-store sandbox pointed at it, its config written and the
-// users' long-lived keys added through the CLI; and moto with a set-up made by `setup`.
+// users' long-lived keys added through the CLI, the sandbox's store as a test reads it; and
+// moto behind a recording proxy, bare or with a set-up made by `setup`.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
-import { makeSandbox, type Sandbox } from './cli.js';
+import { createFileStore } from '../../src/adapters/file-store.js';
+import { createIamClient } from '../../src/adapters/iam.js';
+import type { IamClient, SecretStore } from '../../src/core/types.js';
+import { ROOT, makeSandbox, type RunResult, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
 import { startAwsProxy, type AwsProxy } from './iam-proxy.js';
 import { startMoto, type Moto } from './moto.js';
 import type { TestClock } from './test-clock.js';
+
+/** The example of CONTRACT.md: `test_iam_user` holds the key, `test` is its role, with MFA (fixtures/configs/contract.config). */
+export const CONTRACT_CONFIG = readFileSync(join(ROOT, 'test/support/fixtures/configs/contract.config'), 'utf8');
 
 /** Settings of one profile, in order; undefined values are left out. */
 export type ProfileSettings = Record<string, string | undefined>;
@@ -43,6 +52,28 @@ export function roleProfile(o: {
   };
 }
 
+/** `mfa-exec add PROFILE --env` in `box`: the long-lived key given as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and `env`). */
+export function addKey(
+  box: Sandbox,
+  profile: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+  env: Record<string, string | undefined> = {},
+): Promise<RunResult> {
+  return box.run(['add', profile, '--env'], {
+    env: { ...env, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey },
+  });
+}
+
+/** The encrypted file store of `box`, opened by the test process as its CLI runs open it (key derivation, passphrase, runtime key). */
+export function fileStoreOf(box: Sandbox): SecretStore {
+  return createFileStore({
+    dir: join(box.dir, 'store'),
+    kdf: box.kdf,
+    getPassphrase: async () => box.env.MFA_EXEC_FILE_PASSPHRASE!,
+    runtimeDir: box.env.XDG_RUNTIME_DIR,
+  });
+}
+
 /** The local STS and a sandbox using it (AWS_ENDPOINT_URL_STS, TEST_TOTP_SECRET of the first user). */
 export interface StsSandbox {
   sts: FakeSts;
@@ -75,9 +106,7 @@ export async function stsSandbox(o: {
   });
   await box.writeConfig(o.config);
   for (const [profile, user] of Object.entries(o.keys)) {
-    const added = await box.run(['add', profile, '--env'], {
-      env: { AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
-    });
+    const added = await addKey(box, profile, user);
     // Silently, but for the notice of the new file store (the first add).
     expect(added.stderr, `add ${profile}`).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
     expect(added.code, `add ${profile}`).toBe(0);
@@ -92,28 +121,28 @@ export async function stsSandbox(o: {
   };
 }
 
-/** moto (IAM + STS) behind a recording proxy, and a sandbox where `mfa-exec setup` made a user, role and profiles. */
-export interface MotoSetupSandbox {
+/** moto (IAM + STS) behind a recording proxy, a managed policy in it, and a file-store sandbox reaching moto through the proxy. */
+export interface MotoSandbox {
   moto: Moto;
   proxy: AwsProxy;
   box: Sandbox;
   /** the SDK's IAM client on moto, as the admin */
   sdk: IAMClient;
+  /** mfa-exec's own IAM client on moto, as the admin */
+  iam: IamClient;
+  /** the managed policy allowing `policy.action` */
+  policyArn: string;
   cleanup(): Promise<void>;
 }
 
 /**
- * Start moto and the proxy, create a managed policy allowing `actions` (as `admin`), and run
- * `mfa-exec setup --user U --role R --profile P --policy-arn <it> --store-totp` in a new
- * file-store sandbox that reaches moto through the proxy (checked to succeed, silently).
+ * Start moto and the proxy, create a managed policy allowing `actions` (as `admin`), and make a
+ * new file-store sandbox whose AWS_ENDPOINT_URL is the proxy.
  */
-export async function motoSetupSandbox(o: {
+export async function motoSandbox(o: {
   admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
   policy: { name: string; action: string };
-  user: string;
-  role: string;
-  profile: string;
-}): Promise<MotoSetupSandbox> {
+}): Promise<MotoSandbox> {
   const moto = await startMoto();
   const proxy = await startAwsProxy(moto.url);
   const sdk = new IAMClient({
@@ -126,21 +155,44 @@ export async function motoSetupSandbox(o: {
     Statement: [{ Effect: 'Allow', Action: o.policy.action, Resource: '*' }],
   });
   const policy = await sdk.send(new CreatePolicyCommand({ PolicyName: o.policy.name, PolicyDocument: doc }));
+  const iam = createIamClient({
+    region: 'us-east-1',
+    iamEndpoint: moto.url,
+    stsEndpoint: moto.url,
+    credentials: { accessKeyId: o.admin.AWS_ACCESS_KEY_ID, secretAccessKey: o.admin.AWS_SECRET_ACCESS_KEY },
+  });
   const box = await makeSandbox({ backend: 'file', env: { AWS_ENDPOINT_URL: proxy.url } });
-  const args = ['--user', o.user, '--role', o.role, '--profile', o.profile, '--policy-arn', policy.Policy!.Arn!];
-  const r = await box.run(['setup', ...args, '--store-totp'], { env: o.admin });
-  // Silently, but for the notice of the new file store.
-  expect(r.stderr).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
-  expect(r.code).toBe(0);
   return {
     moto,
     proxy,
     box,
     sdk,
+    iam,
+    policyArn: policy.Policy!.Arn!,
     cleanup: async () => {
       await box.cleanup();
       await proxy.close();
       await moto.close();
     },
   };
+}
+
+/**
+ * A motoSandbox where `mfa-exec setup --user U --role R --profile P --policy-arn <the policy>
+ * --store-totp` made a user, role and profiles (checked to succeed, silently).
+ */
+export async function motoSetupSandbox(o: {
+  admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+  policy: { name: string; action: string };
+  user: string;
+  role: string;
+  profile: string;
+}): Promise<MotoSandbox> {
+  const env = await motoSandbox(o);
+  const args = ['--user', o.user, '--role', o.role, '--profile', o.profile, '--policy-arn', env.policyArn];
+  const r = await env.box.run(['setup', ...args, '--store-totp'], { env: o.admin });
+  // Silently, but for the notice of the new file store.
+  expect(r.stderr).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
+  expect(r.code).toBe(0);
+  return env;
 }

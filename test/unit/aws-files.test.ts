@@ -4,27 +4,15 @@ import { join } from 'node:path';
 import { externalDataInterceptor, loadSharedConfigFiles, parseKnownFiles } from '@smithy/shared-ini-file-loader';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadAwsFiles, parseAwsFiles } from '../../src/adapters/aws-files.js';
+import { loadAwsFiles } from '../../src/adapters/aws-files.js';
 import { MfaExecError } from '../../src/core/errors.js';
+import { thrown } from '../support/failure.js';
+import { parseTexts } from '../support/aws-texts.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 
-function parse(config: string, credentials = '', opts: { lazy?: boolean } = {}) {
-  return parseAwsFiles(
-    { path: '/h/.aws/config', label: '~/.aws/config', text: config },
-    { path: '/h/.aws/credentials', label: '~/.aws/credentials', text: credentials },
-    opts,
-  );
-}
-
 function parseError(config: string, credentials = ''): MfaExecError {
-  try {
-    parse(config, credentials);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    return e as MfaExecError;
-  }
-  throw new Error('expected a parse error');
+  return thrown(() => parseTexts(config, credentials));
 }
 
 describe('loadAwsFiles', () => {
@@ -88,30 +76,32 @@ describe('loadAwsFiles', () => {
 
 describe('parseAwsFiles: the SDK semantics', () => {
   it('[profile NAME] and [default] are profiles in config; [NAME] there is ignored and remembered for hints', () => {
-    const files = parse('[default]\nregion = a\n[profile dev]\nregion = b\n[prod]\nregion = c\n');
+    const files = parseTexts('[default]\nregion = a\n[profile dev]\nregion = b\n[prod]\nregion = c\n');
     expect(Object.keys(files.profiles).sort()).toEqual(['default', 'dev']);
     expect(files.ignoredSections).toEqual([{ label: '~/.aws/config', line: 5, header: 'prod' }]);
   });
 
   it('[profile default] replaces [default] in config wherever it stands', () => {
-    expect(parse('[profile default]\nregion = a\n[default]\nregion = b\noutput = json\n').profiles.default).toEqual({
+    expect(
+      parseTexts('[profile default]\nregion = a\n[default]\nregion = b\noutput = json\n').profiles.default,
+    ).toEqual({
       region: 'a',
     });
   });
 
   it('accepts quoted names, as the SDK', () => {
-    expect(parse('[profile "q-1"]\nregion = a\n').profiles['q-1']).toEqual({ region: 'a' });
+    expect(parseTexts('[profile "q-1"]\nregion = a\n').profiles['q-1']).toEqual({ region: 'a' });
   });
 
   it('[NAME] is a profile in credentials; [profile NAME] there is not', () => {
-    const files = parse('', '[prod]\naws_access_key_id = A\n[profile dev]\naws_access_key_id = B\n');
+    const files = parseTexts('', '[prod]\naws_access_key_id = A\n[profile dev]\naws_access_key_id = B\n');
     expect(Object.keys(files.profiles)).toEqual(['prod']);
     expect(files.ignoredSections).toEqual([{ label: '~/.aws/credentials', line: 3, header: 'profile dev' }]);
   });
 
   it('keeps [services X] apart and ignores [sso-session X]', () => {
     const text = readFileSync(join(fixtures, 'crlf-nested.config'), 'utf8');
-    const files = parse(text);
+    const files = parseTexts(text);
     expect(Object.keys(files.profiles).sort()).toEqual(['default', 'local']);
     expect(files.services).toEqual({
       'local-stack': { 'sts.endpoint_url': 'http://127.0.0.1:5000', 'iam.endpoint_url': 'http://127.0.0.1:5001' },
@@ -125,22 +115,26 @@ describe('parseAwsFiles: the SDK semantics', () => {
   });
 
   it('strips comments at line start and after whitespace only; keys are case-sensitive', () => {
-    const files = parse(
+    const files = parseTexts(
       '# top\n; top\n[profile a] # header comment\nRegion = x\nregion = y #c\nurl = http://h/p#frag\nk = v;not-a-comment\n  ; indented comment\n',
     );
     expect(files.profiles.a).toEqual({ Region: 'x', region: 'y', url: 'http://h/p#frag', k: 'v;not-a-comment' });
   });
 
   it('merges repeated sections, later values winning', () => {
-    expect(parse('[profile a]\nx = 1\ny = 1\n[profile a]\ny = 2\n').profiles.a).toEqual({ x: '1', y: '2' });
+    expect(parseTexts('[profile a]\nx = 1\ny = 1\n[profile a]\ny = 2\n').profiles.a).toEqual({ x: '1', y: '2' });
   });
 
   it('keeps a profile with no settings', () => {
-    expect(parse('[profile empty]\n').profiles.empty).toEqual({});
+    expect(parseTexts('[profile empty]\n').profiles.empty).toEqual({});
   });
 
   it('ends a sub-section at the first unindented key with a value', () => {
-    expect(parse('[profile a]\ns3 =\n  x = 1\ny = 2\n  z = 3\n').profiles.a).toEqual({ 's3.x': '1', y: '2', z: '3' });
+    expect(parseTexts('[profile a]\ns3 =\n  x = 1\ny = 2\n  z = 3\n').profiles.a).toEqual({
+      's3.x': '1',
+      y: '2',
+      z: '3',
+    });
   });
 });
 
@@ -166,7 +160,7 @@ describe('parseAwsFiles: malformed files fail with file:line', () => {
   });
 
   it('accepts a UTF-8 byte order mark, as the SDK does', () => {
-    expect(parse('\uFEFF[profile a]\nregion = x\n').profiles.a).toEqual({ region: 'x' });
+    expect(parseTexts('\uFEFF[profile a]\nregion = x\n').profiles.a).toEqual({ region: 'x' });
   });
 });
 
@@ -183,12 +177,14 @@ describe('parseAwsFiles, lazily: malformed headers and lines before the first he
     '[profile a]\nbad line\n[profile b\n',
   ])('%j', (text) => {
     const eager = parseError(text);
-    expect(() => parse(text, '', { lazy: true })).toThrow(eager.message);
-    expect(() => parse('', text.replace(/profile /g, ''), { lazy: true })).toThrow(MfaExecError);
+    expect(() => parseTexts(text, '', { lazy: true })).toThrow(eager.message);
+    expect(() => parseTexts('', text.replace(/profile /g, ''), { lazy: true })).toThrow(MfaExecError);
   });
 
   it('accepts headers with comments and odd but valid names without indexing', () => {
-    const files = parse('[profile a] # note\nregion = x\n[a]b]\n[profile b]\t;c\nregion = y\n', '', { lazy: true });
+    const files = parseTexts('[profile a] # note\nregion = x\n[a]b]\n[profile b]\t;c\nregion = y\n', '', {
+      lazy: true,
+    });
     expect({ ...files.profiles.a }).toEqual({ region: 'x' });
     expect({ ...files.profiles.b }).toEqual({ region: 'y' });
   });
@@ -222,7 +218,7 @@ describe('parseAwsFiles: properties', () => {
         fc.boolean(),
         (text, asCredentials) => {
           try {
-            asCredentials ? parse('', text) : parse(text);
+            asCredentials ? parseTexts('', text) : parseTexts(text);
           } catch (e) {
             if (!(e instanceof MfaExecError) || e.kind !== 'config') throw e;
           }
@@ -263,7 +259,7 @@ describe('parseAwsFiles: properties', () => {
         externalDataInterceptor.interceptFile(paths.filepath, credentials);
         const sdk = await loadSharedConfigFiles(paths);
         const sdkMerged = await parseKnownFiles(paths);
-        const ours = parse(config, credentials);
+        const ours = parseTexts(config, credentials);
         const sdkProfiles = Object.fromEntries(Object.entries(sdkMerged).filter(([k]) => !k.includes('.')));
         const sdkServices = Object.fromEntries(
           Object.entries(sdk.configFile).flatMap(([k, v]) => (k.startsWith('services.') ? [[k.slice(9), v]] : [])),
@@ -277,13 +273,13 @@ describe('parseAwsFiles: properties', () => {
         expect(nonEmpty(ours.profiles)).toEqual(sdkProfiles);
         expect(nonEmpty(ours.services)).toEqual(sdkServices);
         // Read lazily (as loadAwsFiles does), the same profiles, names in the same order.
-        const lazy = parse(config, credentials, { lazy: true });
+        const lazy = parseTexts(config, credentials, { lazy: true });
         expect(Object.keys(lazy.profiles)).toEqual(Object.keys(ours.profiles));
         expect(nonEmpty(lazy.profiles)).toEqual(sdkProfiles);
         expect(nonEmpty(lazy.services)).toEqual(sdkServices);
         expect(nonEmpty(lazy.credentialsProfiles)).toEqual(nonEmpty(ours.credentialsProfiles));
         // And each looked up by name alone (the file never indexed as a whole), as exec does.
-        const byName = parse(config, credentials, { lazy: true });
+        const byName = parseTexts(config, credentials, { lazy: true });
         for (const n of [...Object.keys(ours.profiles), 'missing', 'default']) {
           expect(Object.hasOwn(byName.profiles, n)).toBe(Object.hasOwn(ours.profiles, n));
           if (Object.hasOwn(ours.profiles, n)) expect({ ...byName.profiles[n] }).toEqual({ ...ours.profiles[n] });
@@ -304,10 +300,10 @@ describe('parseAwsFiles: properties', () => {
     const text = parts.join('');
     const times = [0, 1, 2].map(() => {
       const start = process.hrtime.bigint();
-      parse(text);
+      parseTexts(text);
       return Number(process.hrtime.bigint() - start) / 1e6;
     });
-    const files = parse(text);
+    const files = parseTexts(text);
     const ms = Math.min(...times);
     console.log(
       `5,000 profiles (${(text.length / 1024).toFixed(0)} KiB) parsed in ${times.map((t) => t.toFixed(1)).join(' / ')} ms (first / second / third)`,
@@ -321,10 +317,10 @@ describe('parseAwsFiles: properties', () => {
     for (let i = 0; i < 5000; i++) parts.push(`[profile p${i}]\nrole_arn = arn:aws:iam::123456789012:role/r${i}\n`);
     parts.push('[profile bad]\nthis is not ini\n', '[profile base]\nmfa_serial = arn:aws:iam::123456789012:mfa/u\n');
     const text = parts.join('');
-    expect(() => parse(text)).toThrow('~/.aws/config:10004: neither "key = value"');
+    expect(() => parseTexts(text)).toThrow('~/.aws/config:10004: neither "key = value"');
     const times = [0, 1, 2].map(() => {
       const start = process.hrtime.bigint();
-      const files = parse(text, '[base]\naws_access_key_id = A\n', { lazy: true });
+      const files = parseTexts(text, '[base]\naws_access_key_id = A\n', { lazy: true });
       // A repeated section merges, later values winning, and the credentials file on top.
       expect({ ...files.profiles.base }).toEqual({
         region: 'eu-west-1',

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { buildChildEnv, containerEnv, nestingGuard } from '../../src/core/child-env.js';
-import { MfaExecError } from '../../src/core/errors.js';
+import { thrown } from '../support/failure.js';
 
 const credentials = {
   accessKeyId: 'ASIAEXAMPLEKEY0001',
@@ -152,14 +152,7 @@ describe('containerEnv', () => {
 
 describe('nestingGuard', () => {
   it('refuses to run inside an mfa-exec child, naming the profile and the override', () => {
-    let caught: unknown;
-    try {
-      nestingGuard({ MFA_EXEC_PROFILE: 'prod' });
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(MfaExecError);
-    const error = caught as MfaExecError;
+    const error = thrown(() => nestingGuard({ MFA_EXEC_PROFILE: 'prod' }));
     expect(error.kind).toBe('nested');
     expect(error.exitCode).toBe(1);
     expect(`mfa-exec: ${error.message} (${error.hint})`).toBe(

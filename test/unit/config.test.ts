@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAwsFiles } from '../../src/adapters/aws-files.js';
 import {
   getProfile,
   profileKind,
@@ -10,32 +9,16 @@ import {
   resolveEndpoint,
   resolveRegion,
 } from '../../src/core/config.js';
-import { MfaExecError } from '../../src/core/errors.js';
+import { thrown } from '../support/failure.js';
+import { parseTexts } from '../support/aws-texts.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 const ROLE = (n: string) => `arn:aws:iam::123456789012:role/${n}`;
 const MFA = 'arn:aws:iam::123456789012:mfa/alice';
 
-function files(config: string, credentials = '') {
-  return parseAwsFiles(
-    { path: '/h/.aws/config', label: '~/.aws/config', text: config },
-    { path: '/h/.aws/credentials', label: '~/.aws/credentials', text: credentials },
-  );
-}
-
-function failure(fn: () => unknown): MfaExecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    return e as MfaExecError;
-  }
-  throw new Error('expected an MfaExecError');
-}
-
 describe('getProfile and profileNames', () => {
   it('types the contract example', () => {
-    const f = files(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
+    const f = parseTexts(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
     expect(profileNames(f)).toEqual(['test', 'test_iam_user']);
     expect(getProfile(f, 'test')).toEqual({
       name: 'test',
@@ -48,7 +31,7 @@ describe('getProfile and profileNames', () => {
   });
 
   it('reads every honoured key', () => {
-    const f = files(
+    const f = parseTexts(
       `[profile all]\nrole_arn = ${ROLE('r')}\nsource_profile = b\nmfa_serial = ${MFA}\nregion = eu-west-1\nduration_seconds = 7200\nrole_session_name = me\nexternal_id = ext\nmfa_process = pass otp aws\ncredential_process = /bin/creds\nendpoint_url = http://127.0.0.1:1\nservices = local\nignore_configured_endpoint_urls = false\n`,
       '[all]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
     );
@@ -71,34 +54,34 @@ describe('getProfile and profileNames', () => {
   });
 
   it('needs both key lines for hasFileKey', () => {
-    expect(getProfile(files('', '[a]\naws_access_key_id = AKIAEXAMPLE\n'), 'a').hasFileKey).toBe(false);
+    expect(getProfile(parseTexts('', '[a]\naws_access_key_id = AKIAEXAMPLE\n'), 'a').hasFileKey).toBe(false);
   });
 
   it('suggests the nearest name for a typo', () => {
-    const e = failure(() => getProfile(files('[profile prod]\n[profile dev]\n'), 'prdo'));
+    const e = thrown(() => getProfile(parseTexts('[profile prod]\n[profile dev]\n'), 'prdo'));
     expect(e.kind).toBe('profile-not-found');
     expect(e.message).toBe('profile "prdo" not found in ~/.aws/config');
     expect(e.hint).toBe('did you mean "prod"?');
   });
 
   it('suggests a name the input is a prefix of', () => {
-    expect(failure(() => getProfile(files('[profile production-eu]\n'), 'production')).hint).toBe(
+    expect(thrown(() => getProfile(parseTexts('[profile production-eu]\n'), 'production')).hint).toBe(
       'did you mean "production-eu"?',
     );
   });
 
   it('suggests nothing far away, and explains [NAME] without "profile " in config', () => {
-    const e = failure(() => getProfile(files('[profile alpha]\n[staging]\nregion = x\n'), 'staging'));
+    const e = thrown(() => getProfile(parseTexts('[profile alpha]\n[staging]\nregion = x\n'), 'staging'));
     expect(e.hint).toBe(
       '~/.aws/config:2 has [staging], which AWS tools ignore there: write [profile staging] in the config file, [staging] in the credentials file',
     );
-    expect(failure(() => getProfile(files('[profile alpha]\n'), 'zzz')).hint).toBe(
+    expect(thrown(() => getProfile(parseTexts('[profile alpha]\n'), 'zzz')).hint).toBe(
       'add [profile zzz] to ~/.aws/config',
     );
   });
 
   it('does not find names of Object.prototype', () => {
-    expect(failure(() => getProfile(files('[profile a]\n'), 'constructor')).kind).toBe('profile-not-found');
+    expect(thrown(() => getProfile(parseTexts('[profile a]\n'), 'constructor')).kind).toBe('profile-not-found');
   });
 
   it.each([
@@ -118,7 +101,7 @@ describe('getProfile and profileNames', () => {
     ['duration_seconds = 1h', /duration_seconds/],
     ['ignore_configured_endpoint_urls = yes', /ignore_configured_endpoint_urls "yes" is not true or false/],
   ])('rejects %s', (line, message) => {
-    const e = failure(() => getProfile(files(`[profile p]\n${line}\n`), 'p'));
+    const e = thrown(() => getProfile(parseTexts(`[profile p]\n${line}\n`), 'p'));
     expect(e.kind).toBe('config');
     if (typeof message === 'string') expect(e.message).toBe(message);
     else expect(e.message).toMatch(message);
@@ -132,18 +115,18 @@ describe('getProfile and profileNames', () => {
     'GAHT12345678',
     'ABCD12345678901',
   ])('accepts mfa_serial %s', (serial) => {
-    expect(getProfile(files(`[profile p]\nmfa_serial = ${serial}\n`), 'p').mfaSerial).toBe(serial);
+    expect(getProfile(parseTexts(`[profile p]\nmfa_serial = ${serial}\n`), 'p').mfaSerial).toBe(serial);
   });
 
   it('accepts the duration bounds', () => {
-    expect(getProfile(files('[profile p]\nduration_seconds = 900\n'), 'p').durationSeconds).toBe(900);
-    expect(getProfile(files('[profile p]\nduration_seconds = 43200\n'), 'p').durationSeconds).toBe(43200);
+    expect(getProfile(parseTexts('[profile p]\nduration_seconds = 900\n'), 'p').durationSeconds).toBe(900);
+    expect(getProfile(parseTexts('[profile p]\nduration_seconds = 43200\n'), 'p').durationSeconds).toBe(43200);
   });
 });
 
 describe('resolveChain', () => {
   it('resolves the contract example: one role on a stored key, MFA from the role profile', () => {
-    const f = files(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
+    const f = parseTexts(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
     expect(resolveChain(f, 'test')).toEqual({
       profile: 'test',
       base: { profile: 'test_iam_user', kind: 'key' },
@@ -156,7 +139,7 @@ describe('resolveChain', () => {
   });
 
   it('gives a profile without role_arn no roles (it gets the MFA session itself)', () => {
-    expect(resolveChain(files(`[profile user]\nmfa_serial = ${MFA}\n`), 'user')).toEqual({
+    expect(resolveChain(parseTexts(`[profile user]\nmfa_serial = ${MFA}\n`), 'user')).toEqual({
       profile: 'user',
       base: { profile: 'user', kind: 'key' },
       roles: [],
@@ -165,7 +148,7 @@ describe('resolveChain', () => {
   });
 
   it('resolves a 4-deep chain, roles in the order they are assumed, MFA and mfa_process inherited from the base', () => {
-    const f = files(
+    const f = parseTexts(
       [
         `[profile d]\nrole_arn = ${ROLE('D')}\nsource_profile = c\nregion = eu-west-3\nduration_seconds = 900`,
         `[profile c]\nrole_arn = ${ROLE('C')}\nsource_profile = b\nexternal_id = ext-c\nregion = us-east-1`,
@@ -189,7 +172,7 @@ describe('resolveChain', () => {
 
   it('takes the MFA device nearest the named profile', () => {
     const other = 'arn:aws:iam::123456789012:mfa/other';
-    const f = files(
+    const f = parseTexts(
       `[profile r2]\nrole_arn = ${ROLE('2')}\nsource_profile = r1\n[profile r1]\nrole_arn = ${ROLE('1')}\nsource_profile = u\nmfa_serial = ${other}\n[profile u]\nmfa_serial = ${MFA}\n`,
     );
     const chain = resolveChain(f, 'r2');
@@ -198,17 +181,17 @@ describe('resolveChain', () => {
   });
 
   it('names a source_profile cycle', () => {
-    const f = files(
+    const f = parseTexts(
       `[profile x]\nrole_arn = ${ROLE('x')}\nsource_profile = a\n[profile a]\nrole_arn = ${ROLE('a')}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE('b')}\nsource_profile = a\n`,
     );
-    const e = failure(() => resolveChain(f, 'x'));
+    const e = thrown(() => resolveChain(f, 'x'));
     expect(e.kind).toBe('config');
     expect(e.message).toBe('profile "x": source_profile cycle a → b → a');
-    expect(failure(() => resolveChain(f, 'a')).message).toBe('profile "a": source_profile cycle a → b → a');
+    expect(thrown(() => resolveChain(f, 'a')).message).toBe('profile "a": source_profile cycle a → b → a');
   });
 
   it('treats source_profile = itself as "assume my role with my own key", as the SDK', () => {
-    const f = files(
+    const f = parseTexts(
       `[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`,
       '[self]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
     );
@@ -216,12 +199,12 @@ describe('resolveChain', () => {
       base: { profile: 'self', kind: 'key' },
       roles: [{ profile: 'self', roleArn: ROLE('self') }],
     });
-    const noKey = files(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`);
-    expect(failure(() => resolveChain(noKey, 'self')).message).toBe('profile "self": source_profile cycle self → self');
+    const noKey = parseTexts(`[profile self]\nrole_arn = ${ROLE('self')}\nsource_profile = self\n`);
+    expect(thrown(() => resolveChain(noKey, 'self')).message).toBe('profile "self": source_profile cycle self → self');
   });
 
   it("uses a source with role_arn and a key in the files as the key holder, but assumes the named profile's own role", () => {
-    const f = files(
+    const f = parseTexts(
       `[profile top]\nrole_arn = ${ROLE('top')}\nsource_profile = both\n[profile both]\nrole_arn = ${ROLE('both')}\nsource_profile = nowhere\n`,
       '[both]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n',
     );
@@ -230,11 +213,11 @@ describe('resolveChain', () => {
       roles: [{ profile: 'top' }],
     });
     // named itself, it is a role profile, so its (missing) source matters
-    expect(failure(() => resolveChain(f, 'both')).kind).toBe('profile-not-found');
+    expect(thrown(() => resolveChain(f, 'both')).kind).toBe('profile-not-found');
   });
 
   it('uses credential_process on the base', () => {
-    const f = files(
+    const f = parseTexts(
       `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = p\n[profile p]\ncredential_process = /usr/bin/get-creds --json\n`,
     );
     expect(resolveChain(f, 'r').base).toEqual({
@@ -245,14 +228,14 @@ describe('resolveChain', () => {
   });
 
   it('rejects role_arn without source_profile', () => {
-    const e = failure(() => resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
+    const e = thrown(() => resolveChain(parseTexts(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
     expect(e.kind).toBe('config');
     expect(e.message).toBe('profile "r" has role_arn but no source_profile');
   });
 
   it('reports a missing source_profile as profile-not-found, with did-you-mean', () => {
-    const e = failure(() =>
-      resolveChain(files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = usr\n[profile user]\n`), 'r'),
+    const e = thrown(() =>
+      resolveChain(parseTexts(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = usr\n[profile user]\n`), 'r'),
     );
     expect(e.kind).toBe('profile-not-found');
     expect(e.message).toBe('profile "usr" not found in ~/.aws/config (source_profile of "r")');
@@ -260,10 +243,10 @@ describe('resolveChain', () => {
   });
 
   it('validates every profile on the chain', () => {
-    const f = files(
+    const f = parseTexts(
       `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = m\n[profile m]\nrole_arn = ${ROLE('m')}\nsource_profile = u\nduration_seconds = 60\n[profile u]\n`,
     );
-    expect(failure(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
+    expect(thrown(() => resolveChain(f, 'r')).message).toMatch(/profile "m": duration_seconds "60"/);
   });
 });
 
@@ -283,7 +266,7 @@ describe('every kind of profile', () => {
   ].join('\n');
 
   it('names the kind of each profile as list --json does', () => {
-    const f = files(ALL);
+    const f = parseTexts(ALL);
     const kinds = Object.fromEntries(profileNames(f).map((n) => [n, profileKind(getProfile(f, n))]));
     expect(kinds).toEqual({
       user: 'key',
@@ -299,7 +282,7 @@ describe('every kind of profile', () => {
   });
 
   it('an SSO profile with sso_session takes the start URL, region and scopes of its [sso-session] section', () => {
-    expect(resolveChain(files(ALL), 'sso')).toEqual({
+    expect(resolveChain(parseTexts(ALL), 'sso')).toEqual({
       profile: 'sso',
       base: {
         kind: 'sso',
@@ -315,7 +298,7 @@ describe('every kind of profile', () => {
       },
       roles: [],
     });
-    expect(resolveChain(files(ALL), 'legacy').base).toEqual({
+    expect(resolveChain(parseTexts(ALL), 'legacy').base).toEqual({
       kind: 'sso',
       profile: 'legacy',
       sso: {
@@ -328,14 +311,14 @@ describe('every kind of profile', () => {
   });
 
   it('a role over an SSO profile assumes the role with MFA from the role profile', () => {
-    const c = resolveChain(files(ALL), 'over-sso');
+    const c = resolveChain(parseTexts(ALL), 'over-sso');
     expect(c.base.kind).toBe('sso');
     expect(c.roles).toEqual([{ profile: 'over-sso', roleArn: ROLE('admin'), mfaSerial: MFA }]);
     expect(c.mfaSerial).toBe(MFA);
   });
 
   it('a web identity profile is a base of its own; a role can sit on it', () => {
-    expect(resolveChain(files(ALL), 'webid')).toEqual({
+    expect(resolveChain(parseTexts(ALL), 'webid')).toEqual({
       profile: 'webid',
       base: {
         kind: 'web-identity',
@@ -344,13 +327,13 @@ describe('every kind of profile', () => {
       },
       roles: [],
     });
-    const over = resolveChain(files(ALL), 'over-webid');
+    const over = resolveChain(parseTexts(ALL), 'over-webid');
     expect(over.base.kind).toBe('web-identity');
     expect(over.roles.map((r) => r.roleArn)).toEqual([ROLE('deploy')]);
   });
 
   it("credential_source is the base of the profile's own role", () => {
-    expect(resolveChain(files(ALL), 'ec2')).toEqual({
+    expect(resolveChain(parseTexts(ALL), 'ec2')).toEqual({
       profile: 'ec2',
       base: { kind: 'credential-source', profile: 'ec2', source: 'Ec2InstanceMetadata' },
       roles: [{ profile: 'ec2', roleArn: ROLE('ec2'), mfaSerial: MFA }],
@@ -386,7 +369,7 @@ describe('every kind of profile', () => {
     ],
     ['session_tags without =', `role_arn = ${ROLE('x')}\nsource_profile = user\nsession_tags = Team`, 'session_tags'],
   ])('%s: a one-line config error naming the key', (_, body, key) => {
-    const e = failure(() => resolveChain(files(`${ALL}\n[profile bad]\n${body}\n`), 'bad'));
+    const e = thrown(() => resolveChain(parseTexts(`${ALL}\n[profile bad]\n${body}\n`), 'bad'));
     expect(e.kind).toBe('config');
     expect(e.message).toContain(key);
     expect(e.message).not.toContain('\n');
@@ -394,9 +377,9 @@ describe('every kind of profile', () => {
   });
 
   it('temporary credentials (aws_session_token) in the credentials file cannot be a base: an error naming the key', () => {
-    const e = failure(() =>
+    const e = thrown(() =>
       resolveChain(
-        files(
+        parseTexts(
           `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = tmp\n`,
           '[tmp]\naws_access_key_id = A\naws_secret_access_key = B\naws_session_token = C\n',
         ),
@@ -408,7 +391,7 @@ describe('every kind of profile', () => {
 
   it('source_identity, session_tags and transitive_session_tags go on the role step', () => {
     const c = resolveChain(
-      files(
+      parseTexts(
         `${ALL}\n[profile tagged]\nrole_arn = ${ROLE('t')}\nsource_profile = user\nsource_identity = alice\nsession_tags = Team = infra , Project=mfa=exec\ntransitive_session_tags = Team, Project\n`,
       ),
       'tagged',
@@ -428,7 +411,7 @@ describe('include_profile (as aws-vault)', () => {
   const BASE = `[profile test_iam_user]\nregion = eu-west-1\n[profile test]\nrole_arn = ${ROLE('t')}\nsource_profile = test_iam_user\nmfa_serial = ${MFA}\nregion = ap-northeast-1\n`;
 
   it("merges the included profile's keys under the profile's own", () => {
-    const f = files(
+    const f = parseTexts(
       `${BASE}[profile include_me]\ninclude_profile = test\nregion = us-west-2\nrole_session_name = me\n`,
     );
     expect(getProfile(f, 'include_me')).toMatchObject({
@@ -444,7 +427,7 @@ describe('include_profile (as aws-vault)', () => {
   });
 
   it('follows includes of includes, and never lends the key pair of the included profile', () => {
-    const f = files(
+    const f = parseTexts(
       `${BASE}[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = test\nexternal_id = from-b\n`,
       '[test]\naws_access_key_id = A\naws_secret_access_key = B\n',
     );
@@ -452,11 +435,11 @@ describe('include_profile (as aws-vault)', () => {
   });
 
   it('names a missing include and a cycle', () => {
-    expect(failure(() => getProfile(files(`[profile a]\ninclude_profile = nope\n`), 'a')).message).toContain(
+    expect(thrown(() => getProfile(parseTexts(`[profile a]\ninclude_profile = nope\n`), 'a')).message).toContain(
       'include_profile "nope" not found',
     );
     expect(
-      failure(() => getProfile(files(`[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n`), 'a'))
+      thrown(() => getProfile(parseTexts(`[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n`), 'a'))
         .message,
     ).toContain('include_profile cycle');
   });
@@ -474,14 +457,14 @@ describe('resolveRegion', () => {
   });
 
   it('does not take the region of a source profile', () => {
-    const f = files(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\n[profile u]\nregion = eu-west-1\n`);
+    const f = parseTexts(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\n[profile u]\nregion = eu-west-1\n`);
     expect(resolveRegion({ env: {}, profile: getProfile(f, 'r') })).toBeUndefined();
     expect(resolveChain(f, 'r').region).toBeUndefined();
   });
 });
 
 describe('resolveEndpoint', () => {
-  const f = files(readFileSync(join(fixtures, 'crlf-nested.config'), 'utf8'));
+  const f = parseTexts(readFileSync(join(fixtures, 'crlf-nested.config'), 'utf8'));
   const local = getProfile(f, 'local');
 
   it('follows the service-specific endpoint precedence', () => {
@@ -500,7 +483,7 @@ describe('resolveEndpoint', () => {
   });
 
   it('falls back to endpoint_url when the services section has no entry for the service', () => {
-    const g = files(
+    const g = parseTexts(
       '[profile p]\nservices = s\nendpoint_url = http://profile\n[services s]\ns3 =\n  endpoint_url = http://s3\n',
     );
     expect(resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).toBe('http://profile');
@@ -515,15 +498,15 @@ describe('resolveEndpoint', () => {
       resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, profile: ignoring, files: f }),
     ).toBe('http://127.0.0.1:5000');
     expect(
-      failure(() =>
+      thrown(() =>
         resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '1' }, profile: local, files: f }),
       ).kind,
     ).toBe('config');
   });
 
   it('fails on a services section that does not exist, as the SDK', () => {
-    const g = files('[profile p]\nservices = missing\n');
-    expect(failure(() => resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).message).toBe(
+    const g = parseTexts('[profile p]\nservices = missing\n');
+    expect(thrown(() => resolveEndpoint('sts', { env: {}, profile: getProfile(g, 'p'), files: g })).message).toBe(
       'profile "p": services section "missing" not found in ~/.aws/config',
     );
   });

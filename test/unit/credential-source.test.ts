@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCredentialSource, readWebIdentityToken } from '../../src/adapters/credential-source.js';
-import { MfaExecError } from '../../src/core/errors.js';
-
-async function failure(p: Promise<unknown>): Promise<MfaExecError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    return e as MfaExecError;
-  }
-  throw new Error('expected an MfaExecError');
-}
+import { failure } from '../support/failure.js';
 
 describe('credential_source Environment', () => {
   it('reads the key variables, AWS_SESSION_TOKEN (else AWS_SECURITY_TOKEN) and AWS_CREDENTIAL_EXPIRATION', async () => {

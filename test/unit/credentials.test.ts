@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Chain, RoleStep } from '../../src/core/config.js';
-import { AwsCallError, MfaExecError } from '../../src/core/errors.js';
+import type { Chain } from '../../src/core/config.js';
+import { AwsCallError } from '../../src/core/errors.js';
 import { planCredentials, resolveCredentials, type PlanOptions } from '../../src/core/plan.js';
 import type { CredentialDeps } from '../../src/core/providers/types.js';
 import { decodeEntry, encodeEntry, encodeKey, keyItem, type CachedEntry } from '../../src/core/store-items.js';
@@ -15,28 +15,14 @@ import {
   ScriptedMfaSource,
   FakeSsoPort,
 } from '../support/fakes.js';
+import { MFA, ROLE, chain } from '../support/chain.js';
+import { failure } from '../support/failure.js';
 
-const MFA = 'arn:aws:iam::900000000001:mfa/alice';
-const ROLE = (n: string) => `arn:aws:iam::800000000002:role/${n}`;
 // 10 s into a 30 s TOTP window.
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 10);
 const KEY = { accessKeyId: 'AKIAEXAMPLEKEY0001', secretAccessKey: 'long-lived-secret-never-shown' };
 const MFA_FAILED = 'MultiFactorAuthentication failed with invalid MFA one time pass code.';
 const MIN = 60_000;
-
-function chain(profile: string, roles: Partial<RoleStep>[] = [{}], extra: Partial<Chain> = {}): Chain {
-  return {
-    profile,
-    base: { profile: 'base', kind: 'key' },
-    roles: roles.map((r, i) => ({
-      profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`,
-      roleArn: ROLE(`${profile}${i}`),
-      ...r,
-    })),
-    mfaSerial: MFA,
-    ...extra,
-  };
-}
 
 interface Setup {
   codes?: string[];
@@ -106,16 +92,6 @@ function seed(env: Env, c: Chain, kind: CachedEntry['kind'], credentials: Creden
   const name = kind === 'role' ? plan.resultItem : plan.sessionItem;
   const fp = fingerprint ?? (kind === 'role' ? plan.fingerprint : plan.sessionFingerprint);
   env.store.items.set(name, encodeEntry({ kind, credentials, base: c.base.profile, fingerprint: fp }));
-}
-
-async function failure(p: Promise<unknown>): Promise<MfaExecError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    return e as MfaExecError;
-  }
-  throw new Error('expected an MfaExecError');
 }
 
 /** No secret (key secret, session secrets and tokens, MFA codes) reaches the logs or `texts`. */

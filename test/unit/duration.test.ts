@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRange, describeExpiry, formatSeconds, parseDuration } from '../../src/core/duration.js';
 import { MfaExecError } from '../../src/core/errors.js';
+import { thrown } from '../support/failure.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -20,14 +21,7 @@ describe('parseDuration', () => {
   it.each(['', ' ', 'h', '1x', '1.5h', '-60', '1h 30m', '30m1h', '1H', 'one hour', '1hh', '3600s5'])(
     '%j is a usage error naming the flag',
     (text) => {
-      let error: unknown;
-      try {
-        parseDuration(text, '--session-duration');
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(MfaExecError);
-      const e = error as MfaExecError;
+      const e = thrown(() => parseDuration(text, '--session-duration'));
       expect(e.kind).toBe('usage');
       expect(e.exitCode).toBe(2);
       expect(e.message).toContain('--session-duration');

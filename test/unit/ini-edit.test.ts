@@ -2,19 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAwsFiles } from '../../src/adapters/aws-files.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { iniLines, removeKeys, upsertSection } from '../../src/core/ini-edit.js';
+import { parseTexts } from '../support/aws-texts.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 const KEYS = ['aws_access_key_id', 'aws_secret_access_key'];
-
-function read(config: string, credentials = '') {
-  return parseAwsFiles(
-    { path: '/c', label: '~/.aws/config', text: config },
-    { path: '/k', label: '~/.aws/credentials', text: credentials },
-  );
-}
 
 describe('iniLines', () => {
   it('gives the text back byte for byte', () => {
@@ -41,7 +34,7 @@ describe('removeKeys', () => {
     expect(out).toBe(
       '[default]\naws_access_key_id = AKIAEXAMPLEDEFAULT01\naws_secret_access_key = fixture-secret-not-real\n\n# keys held in the file, overriding what config says\n[test_iam_user]\nregion = us-west-2\n',
     );
-    expect(read('', out).credentialsProfiles).toEqual({
+    expect(parseTexts('', out).credentialsProfiles).toEqual({
       default: { aws_access_key_id: 'AKIAEXAMPLEDEFAULT01', aws_secret_access_key: 'fixture-secret-not-real' },
       test_iam_user: { region: 'us-west-2' },
     });
@@ -130,7 +123,7 @@ describe('upsertSection', () => {
 
   it('reads back what it wrote, leaving the rest as it was (round trip through the parser)', () => {
     const original = readFileSync(join(fixtures, 'crlf-nested.config'), 'utf8');
-    const before = read(original);
+    const before = parseTexts(original);
     let text = upsertSection(original, 'profile local', [
       ['region', 'eu-north-1'],
       ['endpoint_url', 'http://127.0.0.1:9'],
@@ -139,7 +132,7 @@ describe('upsertSection', () => {
       ['role_arn', 'arn:aws:iam::123456789012:role/F'],
       ['source_profile', 'default'],
     ]);
-    const after = read(text);
+    const after = parseTexts(text);
     expect(after.profiles.local).toEqual({
       ...before.profiles.local,
       region: 'eu-north-1',
@@ -165,10 +158,10 @@ describe('upsertSection', () => {
             text = upsertSection(text, `profile ${section}`, values);
             expected[section] = { ...expected[section], ...Object.fromEntries(values) };
           }
-          const got = Object.fromEntries(Object.entries(read(text).profiles).map(([k, v]) => [k, { ...v }]));
+          const got = Object.fromEntries(Object.entries(parseTexts(text).profiles).map(([k, v]) => [k, { ...v }]));
           expect(got).toEqual(expected);
           for (const section of Object.keys(expected)) {
-            const removed = read(removeKeys(text, `profile ${section}`, ['region'])).profiles[section]!;
+            const removed = parseTexts(removeKeys(text, `profile ${section}`, ['region'])).profiles[section]!;
             expect(removed.region).toBeUndefined();
           }
         },

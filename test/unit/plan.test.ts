@@ -1,37 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Chain, RoleStep } from '../../src/core/config.js';
+import type { Chain } from '../../src/core/config.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
-
-const MFA = 'arn:aws:iam::111111111111:mfa/alice';
-const ROLE = (n: string) => `arn:aws:iam::222222222222:role/${n}`;
-
-/** A profile `profile` assuming `roles` (roles[0] first) with the key of `base`. */
-function chain(profile: string, roles: Partial<RoleStep>[] = [{}], extra: Partial<Chain> = {}): Chain {
-  return {
-    profile,
-    base: { profile: 'base', kind: 'key' },
-    roles: roles.map((r, i) => ({
-      profile: i === roles.length - 1 ? profile : `${profile}-hop${i}`,
-      roleArn: ROLE(`${profile}${i}`),
-      ...r,
-    })),
-    mfaSerial: MFA,
-    ...extra,
-  };
-}
+import { MFA, ROLE, chain } from '../support/chain.js';
+import { thrown } from '../support/failure.js';
 
 function usageError(c: Chain, opts: PlanOptions): MfaExecError {
-  try {
-    planCredentials(c, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(MfaExecError);
-    expect((e as MfaExecError).kind).toBe('usage');
-    expect((e as MfaExecError).exitCode).toBe(2);
-    expect((e as MfaExecError).hint).toBeTruthy();
-    return e as MfaExecError;
-  }
-  throw new Error('expected a usage error');
+  const e = thrown(() => planCredentials(c, opts));
+  expect(e.kind).toBe('usage');
+  expect(e.exitCode).toBe(2);
+  expect(e.hint).toBeTruthy();
+  return e;
 }
 
 describe('planCredentials for a role profile', () => {
@@ -136,7 +115,7 @@ describe('plan fingerprints, items and locks', () => {
     expect(fp(chain('dev', [{ externalId: 'ext-1' }]))).not.toBe(same);
     expect(fp(chain('dev', [{ externalId: 'ext-1' }]))).not.toBe(fp(chain('dev', [{ externalId: 'ext-2' }])));
     expect(fp(chain('dev', [{ roleSessionName: 'me' }]))).not.toBe(same);
-    const otherDevice = planCredentials(chain('dev', [{}], { mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }), {});
+    const otherDevice = planCredentials(chain('dev', [{}], { mfaSerial: 'arn:aws:iam::900000000001:mfa/bob' }), {});
     expect(otherDevice.fingerprint).not.toBe(same);
     expect(otherDevice.sessionFingerprint).not.toBe(planCredentials(chain('dev'), {}).sessionFingerprint);
     expect(fp(chain('dev', [{}], { mfaSerial: undefined }))).not.toBe(same);
@@ -158,7 +137,7 @@ describe('plan fingerprints, items and locks', () => {
 
   it('separates the session item and lock of another device or another key', () => {
     const dev = planCredentials(chain('dev'), {});
-    const bob = planCredentials(chain('dev', [{}], { mfaSerial: 'arn:aws:iam::111111111111:mfa/bob' }), {});
+    const bob = planCredentials(chain('dev', [{}], { mfaSerial: 'arn:aws:iam::900000000001:mfa/bob' }), {});
     const otherKey = planCredentials(chain('dev', [{}], { base: { profile: 'base2', kind: 'key' } }), {});
     for (const other of [bob, otherKey]) {
       expect(other.sessionItem).not.toBe(dev.sessionItem);

@@ -4,10 +4,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAwsFiles } from '../../src/adapters/aws-files.js';
 import { profileNames, resolveChain, type Chain } from '../../src/core/config.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
+import { parseTexts } from '../support/aws-texts.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'default', 'prod-admin', 'x.y'];
 
@@ -93,10 +93,7 @@ describe('random profile graphs → chain → plan', () => {
       fc.property(graph, planOptions, (g, opts) => {
         const config = render(g.config, (n) => (n === 'default' ? '[default]' : `[profile ${n}]`));
         const credentials = render(g.credentials, (n) => `[${n}]`);
-        const files = parseAwsFiles(
-          { path: '/c', label: '~/.aws/config', text: config },
-          { path: '/k', label: '~/.aws/credentials', text: credentials },
-        );
+        const files = parseTexts(config, credentials);
         for (const name of [...profileNames(files), 'missing']) {
           const started = Date.now();
           const result = outcome(() => {
@@ -153,10 +150,7 @@ describe('random profile graphs → chain → plan', () => {
         const text = lines.join(eol);
         let files;
         try {
-          files = parseAwsFiles(
-            { path: '/c', label: '~/.aws/config', text },
-            { path: '/k', label: '~/.aws/credentials', text: '' },
-          );
+          files = parseTexts(text);
         } catch (e) {
           if (!(e instanceof MfaExecError)) throw new Error(`untyped error: ${String(e)}`, { cause: e });
           expect(e.message).toMatch(/^~\/\.aws\/config:\d+: /);

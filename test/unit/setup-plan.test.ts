@@ -12,6 +12,7 @@ import {
   type SetupRequest,
 } from '../../src/core/setup-plan.js';
 import { isAssumeOnly, trustProblem } from '../../src/core/doctor.js';
+import { mfaTrustPolicy } from '../support/policies.js';
 
 const REQ: SetupRequest = {
   user: 'alice',
@@ -25,17 +26,7 @@ const REF = { account: '210987654321', partition: 'aws-cn' };
 
 describe('setup plan', () => {
   it('the trust policy names the account root in its partition and requires MFA', () => {
-    expect(JSON.parse(trustPolicy(REF))).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws-cn:iam::210987654321:root' },
-          Action: 'sts:AssumeRole',
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
-        },
-      ],
-    });
+    expect(JSON.parse(trustPolicy(REF))).toEqual(mfaTrustPolicy('arn:aws-cn:iam::210987654321:root'));
     // doctor accepts what setup writes.
     expect(trustProblem(trustPolicy(REF))).toBeUndefined();
   });
