@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { CLI, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
+import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
+import { runInPty } from '../support/pty.js';
 import { advanceDuring, createTestClock, type TestClock } from '../support/test-clock.js';
 
 const ACCOUNT = '808080808080';
@@ -152,42 +153,43 @@ describe('row 3: --ecs-server and a credential source in [default]', () => {
 });
 
 describe('row 5: a refresh needing an MFA code while the subshell holds the terminal', () => {
+  /**
+   * `exec prompted --ecs-server` at a terminal, the MFA code typed at its prompt, with an
+   * interactive bash as the child (it takes the terminal's foreground, as a subshell does)
+   * that waits `seconds` on the test clock; the clock runs ahead from when the child has
+   * started (the typed code was used by then).
+   */
+  const subshellAtTerminal = (seconds: number, env: Record<string, string>) => {
+    const started = join(box.dir, `started-${seconds}`);
+    return advanceDuring(
+      clock,
+      runInPty({
+        argv: [
+          ...CLI,
+          'exec',
+          'prompted',
+          '--ecs-server',
+          '--',
+          'bash',
+          '--norc',
+          '-i',
+          '-c',
+          `clock-sleep ${seconds} ${started}`,
+        ],
+        env,
+        steps: [{ when: 'Enter MFA code', code: true }],
+        timeout: 60,
+      }),
+      { ready: () => existsSync(started) },
+    );
+  };
+
   it('says so once on the terminal with how to refresh, backs off, never floods the shell, and never fails with setRawMode EIO', async () => {
     // 20 s credentials (session and role): the refresh ~7 s before expiry needs a new MFA code.
     sts.setCredentialLifetime(20);
     expect((await box.run(['clear'])).code).toBe(0); // no MFA session left from the tests above
     clock.startOfWindow(); // a code of a fresh window, typed long before its edge
-    const code = totpCode(TOTP, new Date(clock.now()));
-    const started = join(box.dir, 'row5-started');
-    const run = promisify(execFile)(
-      'python3',
-      [
-        join(ROOT, 'test/support/pty.py'),
-        '--when',
-        'Enter MFA code',
-        '--send',
-        `${code}\\r`,
-        '--timeout',
-        '60',
-        '--',
-        process.execPath,
-        BIN,
-        'exec',
-        'prompted',
-        '--ecs-server',
-        '--',
-        // An interactive bash takes the terminal's foreground (job control), as a subshell does.
-        'bash',
-        '--norc',
-        '-i',
-        '-c',
-        `clock-sleep 30 ${started}`,
-      ],
-      { env: box.env, encoding: 'utf8', timeout: 90_000 },
-    );
-    // The clock runs ahead from when the child has started (the typed code was used by then).
-    const { stdout } = await advanceDuring(clock, run, { ready: () => existsSync(started) });
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    const r = await subshellAtTerminal(30, box.env);
     expect(r.timedOut).toBe(false);
     expect(r.exitCode).toBe(0);
     const told = r.output.split('\n').filter((l) => l.includes('could not refresh the credentials served'));
@@ -217,35 +219,7 @@ process.stdout.write(generateSync({ secret: process.env.TEST_TOTP_SECRET, epoch:
       { mode: 0o755, flag: 'w' },
     );
     clock.startOfWindow();
-    const code = totpCode(TOTP, new Date(clock.now()));
-    const started = join(box.dir, 'gui-started');
-    const run = promisify(execFile)(
-      'python3',
-      [
-        join(ROOT, 'test/support/pty.py'),
-        '--when',
-        'Enter MFA code',
-        '--send',
-        `${code}\\r`,
-        '--timeout',
-        '60',
-        '--',
-        process.execPath,
-        BIN,
-        'exec',
-        'prompted',
-        '--ecs-server',
-        '--',
-        'bash',
-        '--norc',
-        '-i',
-        '-c',
-        `clock-sleep 22 ${started}`,
-      ],
-      { env: { ...box.env, DISPLAY: ':99', PATH: `${gui}:${box.env.PATH}` }, encoding: 'utf8', timeout: 90_000 },
-    );
-    const { stdout } = await advanceDuring(clock, run, { ready: () => existsSync(started) });
-    const r = JSON.parse(stdout) as { output: string; exitCode: number | null; timedOut: boolean };
+    const r = await subshellAtTerminal(22, { ...box.env, DISPLAY: ':99', PATH: `${gui}:${box.env.PATH}` });
     expect(r.timedOut).toBe(false);
     expect(r.exitCode).toBe(0);
     expect(r.output).not.toContain('could not refresh');
