@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStsClient } from '../../src/adapters/sts.js';
 import { encodeEntry, sessionItem } from '../../src/core/store-items.js';
-import { makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
+import type { RunResult, Sandbox } from '../support/cli.js';
 import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
 import { fileStoreOf, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 

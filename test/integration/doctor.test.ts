@@ -15,7 +15,6 @@ const ADMIN = {
   AWS_ACCESS_KEY_ID: 'AKIAADMINEXAMPLE0003',
   AWS_SECRET_ACCESS_KEY: 'adminSecretKeyForTheMotoTests0000000003',
 };
-const ROLE_ARN = 'arn:aws:iam::123456789012:role/DAVE_ROLE';
 
 interface Report {
   profile: string | null;

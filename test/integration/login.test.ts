@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consoleDestination, partitionOf } from '../../src/adapters/federation.js';
 import { ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeFederation, type FakeFederation } from '../support/fake-federation.js';
-import type { FakeSts, FakeUser } from '../support/fake-sts.js';
+import type { FakeUser } from '../support/fake-sts.js';
 import { ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
@@ -37,7 +37,7 @@ const CONFIG = ini({
 });
 
 let env: StsSandbox;
-let sts: FakeSts;
+
 let fed: FakeFederation;
 let box: Sandbox;
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
     keys: { login_user: USER },
     env: { MFA_EXEC_FEDERATION_URL: fed.url },
   });
-  ({ sts, box } = env);
+  ({ box } = env);
 });
 afterAll(async () => {
   await env?.cleanup();

@@ -3,7 +3,6 @@
 
 import { describe, expect, it } from 'vitest';
 import { checkSsoToken } from '../../src/core/doctor.js';
-import { AwsCallError } from '../../src/core/errors.js';
 import { sso, type SsoBase } from '../../src/core/providers/sso.js';
 import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
 import { FakeClock, FakeSsoPort, MemoryStore, RecordingLock, RecordingLogger } from '../support/fakes.js';
