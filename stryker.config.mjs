@@ -8,6 +8,9 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: ['src/core/**/*.ts', 'src/adapters/lock.ts', 'src/adapters/atomic-file.ts', 'src/adapters/file-store.ts'],
   coverageAnalysis: 'perTest',
+  // Static mutants (module-level constants, evaluated once at import) need every test run for
+  // each: 120 of ~3,200 mutants took two thirds of the time. They are reported as Ignored.
+  ignoreStatic: true,
   concurrency: Number(process.env.MUTATE_CONCURRENCY) || 2,
   timeoutMS: 20_000,
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
