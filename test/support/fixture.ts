@@ -5,10 +5,9 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
-import { createIamClient } from '../../src/adapters/iam.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
 import { ROOT, makeSandbox, type RunResult, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
@@ -143,6 +142,11 @@ export async function motoSandbox(o: {
   admin: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
   policy: { name: string; action: string };
 }): Promise<MotoSandbox> {
+  // The IAM SDK loads here, not with this module: most files that build fixtures never need it (~1 s each).
+  const [{ CreatePolicyCommand, IAMClient }, { createIamClient }] = await Promise.all([
+    import('@aws-sdk/client-iam'),
+    import('../../src/adapters/iam.js'),
+  ]);
   const moto = await startMoto();
   const proxy = await startAwsProxy(moto.url);
   const sdk = new IAMClient({
