@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Chain } from '../../src/core/config.js';
+import type { Chain, RoleStep } from '../../src/core/config.js';
 import { AwsCallError } from '../../src/core/errors.js';
-import { planCredentials, resolveCredentials, type PlanOptions } from '../../src/core/plan.js';
+import { planCredentials, readCachedResult, resolveCredentials, type PlanOptions } from '../../src/core/plan.js';
 import type { CredentialDeps } from '../../src/core/providers/types.js';
 import { decodeEntry, encodeEntry, encodeKey, keyItem, type CachedEntry } from '../../src/core/store-items.js';
 import type { Credentials } from '../../src/core/types.js';
@@ -331,6 +331,50 @@ describe('resolveCredentials: shapes of the STS calls', () => {
   });
 });
 
+describe('resolveCredentials: durations sent to STS', () => {
+  it('a chain of 2 roles: the first role keeps its duration_seconds, capped at 1 h; the last gets the plan duration', async () => {
+    const ask = async (roles: Partial<RoleStep>[], opts: PlanOptions = {}) => {
+      const env = setup();
+      await env.resolve(chain('dev', roles), opts);
+      return env.sts.callsOf('assumeRole').map((c) => c.input.durationSeconds);
+    };
+    expect(await ask([{ durationSeconds: 1800 }, { durationSeconds: 2700 }])).toEqual([1800, 2700]);
+    expect(await ask([{}, { durationSeconds: 900 }])).toEqual([3600, 900]);
+    expect(await ask([{ durationSeconds: 7200 }, {}], { noSession: true })).toEqual([3600, 3600]);
+    expect(await ask([{ durationSeconds: 1800 }, {}], { durationSeconds: 1200 })).toEqual([1800, 1200]);
+  });
+
+  it('AssumeRole without role_session_name is named after the time in seconds, as the AWS CLI names it', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'));
+    expect(env.sts.callsOf('assumeRole')[0]!.input.roleSessionName).toBe(`mfa-exec-${NOW / 1000}`);
+  });
+
+  it('the GetSessionToken log names the key by its last 4 characters only', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'));
+    expect(env.logger.text()).toContain(`GetSessionToken for key …0001 with MFA device ${MFA}, 28800s`);
+    expectNoSecrets(env, ['123456']);
+  });
+});
+
+describe('readCachedResult: the warm path', () => {
+  it("gives the plan's fresh cached result with one store read, nothing for another chain's or a stale one", async () => {
+    const env = setup();
+    const plan = planCredentials(chain('dev'), {});
+    expect(await readCachedResult(plan, env.deps)).toBeUndefined();
+    const cached = temp('ASIACACHEDROLE', 30 * MIN);
+    seed(env, chain('dev'), 'role', cached);
+    env.store.calls.length = 0;
+    expect(await readCachedResult(plan, env.deps)).toEqual(cached);
+    expect(env.store.calls).toEqual([{ op: 'get', name: 'role:dev' }]);
+    expect(await readCachedResult(planCredentials(chain('dev', [{ externalId: 'x' }]), {}), env.deps)).toBeUndefined();
+    env.clock.advance(25 * MIN);
+    expect(await readCachedResult(plan, env.deps)).toBeUndefined();
+    expect(env.sts.calls).toEqual([]);
+  });
+});
+
 describe('resolveCredentials: every base', () => {
   it('credential_process printing a long-lived key: no MFA session, the MFA code goes on AssumeRole (as the AWS CLI)', async () => {
     const env = setup({ credentialProcess: KEY, storedKey: false });
@@ -369,6 +413,28 @@ describe('resolveCredentials: every base', () => {
     expect(await env.resolve(chain('ci', [], { base, mfaSerial: undefined }))).toEqual(web!.result);
     expect(env.sts.calls).toEqual([]);
     expect(tokens).toHaveLength(1);
+  });
+
+  it('credential_process without a role: its credentials as they are, no STS call, nothing cached', async () => {
+    const fromProcess = temp('ASIAFROMPROCESS', 3600_000);
+    const env = setup({ credentialProcess: fromProcess, storedKey: false });
+    const c = chain('proc', [], { base: { profile: 'proc', kind: 'credential-process', command: '/bin/creds' } });
+    expect(await env.resolve(c)).toEqual(fromProcess);
+    expect(env.sts.calls).toEqual([]);
+    expect(env.store.names('set')).toEqual([]);
+    expect(env.sourcesMade.count).toBe(0);
+  });
+
+  it('web identity without role_session_name: named after the time in seconds', async () => {
+    const env = setup({ storedKey: false });
+    env.deps.webIdentityToken = async () => 'jwt';
+    const base = {
+      profile: 'ci',
+      kind: 'web-identity' as const,
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token' },
+    };
+    await env.resolve(chain('ci', [], { base, mfaSerial: undefined }));
+    expect(env.sts.callsOf('assumeRoleWithWebIdentity')[0]!.input.roleSessionName).toBe(`mfa-exec-${NOW / 1000}`);
   });
 
   it('credential_source: its credentials go to AssumeRole with the MFA code; only the role credentials are cached', async () => {

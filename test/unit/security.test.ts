@@ -14,6 +14,7 @@ import type { ParsedAwsFiles } from '../../src/core/config.js';
 import { checkCredentials } from '../../src/core/credential-checks.js';
 import { deleteKeyHint, escapeBidiInJson, escapeControls } from '../../src/core/display.js';
 import { isMfaExecError } from '../../src/core/errors.js';
+import { showKey } from '../../src/core/redact.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -36,6 +37,9 @@ describe('escapeControls', () => {
     const json = escapeBidiInJson(JSON.stringify({ p: 'ab\u202ecd\u0085' }));
     expect(json).toBe('{"p":"ab\\u202ecd\\u0085"}');
     expect(JSON.parse(json).p).toBe('ab\u202ecd\u0085');
+  });
+  it('showKey shows a key id by its last 4 characters only', () => {
+    expect(showKey('AKIAABCDEFGHIJKL1234')).toBe('…1234');
   });
   it('delete hints name a key by its last 4 characters only', () => {
     const hint = deleteKeyHint('carol', 'AKIAABCDEFGHIJKL1234');
