@@ -652,6 +652,60 @@ describe('resolveCredentials: MFA codes', () => {
   });
 });
 
+describe('resolveCredentials: what MFA code failures say', () => {
+  const infos = (env: Env) => env.logger.messages.filter((m) => m.level === 'info').map((m) => m.message);
+
+  it('a mistyped code at a terminal: told it is 6 digits, asked again', async () => {
+    const env = setup({ codes: ['12345', '654321'] });
+    await env.resolve(chain('dev'));
+    expect(infos(env)).toEqual(['an MFA code is 6 digits; try again']);
+  });
+
+  it('a program printing something else than 6 digits fails at once, even with tries left, naming the source and the device', async () => {
+    const env = setup({ codes: ['12345', '654321'], interactive: false, maxTries: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.message).toBe('the MFA code from the scripted source is not 6 digits');
+    expect(e.hint).toBe(`give the current 6-digit code of the device ${MFA}`);
+    expect(env.source.asked).toHaveLength(1);
+    expect(env.clock.sleeps).toEqual([]);
+  });
+
+  it('a code already used, typed at a terminal: told when the next code shows (20 s, 10 s into the window)', async () => {
+    const env = setup({ codes: ['123456', '654321'], used: ['123456'] });
+    await env.resolve(chain('dev'));
+    expect(infos(env)).toEqual([
+      'that MFA code was already used once and AWS would reject it; type the next code, which the device shows in 20 s',
+    ]);
+  });
+
+  it('a code already used on the last try at a terminal: an mfa error saying when the next code shows', async () => {
+    const env = setup({ codes: ['123456', '123456'], used: ['123456'], maxTries: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.message).toBe(`the MFA code for ${MFA} was already used once, and AWS rejects a code used twice`);
+    expect(e.hint).toBe('run again with the next code, which the device shows in 20 s');
+    expect(env.source.asked).toHaveLength(2);
+    expect(env.sts.calls).toEqual([]);
+  });
+
+  it('the next code shows at the turn of the 30 s window, counted from the clock', async () => {
+    const env = setup({ codes: ['123456'], used: ['123456'], interactive: false, maxTries: 1 });
+    env.clock.advance(19_500); // 29.5 s into the window
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.hint).toBe('run again with the next code, which the device shows in 1 s');
+  });
+
+  it('codes AWS rejects on every try: an mfa error naming the device, carrying the AWS answer as its cause', async () => {
+    const env = setup({ codes: ['111111', '222222'], maxTries: 2 });
+    env.sts.failNext('AccessDenied', MFA_FAILED, { times: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.message).toBe(`AWS rejected the MFA code for ${MFA}`);
+    expect(e.cause).toBeInstanceOf(AwsCallError);
+    expect(infos(env)).toEqual(['AWS rejected the MFA code; try again']);
+  });
+});
+
 describe('resolveCredentials: lock', () => {
   it("takes the plan's lock on the cold path and calls STS while holding it", async () => {
     const env = setup();
