@@ -13,7 +13,7 @@ import { buildChildEnv, refuseDefaultCredentialSource } from '../../src/core/chi
 import type { ParsedAwsFiles } from '../../src/core/config.js';
 import { checkCredentials } from '../../src/core/credential-checks.js';
 import { deleteKeyHint, escapeBidiInJson, escapeControls } from '../../src/core/display.js';
-import { isMfaExecError } from '../../src/core/errors.js';
+import { isMfaExecError, type MfaExecError } from '../../src/core/errors.js';
 import { showKey } from '../../src/core/redact.js';
 
 const dirs: string[] = [];
@@ -134,6 +134,25 @@ describe('the child environment and [default] under --ecs-server', () => {
       'credential_source',
     ])
       expect(refusal(files({}, { [key]: 'v' }))).toContain(`sets ${key}:`);
+  });
+  it('is a config error whose hint moves a key into the store, or another source into a profile of its own', () => {
+    const error = (f: ParsedAwsFiles) => {
+      try {
+        refuseDefaultCredentialSource(f);
+      } catch (e) {
+        expect(isMfaExecError(e)).toBe(true);
+        return e as MfaExecError;
+      }
+      throw new Error('expected a refusal');
+    };
+    const key = error(files({ aws_secret_access_key: 's' }, {}));
+    expect(key.kind).toBe('config');
+    expect(key.hint).toBe(
+      'move the key into the store with `mfa-exec import default --scrub`, or run without --ecs-server',
+    );
+    expect(error(files({}, { credential_process: '/bin/x' })).hint).toBe(
+      'remove credential_process from [default] (give it a profile of its own), or run without --ecs-server',
+    );
   });
   it('lets a [default] with only non-credential settings, or none, through', () => {
     expect(refusal(files({}, { region: 'eu-west-1', output: 'json', cli_pager: '' }))).toBeUndefined();
