@@ -179,8 +179,8 @@ describe('sso provider: boundaries and fall-backs', () => {
     store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', -10)));
     port.refreshable.add('refresh-ours');
     const refresh = port.refreshToken.bind(port);
-    port.refreshToken = async (t, b) => {
-      const fresh = await refresh(t, b);
+    port.refreshToken = async (t: SsoToken) => {
+      const fresh = await refresh(t);
       port.valid.delete(fresh.accessToken);
       return fresh;
     };
