@@ -358,6 +358,57 @@ describe('resolveCredentials: durations sent to STS', () => {
   });
 });
 
+describe('resolveCredentials: the debug trace (--debug)', () => {
+  const debug = (env: Env) => env.logger.messages.filter((m) => m.level === 'debug').map((m) => m.message);
+
+  it('names each STS call with its role, session name, duration and device, and a cache hit by its kind', async () => {
+    const env = setup();
+    await env.resolve(chain('dev', [{ roleSessionName: 'alice' }]));
+    expect(debug(env)).toEqual([
+      `GetSessionToken for key …0001 with MFA device ${MFA}, 28800s`,
+      `AssumeRole ${ROLE('dev0')} as alice for 3600s`,
+    ]);
+    env.logger.messages.length = 0;
+    await env.resolve(chain('dev', [{ roleSessionName: 'alice' }]));
+    expect(debug(env)).toEqual(['using cached credentials (role)']);
+    const direct = setup();
+    await direct.resolve(chain('dev', [{ roleSessionName: 'alice' }]), { durationSeconds: 7200 });
+    expect(debug(direct)).toEqual([`AssumeRole ${ROLE('dev0')} as alice for 7200s with MFA device ${MFA}`]);
+  });
+
+  it('says when GetSessionToken goes without MFA, and when an expired session is replaced', async () => {
+    const env = setup();
+    await env.resolve(chain('base', [], { mfaSerial: undefined }));
+    expect(debug(env)).toEqual(['GetSessionToken for key …0001 without MFA, 28800s']);
+    const renewing = setup();
+    seed(renewing, chain('dev'), 'session', temp('ASIAREVOKEDSESSION', 8 * 3600_000));
+    renewing.sts.failNext('ExpiredToken', 'expired', { on: 'assumeRole' });
+    await renewing.resolve(chain('dev', [{ roleSessionName: 'alice' }]));
+    expect(debug(renewing)).toContain('the cached MFA session was refused as expired; getting a new one');
+  });
+
+  it('names the web identity role and session, and the credential_source', async () => {
+    const env = setup({ storedKey: false });
+    env.deps.webIdentityToken = async () => 'jwt';
+    const web = {
+      profile: 'ci',
+      kind: 'web-identity' as const,
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token', roleSessionName: 'ci-run' },
+    };
+    await env.resolve(chain('ci', [], { base: web, mfaSerial: undefined }));
+    expect(debug(env)).toEqual([`AssumeRoleWithWebIdentity ${ROLE('ci')} as ci-run`]);
+    const ec2 = setup({ storedKey: false });
+    ec2.deps.credentialSource = async () => temp('ASIAINSTANCE', 6 * 3600_000);
+    await ec2.resolve(
+      chain('ec2', [{ roleSessionName: 'x' }], {
+        base: { profile: 'ec2', kind: 'credential-source', source: 'Ec2InstanceMetadata' },
+        mfaSerial: undefined,
+      }),
+    );
+    expect(debug(ec2)[0]).toBe('credential_source Ec2InstanceMetadata for profile "ec2"');
+  });
+});
+
 describe('readCachedResult: the warm path', () => {
   it("gives the plan's fresh cached result with one store read, nothing for another chain's or a stale one", async () => {
     const env = setup();

@@ -250,6 +250,36 @@ describe('sso provider: boundaries and fall-backs', () => {
   });
 });
 
+describe('sso provider: the debug trace (--debug)', () => {
+  it('says which token each GetRoleCredentials used, which were refused, and which refresh failed', async () => {
+    const { port, store, deps, run } = setup();
+    port.cli = token('cli', 60);
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
+    port.refreshable.add('refresh-cli');
+    const refresh = port.refreshToken.bind(port);
+    port.refreshToken = async (t: SsoToken) => {
+      const fresh = await refresh(t);
+      port.valid.delete(fresh.accessToken);
+      return fresh;
+    };
+    port.signInToken = token('new', 480);
+    await run();
+    const get = (which: string) => `GetRoleCredentials for Dev in 111122223333 with the ${which} SSO token`;
+    expect(deps.logger.messages.filter((m) => m.level === 'debug').map((m) => m.message)).toEqual([
+      get('AWS CLI'),
+      'IAM Identity Center refused the AWS CLI token (signed out or revoked)',
+      get('stored'),
+      'IAM Identity Center refused the stored token (signed out or revoked)',
+      'refreshing the stored SSO token',
+      'the refresh of the stored SSO token was refused: InvalidGrantException',
+      'refreshing the AWS CLI SSO token',
+      get('refreshed'),
+      'IAM Identity Center refused the refreshed token (signed out or revoked)',
+      get('new'),
+    ]);
+  });
+});
+
 describe('doctor: checkSsoToken', () => {
   const at = new Date(NOW);
   const files = { cliFile: '~/.aws/sso/cache/x.json', storeName: 'keychain' };
