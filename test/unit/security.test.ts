@@ -77,6 +77,26 @@ describe('checkCredentials', () => {
     expect(message(() => checkCredentials({ ...good, expiration: new Date('x') }, o(false)))).toContain('not a date');
     expect(message(() => checkCredentials({ ...good, expiration: now }, o(false)))).toContain('already expired');
   });
+  it('the refusal is an sts error naming the source and the field, with the hint it is given', () => {
+    for (const [field, name] of [
+      ['accessKeyId', 'AccessKeyId'],
+      ['secretAccessKey', 'SecretAccessKey'],
+      ['sessionToken', 'SessionToken'],
+    ] as const) {
+      try {
+        checkCredentials({ ...good, [field]: 'a\nb' }, o(true));
+        throw new Error('expected a refusal');
+      } catch (e) {
+        expect(isMfaExecError(e)).toBe(true);
+        const { kind, message, hint } = e as MfaExecError;
+        expect({ kind, message, hint }).toEqual({
+          kind: 'sts',
+          message: `STS (AssumeRole) gave a ${name} holding a newline or control character; it was not used`,
+          hint: 'h',
+        });
+      }
+    }
+  });
   it('refuses a control character in any value without showing the value', () => {
     for (const field of ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const) {
       for (const bad of ['a\nb', 'a\rb', 'a\x00b', 'a\x1bb', 'a\x85b']) {
