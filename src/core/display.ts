@@ -13,14 +13,6 @@ export function escapeControls(text: string): string {
   });
 }
 
-/** True when `text` holds a character escapeControls would escape. */
-export function hasControls(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  const found = UNSAFE.test(text);
-  UNSAFE.lastIndex = 0;
-  return found;
-}
-
 /** JSON text with the bidi controls JSON.stringify leaves raw written as \uXXXX (the same JSON value). */
 export function escapeBidiInJson(json: string): string {
   return json.replace(

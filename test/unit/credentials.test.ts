@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Chain } from '../../src/core/config.js';
+import type { Chain, RoleStep } from '../../src/core/config.js';
 import { AwsCallError } from '../../src/core/errors.js';
-import { planCredentials, resolveCredentials, type PlanOptions } from '../../src/core/plan.js';
+import { planCredentials, readCachedResult, resolveCredentials, type PlanOptions } from '../../src/core/plan.js';
 import type { CredentialDeps } from '../../src/core/providers/types.js';
 import { decodeEntry, encodeEntry, encodeKey, keyItem, type CachedEntry } from '../../src/core/store-items.js';
 import type { Credentials } from '../../src/core/types.js';
@@ -331,6 +331,101 @@ describe('resolveCredentials: shapes of the STS calls', () => {
   });
 });
 
+describe('resolveCredentials: durations sent to STS', () => {
+  it('a chain of 2 roles: the first role keeps its duration_seconds, capped at 1 h; the last gets the plan duration', async () => {
+    const ask = async (roles: Partial<RoleStep>[], opts: PlanOptions = {}) => {
+      const env = setup();
+      await env.resolve(chain('dev', roles), opts);
+      return env.sts.callsOf('assumeRole').map((c) => c.input.durationSeconds);
+    };
+    expect(await ask([{ durationSeconds: 1800 }, { durationSeconds: 2700 }])).toEqual([1800, 2700]);
+    expect(await ask([{}, { durationSeconds: 900 }])).toEqual([3600, 900]);
+    expect(await ask([{ durationSeconds: 7200 }, {}], { noSession: true })).toEqual([3600, 3600]);
+    expect(await ask([{ durationSeconds: 1800 }, {}], { durationSeconds: 1200 })).toEqual([1800, 1200]);
+  });
+
+  it('AssumeRole without role_session_name is named after the time in seconds, as the AWS CLI names it', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'));
+    expect(env.sts.callsOf('assumeRole')[0]!.input.roleSessionName).toBe(`mfa-exec-${NOW / 1000}`);
+  });
+
+  it('the GetSessionToken log names the key by its last 4 characters only', async () => {
+    const env = setup();
+    await env.resolve(chain('dev'));
+    expect(env.logger.text()).toContain(`GetSessionToken for key …0001 with MFA device ${MFA}, 28800s`);
+    expectNoSecrets(env, ['123456']);
+  });
+});
+
+describe('resolveCredentials: the debug trace (--debug)', () => {
+  const debug = (env: Env) => env.logger.messages.filter((m) => m.level === 'debug').map((m) => m.message);
+
+  it('names each STS call with its role, session name, duration and device, and a cache hit by its kind', async () => {
+    const env = setup();
+    await env.resolve(chain('dev', [{ roleSessionName: 'alice' }]));
+    expect(debug(env)).toEqual([
+      `GetSessionToken for key …0001 with MFA device ${MFA}, 28800s`,
+      `AssumeRole ${ROLE('dev0')} as alice for 3600s`,
+    ]);
+    env.logger.messages.length = 0;
+    await env.resolve(chain('dev', [{ roleSessionName: 'alice' }]));
+    expect(debug(env)).toEqual(['using cached credentials (role)']);
+    const direct = setup();
+    await direct.resolve(chain('dev', [{ roleSessionName: 'alice' }]), { durationSeconds: 7200 });
+    expect(debug(direct)).toEqual([`AssumeRole ${ROLE('dev0')} as alice for 7200s with MFA device ${MFA}`]);
+  });
+
+  it('says when GetSessionToken goes without MFA, and when an expired session is replaced', async () => {
+    const env = setup();
+    await env.resolve(chain('base', [], { mfaSerial: undefined }));
+    expect(debug(env)).toEqual(['GetSessionToken for key …0001 without MFA, 28800s']);
+    const renewing = setup();
+    seed(renewing, chain('dev'), 'session', temp('ASIAREVOKEDSESSION', 8 * 3600_000));
+    renewing.sts.failNext('ExpiredToken', 'expired', { on: 'assumeRole' });
+    await renewing.resolve(chain('dev', [{ roleSessionName: 'alice' }]));
+    expect(debug(renewing)).toContain('the cached MFA session was refused as expired; getting a new one');
+  });
+
+  it('names the web identity role and session, and the credential_source', async () => {
+    const env = setup({ storedKey: false });
+    env.deps.webIdentityToken = async () => 'jwt';
+    const web = {
+      profile: 'ci',
+      kind: 'web-identity' as const,
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token', roleSessionName: 'ci-run' },
+    };
+    await env.resolve(chain('ci', [], { base: web, mfaSerial: undefined }));
+    expect(debug(env)).toEqual([`AssumeRoleWithWebIdentity ${ROLE('ci')} as ci-run`]);
+    const ec2 = setup({ storedKey: false });
+    ec2.deps.credentialSource = async () => temp('ASIAINSTANCE', 6 * 3600_000);
+    await ec2.resolve(
+      chain('ec2', [{ roleSessionName: 'x' }], {
+        base: { profile: 'ec2', kind: 'credential-source', source: 'Ec2InstanceMetadata' },
+        mfaSerial: undefined,
+      }),
+    );
+    expect(debug(ec2)[0]).toBe('credential_source Ec2InstanceMetadata for profile "ec2"');
+  });
+});
+
+describe('readCachedResult: the warm path', () => {
+  it("gives the plan's fresh cached result with one store read, nothing for another chain's or a stale one", async () => {
+    const env = setup();
+    const plan = planCredentials(chain('dev'), {});
+    expect(await readCachedResult(plan, env.deps)).toBeUndefined();
+    const cached = temp('ASIACACHEDROLE', 30 * MIN);
+    seed(env, chain('dev'), 'role', cached);
+    env.store.calls.length = 0;
+    expect(await readCachedResult(plan, env.deps)).toEqual(cached);
+    expect(env.store.calls).toEqual([{ op: 'get', name: 'role:dev' }]);
+    expect(await readCachedResult(planCredentials(chain('dev', [{ externalId: 'x' }]), {}), env.deps)).toBeUndefined();
+    env.clock.advance(25 * MIN);
+    expect(await readCachedResult(plan, env.deps)).toBeUndefined();
+    expect(env.sts.calls).toEqual([]);
+  });
+});
+
 describe('resolveCredentials: every base', () => {
   it('credential_process printing a long-lived key: no MFA session, the MFA code goes on AssumeRole (as the AWS CLI)', async () => {
     const env = setup({ credentialProcess: KEY, storedKey: false });
@@ -369,6 +464,28 @@ describe('resolveCredentials: every base', () => {
     expect(await env.resolve(chain('ci', [], { base, mfaSerial: undefined }))).toEqual(web!.result);
     expect(env.sts.calls).toEqual([]);
     expect(tokens).toHaveLength(1);
+  });
+
+  it('credential_process without a role: its credentials as they are, no STS call, nothing cached', async () => {
+    const fromProcess = temp('ASIAFROMPROCESS', 3600_000);
+    const env = setup({ credentialProcess: fromProcess, storedKey: false });
+    const c = chain('proc', [], { base: { profile: 'proc', kind: 'credential-process', command: '/bin/creds' } });
+    expect(await env.resolve(c)).toEqual(fromProcess);
+    expect(env.sts.calls).toEqual([]);
+    expect(env.store.names('set')).toEqual([]);
+    expect(env.sourcesMade.count).toBe(0);
+  });
+
+  it('web identity without role_session_name: named after the time in seconds', async () => {
+    const env = setup({ storedKey: false });
+    env.deps.webIdentityToken = async () => 'jwt';
+    const base = {
+      profile: 'ci',
+      kind: 'web-identity' as const,
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token' },
+    };
+    await env.resolve(chain('ci', [], { base, mfaSerial: undefined }));
+    expect(env.sts.callsOf('assumeRoleWithWebIdentity')[0]!.input.roleSessionName).toBe(`mfa-exec-${NOW / 1000}`);
   });
 
   it('credential_source: its credentials go to AssumeRole with the MFA code; only the role credentials are cached', async () => {
@@ -583,6 +700,60 @@ describe('resolveCredentials: MFA codes', () => {
     expect(e.message).not.toContain('123456');
     expect(env.sts.calls).toEqual([]);
     expect(env.clock.sleeps).toEqual([]);
+  });
+});
+
+describe('resolveCredentials: what MFA code failures say', () => {
+  const infos = (env: Env) => env.logger.messages.filter((m) => m.level === 'info').map((m) => m.message);
+
+  it('a mistyped code at a terminal: told it is 6 digits, asked again', async () => {
+    const env = setup({ codes: ['12345', '654321'] });
+    await env.resolve(chain('dev'));
+    expect(infos(env)).toEqual(['an MFA code is 6 digits; try again']);
+  });
+
+  it('a program printing something else than 6 digits fails at once, even with tries left, naming the source and the device', async () => {
+    const env = setup({ codes: ['12345', '654321'], interactive: false, maxTries: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.message).toBe('the MFA code from the scripted source is not 6 digits');
+    expect(e.hint).toBe(`give the current 6-digit code of the device ${MFA}`);
+    expect(env.source.asked).toHaveLength(1);
+    expect(env.clock.sleeps).toEqual([]);
+  });
+
+  it('a code already used, typed at a terminal: told when the next code shows (20 s, 10 s into the window)', async () => {
+    const env = setup({ codes: ['123456', '654321'], used: ['123456'] });
+    await env.resolve(chain('dev'));
+    expect(infos(env)).toEqual([
+      'that MFA code was already used once and AWS would reject it; type the next code, which the device shows in 20 s',
+    ]);
+  });
+
+  it('a code already used on the last try at a terminal: an mfa error saying when the next code shows', async () => {
+    const env = setup({ codes: ['123456', '123456'], used: ['123456'], maxTries: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.kind).toBe('mfa');
+    expect(e.message).toBe(`the MFA code for ${MFA} was already used once, and AWS rejects a code used twice`);
+    expect(e.hint).toBe('run again with the next code, which the device shows in 20 s');
+    expect(env.source.asked).toHaveLength(2);
+    expect(env.sts.calls).toEqual([]);
+  });
+
+  it('the next code shows at the turn of the 30 s window, counted from the clock', async () => {
+    const env = setup({ codes: ['123456'], used: ['123456'], interactive: false, maxTries: 1 });
+    env.clock.advance(19_500); // 29.5 s into the window
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.hint).toBe('run again with the next code, which the device shows in 1 s');
+  });
+
+  it('codes AWS rejects on every try: an mfa error naming the device, carrying the AWS answer as its cause', async () => {
+    const env = setup({ codes: ['111111', '222222'], maxTries: 2 });
+    env.sts.failNext('AccessDenied', MFA_FAILED, { times: 2 });
+    const e = await failure(env.resolve(chain('dev')));
+    expect(e.message).toBe(`AWS rejected the MFA code for ${MFA}`);
+    expect(e.cause).toBeInstanceOf(AwsCallError);
+    expect(infos(env)).toEqual(['AWS rejected the MFA code; try again']);
   });
 });
 

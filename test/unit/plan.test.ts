@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Chain } from '../../src/core/config.js';
+import type { Chain, RoleStep } from '../../src/core/config.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { planCredentials, type PlanOptions } from '../../src/core/plan.js';
 import { MFA, ROLE, chain } from '../support/chain.js';
@@ -143,5 +143,89 @@ describe('plan fingerprints, items and locks', () => {
       expect(other.sessionItem).not.toBe(dev.sessionItem);
       expect(other.lockName).not.toBe(dev.lockName);
     }
+  });
+});
+
+describe('plan fingerprints as earlier versions stored them (a cache survives an upgrade)', () => {
+  const WEB = {
+    profile: 'ci',
+    kind: 'web-identity' as const,
+    webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token' },
+  };
+  const SSO = {
+    profile: 'sso',
+    kind: 'sso' as const,
+    sso: { startUrl: 'https://x.awsapps.com/start', region: 'eu-west-1', accountId: '111122223333', roleName: 'R' },
+  };
+  const KEY_SESSION = JSON.stringify(['base', MFA]);
+
+  it('a role on a stored key: the session fingerprint, then [role_arn, role_session_name, external_id] per role', () => {
+    const p = planCredentials(chain('dev', [{}, { roleSessionName: 'me', externalId: 'x' }]), {});
+    expect(p.sessionFingerprint).toBe(KEY_SESSION);
+    expect(p.fingerprint).toBe(
+      JSON.stringify([
+        KEY_SESSION,
+        [
+          [ROLE('dev0'), null, null],
+          [ROLE('dev1'), 'me', 'x'],
+        ],
+      ]),
+    );
+  });
+
+  it('a profile without a role and device: the session fingerprint with null for the device', () => {
+    const p = planCredentials(chain('base', [], { mfaSerial: undefined }), {});
+    expect(p.fingerprint).toBe(JSON.stringify(['base', null]));
+  });
+
+  it('a web identity base: its own role, token file and session name; a role on top appends it', () => {
+    const alone = planCredentials(chain('ci', [], { base: WEB, mfaSerial: undefined }), {});
+    const own = JSON.stringify(['web-identity', ROLE('ci'), '/run/token', null]);
+    expect(alone.resultItem).toBe('role:ci');
+    expect(alone.fingerprint).toBe(own);
+    const named = { ...WEB, webIdentity: { ...WEB.webIdentity, roleSessionName: 'ci-run' } };
+    expect(planCredentials(chain('ci', [], { base: named, mfaSerial: undefined }), {}).fingerprint).toBe(
+      JSON.stringify(['web-identity', ROLE('ci'), '/run/token', 'ci-run']),
+    );
+    const onTop = planCredentials(chain('deploy', [{}], { base: WEB, mfaSerial: undefined }), {});
+    expect(onTop.fingerprint).toBe(
+      JSON.stringify([JSON.stringify(['ci', null]), [[ROLE('deploy0'), null, null]], own]),
+    );
+  });
+
+  it('an SSO base: start URL, region, account and role name, under its own role item', () => {
+    const p = planCredentials(chain('sso', [], { base: SSO, mfaSerial: undefined }), {});
+    expect(p.resultItem).toBe('role:sso');
+    expect(p.fingerprint).toBe(
+      JSON.stringify(['sso', 'https://x.awsapps.com/start', 'eu-west-1', '111122223333', 'R']),
+    );
+  });
+
+  it('source_identity, tags and transitive_tag_keys extend a role only when one is set', () => {
+    const fp = (r: Partial<RoleStep>) => planCredentials(chain('dev', [r]), {}).fingerprint;
+    const role = (...extra: unknown[]) => JSON.stringify([KEY_SESSION, [[ROLE('dev0'), null, null, ...extra]]]);
+    expect(fp({})).toBe(role());
+    expect(fp({ sourceIdentity: 'alice' })).toBe(role('alice', null, null));
+    expect(fp({ tags: [{ key: 'Team', value: 'a' }] })).toBe(role(null, [{ key: 'Team', value: 'a' }], null));
+    expect(fp({ transitiveTagKeys: ['Team'] })).toBe(role(null, null, ['Team']));
+  });
+
+  it('names the lock after the base profile and the device, or the base alone without one', () => {
+    expect(planCredentials(chain('dev'), {}).lockName).toBe(`base\u0000${MFA}`);
+    expect(planCredentials(chain('dev', [{}], { mfaSerial: undefined }), {}).lockName).toBe('base\u0000');
+  });
+});
+
+describe('planCredentials: what an out-of-range duration error names', () => {
+  it('says which duration is out of range, and the AWS limits', () => {
+    const e = usageError(chain('dev'), { sessionDurationSeconds: 600 });
+    expect(e.message).toBe('an MFA session (--session-duration) of 10m is out of range');
+    expect(e.hint).toBe('AWS allows 15m to 36h');
+    expect(usageError(chain('dev'), { durationSeconds: 50000 }).message).toBe(
+      'role credentials (--duration / duration_seconds) of 13h53m20s is out of range',
+    );
+    expect(usageError(chain('base', []), { durationSeconds: 600 }).message).toBe(
+      'an MFA session (--duration) of 10m is out of range',
+    );
   });
 });

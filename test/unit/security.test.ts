@@ -13,7 +13,8 @@ import { buildChildEnv, refuseDefaultCredentialSource } from '../../src/core/chi
 import type { ParsedAwsFiles } from '../../src/core/config.js';
 import { checkCredentials } from '../../src/core/credential-checks.js';
 import { deleteKeyHint, escapeBidiInJson, escapeControls } from '../../src/core/display.js';
-import { isMfaExecError } from '../../src/core/errors.js';
+import { isMfaExecError, type MfaExecError } from '../../src/core/errors.js';
+import { showKey } from '../../src/core/redact.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -36,6 +37,9 @@ describe('escapeControls', () => {
     const json = escapeBidiInJson(JSON.stringify({ p: 'ab\u202ecd\u0085' }));
     expect(json).toBe('{"p":"ab\\u202ecd\\u0085"}');
     expect(JSON.parse(json).p).toBe('ab\u202ecd\u0085');
+  });
+  it('showKey shows a key id by its last 4 characters only', () => {
+    expect(showKey('AKIAABCDEFGHIJKL1234')).toBe('…1234');
   });
   it('delete hints name a key by its last 4 characters only', () => {
     const hint = deleteKeyHint('carol', 'AKIAABCDEFGHIJKL1234');
@@ -72,6 +76,26 @@ describe('checkCredentials', () => {
     );
     expect(message(() => checkCredentials({ ...good, expiration: new Date('x') }, o(false)))).toContain('not a date');
     expect(message(() => checkCredentials({ ...good, expiration: now }, o(false)))).toContain('already expired');
+  });
+  it('the refusal is an sts error naming the source and the field, with the hint it is given', () => {
+    for (const [field, name] of [
+      ['accessKeyId', 'AccessKeyId'],
+      ['secretAccessKey', 'SecretAccessKey'],
+      ['sessionToken', 'SessionToken'],
+    ] as const) {
+      try {
+        checkCredentials({ ...good, [field]: 'a\nb' }, o(true));
+        throw new Error('expected a refusal');
+      } catch (e) {
+        expect(isMfaExecError(e)).toBe(true);
+        const { kind, message, hint } = e as MfaExecError;
+        expect({ kind, message, hint }).toEqual({
+          kind: 'sts',
+          message: `STS (AssumeRole) gave a ${name} holding a newline or control character; it was not used`,
+          hint: 'h',
+        });
+      }
+    }
   });
   it('refuses a control character in any value without showing the value', () => {
     for (const field of ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const) {
@@ -130,6 +154,25 @@ describe('the child environment and [default] under --ecs-server', () => {
       'credential_source',
     ])
       expect(refusal(files({}, { [key]: 'v' }))).toContain(`sets ${key}:`);
+  });
+  it('is a config error whose hint moves a key into the store, or another source into a profile of its own', () => {
+    const error = (f: ParsedAwsFiles) => {
+      try {
+        refuseDefaultCredentialSource(f);
+      } catch (e) {
+        expect(isMfaExecError(e)).toBe(true);
+        return e as MfaExecError;
+      }
+      throw new Error('expected a refusal');
+    };
+    const key = error(files({ aws_secret_access_key: 's' }, {}));
+    expect(key.kind).toBe('config');
+    expect(key.hint).toBe(
+      'move the key into the store with `mfa-exec import default --scrub`, or run without --ecs-server',
+    );
+    expect(error(files({}, { credential_process: '/bin/x' })).hint).toBe(
+      'remove credential_process from [default] (give it a profile of its own), or run without --ecs-server',
+    );
   });
   it('lets a [default] with only non-credential settings, or none, through', () => {
     expect(refusal(files({}, { region: 'eu-west-1', output: 'json', cli_pager: '' }))).toBeUndefined();

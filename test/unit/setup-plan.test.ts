@@ -8,6 +8,7 @@ import {
   profileSections,
   samePolicy,
   trustPolicy,
+  userPolicyName,
   validateSetupRequest,
   type SetupRequest,
 } from '../../src/core/setup-plan.js';
@@ -110,6 +111,97 @@ describe('setup plan', () => {
     );
     expect(describeSetup(REQ, { storeName: 'keychain', configLabel: 'c' })).toContain(
       '2. Attach no policy to the role',
+    );
+  });
+
+  it('each refused name says which flag, why, and what IAM or the config file take', () => {
+    const refusal = (r: Partial<SetupRequest>) => {
+      try {
+        validateSetupRequest({ ...REQ, ...r });
+      } catch (e) {
+        expect(e).toBeInstanceOf(MfaExecError);
+        const { kind, message, hint } = e as MfaExecError;
+        return { kind, message, hint };
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refusal({ role: 'a b' })).toEqual({
+      kind: 'usage',
+      message: '--role "a b" is not an IAM name',
+      hint: 'use 1 to 64 letters, digits and + = , . @ _ -',
+    });
+    expect(refusal({ user: 'a,b' })).toEqual({
+      kind: 'usage',
+      message: '--user "a,b" cannot be a profile name in the config file',
+      hint: 'use letters, digits and + . @ _ -',
+    });
+    expect(refusal({ profile: 'alice' })).toEqual({
+      kind: 'usage',
+      message: `--profile "alice" is the user's own profile name`,
+      hint: 'give the role profile another name with --profile',
+    });
+    expect(refusal({ policyArns: ['ReadOnlyAccess'] })).toEqual({
+      kind: 'usage',
+      message: '--policy-arn "ReadOnlyAccess" is not a managed policy ARN',
+      hint: 'e.g. arn:aws:iam::aws:policy/ReadOnlyAccess',
+    });
+  });
+
+  it('a caller ARN that does not start as an IAM or STS ARN is an sts error', () => {
+    const e = (() => {
+      try {
+        accountOf('x:arn:aws:iam::123456789012:user/admin');
+      } catch (x) {
+        return x as MfaExecError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect([e.kind, e.message, e.hint]).toEqual([
+      'sts',
+      'GetCallerIdentity answered an unexpected ARN "x:arn:aws:iam::123456789012:user/admin"',
+      'check the STS endpoint setting',
+    ]);
+  });
+
+  it("names the user's inline policy after the role (doctor and rotate look it up by that name)", () => {
+    expect(userPolicyName('deploy')).toBe('mfa-exec-assume-deploy');
+  });
+
+  it('policies compare arrays as arrays, element by element', () => {
+    expect(samePolicy('{"a":[1,2]}', '{"a":{"0":1,"1":2}}')).toBe(false);
+    expect(samePolicy('[1,2]', '[12]')).toBe(false);
+  });
+
+  it('the dry-run text for a known account is exactly the steps, in order', () => {
+    const req = { ...REQ, policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/Billing'] };
+    const roleArn = 'arn:aws-cn:iam::210987654321:role/deploy';
+    expect(describeSetup(req, { ref: REF, storeName: 'keychain', configLabel: '~/.aws/config' })).toBe(
+      [
+        'mfa-exec setup plan (dry run: no AWS call is made, nothing is created or written).',
+        '',
+        `1. Create the role deploy (${roleArn}) with this trust policy (principals of the account, MFA required):`,
+        trustPolicy(REF),
+        '',
+        '2. Attach to the role: arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/Billing',
+        '',
+        '3. Create the user alice with the inline policy "mfa-exec-assume-deploy", its only permission:',
+        assumeOnlyPolicy(roleArn),
+        '',
+        '4. Create the virtual MFA device arn:aws-cn:iam::210987654321:mfa/alice, show it on the terminal for an authenticator app (otpauth:// URI), ask for two consecutive codes and enable it.',
+        '',
+        '5. Create an access key for alice and store it in the keychain as profile alice (never printed, never on disk in plain text).',
+        '',
+        '6. Write these profiles to ~/.aws/config, keeping every other line:',
+        '[profile alice]',
+        'region = eu-west-1',
+        '',
+        '[profile prod]',
+        `role_arn = ${roleArn}`,
+        'source_profile = alice',
+        'mfa_serial = arn:aws-cn:iam::210987654321:mfa/alice',
+        'region = eu-west-1',
+        '',
+      ].join('\n'),
     );
   });
 });

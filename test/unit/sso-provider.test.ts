@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { checkSsoToken } from '../../src/core/doctor.js';
+import { AwsCallError, MfaExecError } from '../../src/core/errors.js';
 import { sso, type SsoBase } from '../../src/core/providers/sso.js';
 import { decodeSsoToken, encodeSsoToken, ssoTokenItem, type SsoToken } from '../../src/core/store-items.js';
 import { FakeClock, FakeSsoPort, MemoryStore, RecordingLock, RecordingLogger } from '../support/fakes.js';
@@ -134,6 +135,148 @@ describe('sso provider', () => {
       throw new Error('network down');
     };
     await expect(run()).rejects.toThrow('network down');
+  });
+});
+
+describe('sso provider: boundaries and fall-backs', () => {
+  it('a token with exactly 5 minutes left is not used; with 5 minutes and 1 second it is', async () => {
+    const { port, store, run } = setup();
+    port.cli = token('cli', 5);
+    port.valid.add('access-cli').add('access-ours');
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
+    await run();
+    expect(port.calls).toEqual(['read corp', 'get access-ours']);
+    port.calls = [];
+    port.cli = { ...token('cli', 5), expiresAt: new Date(NOW + 5 * 60_000 + 1000) };
+    await run();
+    expect(port.calls).toEqual(['read corp', 'get access-cli']);
+  });
+
+  it('a refresh token without a registration expiry is tried; one whose registration ends now is not', async () => {
+    const { port, run } = setup();
+    port.cli = { ...token('cli', -10), registrationExpiresAt: undefined };
+    port.refreshable.add('refresh-cli');
+    await run();
+    expect(port.calls).toEqual(['read corp', 'refresh refresh-cli', 'get access-cli+r']);
+    const other = setup();
+    other.port.cli = { ...token('cli', -10), registrationExpiresAt: new Date(NOW) };
+    other.port.refreshable.add('refresh-cli');
+    other.port.signInToken = token('new', 480);
+    await other.run();
+    expect(other.port.calls).not.toContain('refresh refresh-cli');
+  });
+
+  it('a stored token refused by the portal is refreshed', async () => {
+    const { port, store, run } = setup();
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
+    port.refreshable.add('refresh-ours');
+    await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
+    expect(port.calls).toEqual(['read corp', 'get access-ours', 'refresh refresh-ours', 'get access-ours+r']);
+  });
+
+  it('a refreshed token the portal refuses leads to the device flow, which drops the stored token first', async () => {
+    const { port, store, run } = setup();
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', -10)));
+    port.refreshable.add('refresh-ours');
+    const refresh = port.refreshToken.bind(port);
+    port.refreshToken = async (t: SsoToken) => {
+      const fresh = await refresh(t);
+      port.valid.delete(fresh.accessToken);
+      return fresh;
+    };
+    port.signInToken = token('new', 480);
+    await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
+    expect(port.calls).toEqual([
+      'read corp',
+      'refresh refresh-ours',
+      'get access-ours+r',
+      'sign-in https://corp.awsapps.com/start',
+      'get access-new',
+    ]);
+    expect(store.names('delete')).toEqual([ssoTokenItem('corp')]);
+  });
+
+  it('a sign-in that fails leaves no stale token of ours in the store', async () => {
+    const { store, run } = setup();
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', -10, false)));
+    const e = await run().catch((x: unknown) => x);
+    expect(e).toMatchObject({ kind: 'mfa', message: 'profile "dev" needs an IAM Identity Center sign-in' });
+    expect(store.items.has(ssoTokenItem('corp'))).toBe(false);
+  });
+
+  it('a sign-in with nothing stored writes only the new token', async () => {
+    const { port, store, run } = setup();
+    port.signInToken = token('new', 480);
+    await run();
+    expect(store.calls.filter((c) => c.op !== 'get')).toEqual([{ op: 'set', name: ssoTokenItem('corp') }]);
+  });
+
+  it('a token refused right after the sign-in issued it is an sts error naming the profile', async () => {
+    const { port, run } = setup();
+    port.signInToken = token('new', 480);
+    port.getRoleCredentials = async () => {
+      throw new AwsCallError('UnauthorizedException', 'Session token not found');
+    };
+    const e = await run().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(MfaExecError);
+    expect(e).toMatchObject({
+      kind: 'sts',
+      message: 'IAM Identity Center refused the token it just issued for profile "dev"',
+      hint: 'check sso_start_url and sso_region, then run `aws sso login --profile dev` or re-run',
+    });
+  });
+
+  it('an AWS error other than UnauthorizedException from GetRoleCredentials is passed on, with no sign-in', async () => {
+    const { port, run } = setup();
+    port.cli = token('cli', 60);
+    port.signInToken = token('new', 480);
+    port.getRoleCredentials = async (accessToken) => {
+      port.calls.push(`get ${accessToken}`);
+      throw new AwsCallError('ForbiddenException', 'No access');
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'ForbiddenException' });
+    expect(port.calls).toEqual(['read corp', 'get access-cli']);
+  });
+
+  it('an error other than an AWS answer during a refresh is passed on, with no sign-in', async () => {
+    const { port, run } = setup();
+    port.cli = token('cli', -10);
+    port.signInToken = token('new', 480);
+    port.refreshToken = async () => {
+      throw new Error('network down');
+    };
+    await expect(run()).rejects.toThrow('network down');
+    expect(port.calls).toEqual(['read corp']);
+  });
+});
+
+describe('sso provider: the debug trace (--debug)', () => {
+  it('says which token each GetRoleCredentials used, which were refused, and which refresh failed', async () => {
+    const { port, store, deps, run } = setup();
+    port.cli = token('cli', 60);
+    store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
+    port.refreshable.add('refresh-cli');
+    const refresh = port.refreshToken.bind(port);
+    port.refreshToken = async (t: SsoToken) => {
+      const fresh = await refresh(t);
+      port.valid.delete(fresh.accessToken);
+      return fresh;
+    };
+    port.signInToken = token('new', 480);
+    await run();
+    const get = (which: string) => `GetRoleCredentials for Dev in 111122223333 with the ${which} SSO token`;
+    expect(deps.logger.messages.filter((m) => m.level === 'debug').map((m) => m.message)).toEqual([
+      get('AWS CLI'),
+      'IAM Identity Center refused the AWS CLI token (signed out or revoked)',
+      get('stored'),
+      'IAM Identity Center refused the stored token (signed out or revoked)',
+      'refreshing the stored SSO token',
+      'the refresh of the stored SSO token was refused: InvalidGrantException',
+      'refreshing the AWS CLI SSO token',
+      get('refreshed'),
+      'IAM Identity Center refused the refreshed token (signed out or revoked)',
+      get('new'),
+    ]);
   });
 });
 
