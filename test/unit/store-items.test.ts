@@ -187,9 +187,18 @@ describe('SSO tokens', () => {
     expect(decodeSsoToken(encodeSsoToken(bare))).toStrictEqual(bare);
   });
 
-  it("reads the older AWS CLI's times ending in UTC", () => {
-    const t = decodeSsoToken('{"accessToken":"at","expiresAt":"2021-05-20T05:16:31UTC"}');
-    expect(t!.expiresAt.toISOString()).toBe('2021-05-20T05:16:31.000Z');
+  it("reads the older AWS CLI's times ending in UTC as UTC, whatever the local time zone", () => {
+    const tz = process.env.TZ;
+    try {
+      for (const zone of ['UTC', 'America/New_York', 'Asia/Tokyo']) {
+        process.env.TZ = zone;
+        const t = decodeSsoToken('{"accessToken":"at","expiresAt":"2021-05-20T05:16:31UTC"}');
+        expect(t!.expiresAt.toISOString()).toBe('2021-05-20T05:16:31.000Z');
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it.each([
