@@ -716,6 +716,14 @@ describe('resolveChain, exactly', () => {
       profile: 'w',
       webIdentity: { roleArn: ROLE('ci'), tokenFile: '/t', durationSeconds: 3600 },
     });
+    const named = parseTexts(
+      `[profile w]\nrole_arn = ${ROLE('ci')}\nweb_identity_token_file = /t\nrole_session_name = ci\n`,
+    );
+    expect(resolveChain(named, 'w').base).toStrictEqual({
+      kind: 'web-identity',
+      profile: 'w',
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/t', roleSessionName: 'ci' },
+    });
   });
 
   it('hints at a source_profile cycle', () => {

@@ -41,6 +41,15 @@ describe('cached entries', () => {
     expect(JSON.parse(encodeEntry(entry)).credentials.expiration).toBe('2024-05-01T13:00:00.000Z');
   });
 
+  it('encode credentials without an expiration without one', () => {
+    const text = encodeEntry({ ...entry, credentials: { ...entry.credentials, expiration: undefined } });
+    expect(JSON.parse(text).credentials).toStrictEqual({
+      accessKeyId: 'ASIAEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+    });
+  });
+
   it('round-trip a session entry', () => {
     const session: CachedEntry = { ...entry, kind: 'session' };
     expect(decodeEntry(encodeEntry(session))).toEqual(session);
