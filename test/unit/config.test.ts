@@ -511,3 +511,299 @@ describe('resolveEndpoint', () => {
     );
   });
 });
+
+describe('parsing decisions, exactly', () => {
+  const KEY = '[k]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n';
+
+  it('sets only the keys a profile has (no key present with an undefined value)', () => {
+    const f = parseTexts(readFileSync(join(fixtures, 'contract.config'), 'utf8'));
+    expect(getProfile(f, 'test')).toStrictEqual({
+      name: 'test',
+      roleArn: ROLE('CREATED_ROLE'),
+      sourceProfile: 'test_iam_user',
+      mfaSerial: 'arn:aws:iam::123456789012:mfa/CREATED_MFA',
+      region: 'ap-northeast-1',
+      hasFileKey: false,
+    });
+  });
+
+  it('needs the access key id too for hasFileKey', () => {
+    expect(getProfile(parseTexts('', '[a]\naws_secret_access_key = s\n'), 'a').hasFileKey).toBe(false);
+  });
+
+  it('reads ignore_configured_endpoint_urls = true', () => {
+    expect(
+      getProfile(parseTexts('[profile p]\nignore_configured_endpoint_urls = true\n'), 'p').ignoreConfiguredEndpointUrls,
+    ).toBe(true);
+  });
+
+  it('points the messages of [default] at [default]', () => {
+    const e = thrown(() => getProfile(parseTexts('[default]\nrole_arn = nope\n'), 'default'));
+    expect(e.hint).toBe('fix role_arn of [default] in ~/.aws/config');
+    expect(thrown(() => getProfile(parseTexts('[default]\ninclude_profile = nope\n'), 'default')).hint).toBe(
+      'add [profile nope] or fix include_profile of [default]',
+    );
+  });
+
+  it.each([
+    [
+      'credential_source = Nowhere',
+      'profile "p": credential_source "Nowhere" is not one of Environment, Ec2InstanceMetadata, EcsContainer',
+    ],
+    [
+      'session_tags = Team=a,=infra',
+      'profile "p": session_tags "Team=a,=infra" is not a list of Key=Value pairs separated by commas',
+    ],
+    ['session_tags = Team', 'profile "p": session_tags "Team" is not a list of Key=Value pairs separated by commas'],
+    [
+      'transitive_session_tags = Team, ',
+      'profile "p": transitive_session_tags "Team," is not a list of tag keys separated by commas',
+    ],
+  ])('rejects %s with its message', (line, message) => {
+    const e = thrown(() => getProfile(parseTexts(`[profile p]\n${line}\n`), 'p'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe(message);
+    expect(e.hint).toBe('fix ' + line.split(' ')[0] + ' of [profile p] in ~/.aws/config');
+  });
+
+  it('names the kind a key in the files gives, before every other kind of base', () => {
+    const f = parseTexts('[profile k]\ncredential_process = /bin/creds\n', KEY);
+    expect(profileKind(getProfile(f, 'k'))).toBe('key');
+    expect(resolveChain(f, 'k').base).toStrictEqual({ kind: 'key', profile: 'k' });
+  });
+
+  it('a role with both or neither of source_profile and credential_source is a "role" for list', () => {
+    const both = parseTexts(
+      `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\ncredential_source = Environment\n`,
+    );
+    expect(profileKind(getProfile(both, 'r'))).toBe('role');
+    const neither = parseTexts(`[profile r]\nrole_arn = ${ROLE('r')}\n`);
+    expect(profileKind(getProfile(neither, 'r'))).toBe('role');
+  });
+});
+
+describe('include_profile errors, exactly', () => {
+  it('names a cycle with its path, and an include of itself', () => {
+    const e = thrown(() =>
+      getProfile(parseTexts(`[profile a]\ninclude_profile = b\n[profile b]\ninclude_profile = a\n`), 'a'),
+    );
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe('profile "b": include_profile cycle a → b → a');
+    expect(e.hint).toBe('remove one include_profile in ~/.aws/config');
+    expect(thrown(() => getProfile(parseTexts(`[profile a]\ninclude_profile = a\n`), 'a')).message).toBe(
+      'profile "a": include_profile cycle a → a',
+    );
+  });
+
+  it('names a missing include', () => {
+    const e = thrown(() => getProfile(parseTexts(`[profile a]\ninclude_profile = nope\n`), 'a'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe('profile "a": include_profile "nope" not found in ~/.aws/config');
+    expect(e.hint).toBe('add [profile nope] or fix include_profile of [profile a]');
+  });
+});
+
+describe('SSO settings, exactly', () => {
+  const SESSION = (body: string) => `[sso-session corp]\n${body}\n`;
+  const PROFILE = `[profile s]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n`;
+
+  it('accepts a profile repeating the values of its session', () => {
+    const f = parseTexts(
+      `${PROFILE}sso_start_url = https://corp/start\nsso_region = eu-west-1\n${SESSION('sso_start_url = https://corp/start\nsso_region = eu-west-1')}`,
+    );
+    expect(getProfile(f, 's').sso).toStrictEqual({
+      session: 'corp',
+      startUrl: 'https://corp/start',
+      region: 'eu-west-1',
+      accountId: '111122223333',
+      roleName: 'Dev',
+    });
+  });
+
+  it('refuses a profile sso_region other than the session one', () => {
+    const f = parseTexts(
+      `${PROFILE}sso_region = us-east-1\n${SESSION('sso_start_url = https://corp/start\nsso_region = eu-west-1')}`,
+    );
+    const e = thrown(() => getProfile(f, 's'));
+    expect(e.message).toBe('profile "s": sso_region differs from the one of [sso-session corp]');
+    expect(e.hint).toBe('remove sso_region from [profile s]');
+  });
+
+  it.each([
+    ['sso_region = eu-west-1', 'sso_start_url', ''],
+    ['sso_start_url = https://corp/start', 'sso_region', ''],
+    ['sso_start_url = https://corp/start', 'sso_region', 'sso_region = eu-west-1\n'],
+  ])('a session [%s] without %s is an error pointing at the session, whatever the profile says', (body, key, own) => {
+    const e = thrown(() => getProfile(parseTexts(`${PROFILE}${own}${SESSION(body)}`), 's'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe(`profile "s" is an IAM Identity Center (SSO) profile without ${key}`);
+    expect(e.hint).toBe(`add ${key} to [sso-session corp] in ~/.aws/config`);
+  });
+
+  it('a profile with neither sso_session nor sso_start_url names both', () => {
+    const e = thrown(() =>
+      getProfile(parseTexts('[profile s]\nsso_region = eu-west-1\nsso_account_id = 1\nsso_role_name = R\n'), 's'),
+    );
+    expect(e.message).toBe(
+      'profile "s" is an IAM Identity Center (SSO) profile without sso_session (or sso_start_url)',
+    );
+    expect(e.hint).toBe('add sso_session (or sso_start_url) to [profile s] in ~/.aws/config');
+  });
+
+  it('a legacy profile has neither session nor scopes', () => {
+    const f = parseTexts(
+      '[profile l]\nsso_start_url = https://old/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = R\n',
+    );
+    expect(getProfile(f, 'l').sso).toStrictEqual({
+      startUrl: 'https://old/start',
+      region: 'us-east-1',
+      accountId: '1',
+      roleName: 'R',
+    });
+  });
+});
+
+describe('resolveChain, exactly', () => {
+  it('sets only the fields each role step and the chain have', () => {
+    const f = parseTexts(
+      [
+        `[profile d]\nrole_arn = ${ROLE('D')}\nsource_profile = c\nregion = eu-west-3\nduration_seconds = 900`,
+        `[profile c]\nrole_arn = ${ROLE('C')}\nsource_profile = b\nexternal_id = ext-c\nmfa_serial = ${MFA}`,
+        `[profile b]\nrole_arn = ${ROLE('B')}\nsource_profile = a\nrole_session_name = sess-b`,
+        `[profile a]\nregion = us-east-1`,
+      ].join('\n') + '\n',
+    );
+    expect(resolveChain(f, 'd')).toStrictEqual({
+      profile: 'd',
+      base: { profile: 'a', kind: 'key' },
+      roles: [
+        { profile: 'b', roleArn: ROLE('B'), roleSessionName: 'sess-b' },
+        { profile: 'c', roleArn: ROLE('C'), externalId: 'ext-c', mfaSerial: MFA },
+        { profile: 'd', roleArn: ROLE('D'), durationSeconds: 900 },
+      ],
+      mfaSerial: MFA,
+      region: 'eu-west-3',
+    });
+    expect(resolveChain(f, 'a')).toStrictEqual({
+      profile: 'a',
+      base: { profile: 'a', kind: 'key' },
+      roles: [],
+      region: 'us-east-1',
+    });
+    const bare = parseTexts(
+      `[profile u]\nmfa_process = echo 1\n[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\nsource_identity = me\n`,
+    );
+    expect(resolveChain(bare, 'r')).toStrictEqual({
+      profile: 'r',
+      base: { profile: 'u', kind: 'key' },
+      roles: [{ profile: 'r', roleArn: ROLE('r'), sourceIdentity: 'me' }],
+      mfaProcess: 'echo 1',
+    });
+    const tagged = parseTexts(
+      `[profile u]\n[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\nsession_tags = T=1\ntransitive_session_tags = T\n`,
+    );
+    expect(resolveChain(tagged, 'r').roles).toStrictEqual([
+      { profile: 'r', roleArn: ROLE('r'), tags: [{ key: 'T', value: '1' }], transitiveTagKeys: ['T'] },
+    ]);
+  });
+
+  it('gives a web identity base its duration, and only the settings it has', () => {
+    const f = parseTexts(
+      `[profile w]\nrole_arn = ${ROLE('ci')}\nweb_identity_token_file = /t\nduration_seconds = 3600\n`,
+    );
+    expect(resolveChain(f, 'w').base).toStrictEqual({
+      kind: 'web-identity',
+      profile: 'w',
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/t', durationSeconds: 3600 },
+    });
+    const named = parseTexts(
+      `[profile w]\nrole_arn = ${ROLE('ci')}\nweb_identity_token_file = /t\nrole_session_name = ci\n`,
+    );
+    expect(resolveChain(named, 'w').base).toStrictEqual({
+      kind: 'web-identity',
+      profile: 'w',
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/t', roleSessionName: 'ci' },
+    });
+  });
+
+  it('hints at a source_profile cycle', () => {
+    const f = parseTexts(
+      `[profile a]\nrole_arn = ${ROLE('a')}\nsource_profile = b\n[profile b]\nrole_arn = ${ROLE('b')}\nsource_profile = a\n`,
+    );
+    expect(thrown(() => resolveChain(f, 'a')).hint).toBe(
+      'end the chain at a profile without role_arn in ~/.aws/config',
+    );
+  });
+
+  it('refuses a role with both source_profile and credential_source', () => {
+    const f = parseTexts(
+      `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = u\ncredential_source = Environment\n[profile u]\n`,
+    );
+    const e = thrown(() => resolveChain(f, 'r'));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe('profile "r" has both source_profile and credential_source');
+    expect(e.hint).toBe('keep only one of them in ~/.aws/config');
+  });
+
+  it('hints at what a role without a source needs', () => {
+    const e = thrown(() => resolveChain(parseTexts(`[profile r]\nrole_arn = ${ROLE('r')}\n`), 'r'));
+    expect(e.hint).toBe(
+      'add source_profile = <the profile holding the key>, credential_source or web_identity_token_file to it in ~/.aws/config',
+    );
+  });
+
+  it('names a missing source_profile with nothing near it', () => {
+    const e = thrown(() =>
+      resolveChain(parseTexts(`[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = zzzzzz\n`), 'r'),
+    );
+    expect(e.kind).toBe('profile-not-found');
+    expect(e.hint).toBe('add [profile zzzzzz] to ~/.aws/config or fix source_profile of "r"');
+  });
+
+  it('points at an ignored section only when it is the one asked for', () => {
+    const f = parseTexts('[profile alpha]\n[staging]\n', '[profile creds]\n');
+    expect(thrown(() => getProfile(f, 'zzz')).hint).toBe('add [profile zzz] to ~/.aws/config');
+    expect(thrown(() => getProfile(f, 'creds')).hint).toBe(
+      '~/.aws/credentials:1 has [profile creds], which AWS tools ignore there: write [profile creds] in the config file, [creds] in the credentials file',
+    );
+  });
+
+  it('refuses a session token in the files only where it would be the key', () => {
+    const e = thrown(() =>
+      resolveChain(
+        parseTexts(
+          `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = tmp\n`,
+          '[tmp]\naws_access_key_id = A\naws_secret_access_key = B\naws_session_token = C\n',
+        ),
+        'r',
+      ),
+    );
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe(
+      'profile "tmp" holds temporary credentials (aws_session_token) in ~/.aws/credentials, which mfa-exec cannot use as a base',
+    );
+    expect(e.hint).toBe('remove aws_session_token from [tmp], or use the AWS CLI for that profile');
+    const proc = parseTexts('[profile p]\ncredential_process = /bin/creds\n', '[p]\naws_session_token = C\n');
+    expect(resolveChain(proc, 'p').base).toEqual({ kind: 'credential-process', profile: 'p', command: '/bin/creds' });
+  });
+});
+
+describe('resolveEndpoint, exactly', () => {
+  const f = parseTexts('[profile p]\nservices = missing\n');
+
+  it('gives nothing without a profile or a variable', () => {
+    expect(resolveEndpoint('sts', { env: {}, files: f })).toBeUndefined();
+  });
+
+  it('says how to fix a bad AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', () => {
+    const e = thrown(() => resolveEndpoint('sts', { env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '1' }, files: f }));
+    expect(e.message).toBe('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "1", not true or false');
+    expect(e.hint).toBe('set it to true or false, or unset it');
+  });
+
+  it('says how to fix a missing services section', () => {
+    const e = thrown(() => resolveEndpoint('sts', { env: {}, profile: getProfile(f, 'p'), files: f }));
+    expect(e.kind).toBe('config');
+    expect(e.hint).toBe('add [services missing] to ~/.aws/config or remove services from the profile');
+  });
+});

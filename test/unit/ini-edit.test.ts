@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MfaExecError } from '../../src/core/errors.js';
-import { iniLines, removeKeys, upsertSection } from '../../src/core/ini-edit.js';
+import { addSection, iniLines, removeKeys, upsertSection } from '../../src/core/ini-edit.js';
 import { parseTexts } from '../support/aws-texts.js';
+import { thrown } from '../support/failure.js';
 
 const fixtures = join(import.meta.dirname, '../support/fixtures/configs');
 const KEYS = ['aws_access_key_id', 'aws_secret_access_key'];
@@ -167,5 +168,130 @@ describe('upsertSection', () => {
         },
       ),
     );
+  });
+});
+
+describe('iniLines classification', () => {
+  const line = (text: string) => iniLines(text)[0]!;
+
+  it('reads each kind of line as the SDK does', () => {
+    expect(line('[profile a] # c')).toEqual({
+      text: '[profile a] # c',
+      eol: '',
+      kind: 'section',
+      name: 'profile a',
+      value: '',
+      indented: false,
+      commentAt: 11,
+    });
+    expect(line('[profile a\n')).toMatchObject({ kind: 'unclosed', name: '', value: '', eol: '\n' });
+    expect(line('  region = x ; why\r\n')).toEqual({
+      text: '  region = x ; why',
+      eol: '\r\n',
+      kind: 'key',
+      name: 'region',
+      value: 'x',
+      indented: true,
+      commentAt: 12,
+    });
+    expect(line('just words')).toEqual({
+      text: 'just words',
+      eol: '',
+      kind: 'garbage',
+      name: '',
+      value: '',
+      indented: false,
+      commentAt: -1,
+    });
+    expect(line('= no key')).toMatchObject({ kind: 'garbage', name: '', value: '' });
+    expect(line('  # only a comment')).toMatchObject({ kind: 'blank', commentAt: 1, indented: true });
+    expect(line('url = http://h/p#f')).toMatchObject({ kind: 'key', value: 'http://h/p#f', commentAt: -1 });
+    expect(line('s3 =')).toMatchObject({ kind: 'key', name: 's3', value: '' });
+  });
+
+  it('splits at every "\\n", keeping "\\r" only as part of a "\\r\\n" ending', () => {
+    expect(iniLines('a\r\n\nb\r').map((l) => [l.text, l.eol])).toEqual([
+      ['a', '\r\n'],
+      ['', '\n'],
+      ['b\r', ''],
+    ]);
+    expect(iniLines('')).toEqual([]);
+  });
+});
+
+describe('removeKeys, boundaries', () => {
+  it('never takes a section header for a key of the same name', () => {
+    expect(removeKeys('[region]\nregion = x\n', 'region', ['region'])).toBe('[region]\n');
+  });
+});
+
+describe('upsertSection, boundaries', () => {
+  it('appends after the last of several settings', () => {
+    expect(upsertSection('[a]\nx = 1\ny = 2\n\n[b]\n', 'a', [['z', '3']])).toBe('[a]\nx = 1\ny = 2\nz = 3\n\n[b]\n');
+  });
+
+  it('changes only the value when every key is there, keeping a missing final newline', () => {
+    expect(upsertSection('[a]\nx = 1', 'a', [['x', '2']])).toBe('[a]\nx = 2');
+  });
+
+  it('takes the line ending from the first line that has one', () => {
+    expect(upsertSection('[a]', 'b', [['k', 'v']])).toBe('[a]\n\n[b]\nk = v\n');
+    expect(upsertSection('[a]\r\nx = 1', 'b', [['k', 'v']])).toBe('[a]\r\nx = 1\r\n\r\n[b]\r\nk = v\r\n');
+  });
+
+  it('finds the section by its header, not by a key of the same name elsewhere', () => {
+    expect(upsertSection('[a]\nx = 1\n[b]\na = 2\n', 'a', [['y', '2']])).toBe('[a]\nx = 1\ny = 2\n[b]\na = 2\n');
+  });
+
+  it('counts a last line of only spaces as the blank line before a new section', () => {
+    expect(upsertSection('[a]\nx = 1\n  ', 'b', [['k', 'v']])).toBe('[a]\nx = 1\n  \n[b]\nk = v\n');
+  });
+
+  it.each([
+    ['bad]name', [['k', 'v']], 'the section name "bad]name"'],
+    ['trail ', [['k', 'v']], 'the section name "trail "'],
+    ['ok', [['k=1', 'v']], 'the key "k=1"'],
+    ['ok', [['k', ' v']], 'the value of k'],
+    ['ok', [['k', 'v ']], 'the value of k'],
+    ['ok', [['k', 'cut ; here']], 'the value of k'],
+  ] as [string, [string, string][], string][])('names what it refuses: %j %j', (section, values, what) => {
+    const e = thrown(() => upsertSection('', section, values));
+    expect(e.kind).toBe('config');
+    expect(e.message).toBe(`cannot write ${what} to an AWS ini file`);
+    expect(e.hint).toBe('use names of letters, digits, "_", "-" and "." and values on one line without " #" or " ;"');
+  });
+});
+
+describe('addSection', () => {
+  it('appends an empty section after one blank line', () => {
+    expect(addSection('[a]\nk = v\n', 'profile x')).toBe('[a]\nk = v\n\n[profile x]\n');
+    expect(addSection('[a]\nk = v', 'profile x')).toBe('[a]\nk = v\n\n[profile x]\n');
+    expect(addSection('[a]\nk = v\n\n', 'profile x')).toBe('[a]\nk = v\n\n[profile x]\n');
+    expect(addSection('[a]', 'profile x')).toBe('[a]\n\n[profile x]\n');
+  });
+
+  it("keeps the file's CRLF line endings", () => {
+    expect(addSection('[a]\r\nk = v\r\n', 'b')).toBe('[a]\r\nk = v\r\n\r\n[b]\r\n');
+    expect(addSection('[a]\r\nk = v', 'b')).toBe('[a]\r\nk = v\r\n\r\n[b]\r\n');
+  });
+
+  it('replaces an empty or blank file by the section alone', () => {
+    expect(addSection('', 'profile x')).toBe('[profile x]\n');
+    expect(addSection('  \n\n', 'profile x')).toBe('[profile x]\n');
+  });
+
+  it('leaves a file that has the section already exactly as it was', () => {
+    const text = '# mine\n[profile x] # note\nregion = r';
+    expect(addSection(text, 'profile x')).toBe(text);
+  });
+
+  it('matches the header exactly, never a key of that name', () => {
+    expect(addSection('[x]\n', 'profile x')).toBe('[x]\n\n[profile x]\n');
+    expect(addSection('[a]\ndefault = 1\n', 'default')).toBe('[a]\ndefault = 1\n\n[default]\n');
+  });
+
+  it('refuses a section name that would not read back', () => {
+    const e = thrown(() => addSection('', 'a]b'));
+    expect(e.message).toBe('cannot write the section name "a]b" to an AWS ini file');
   });
 });
