@@ -376,19 +376,6 @@ describe('every kind of profile', () => {
     expect(e.hint).toBeTruthy();
   });
 
-  it('temporary credentials (aws_session_token) in the credentials file cannot be a base: an error naming the key', () => {
-    const e = thrown(() =>
-      resolveChain(
-        parseTexts(
-          `[profile r]\nrole_arn = ${ROLE('r')}\nsource_profile = tmp\n`,
-          '[tmp]\naws_access_key_id = A\naws_secret_access_key = B\naws_session_token = C\n',
-        ),
-        'r',
-      ),
-    );
-    expect(e.message).toContain('aws_session_token');
-  });
-
   it('source_identity, session_tags and transitive_session_tags go on the role step', () => {
     const c = resolveChain(
       parseTexts(

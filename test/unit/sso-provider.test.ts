@@ -36,6 +36,16 @@ const setup = () => {
   return { port, store, lock, deps, run: () => sso(BASE, deps)() };
 };
 
+/** The portal refreshes tokens, then refuses the tokens it refreshed (GetRoleCredentials). */
+function refreshedTokensRefused(port: FakeSsoPort): void {
+  const refresh = port.refreshToken.bind(port);
+  port.refreshToken = async (t: SsoToken) => {
+    const fresh = await refresh(t);
+    port.valid.delete(fresh.accessToken);
+    return fresh;
+  };
+}
+
 describe('sso provider', () => {
   it('uses a usable AWS CLI token first and writes nothing', async () => {
     const { port, store, run } = setup();
@@ -178,12 +188,7 @@ describe('sso provider: boundaries and fall-backs', () => {
     const { port, store, run } = setup();
     store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', -10)));
     port.refreshable.add('refresh-ours');
-    const refresh = port.refreshToken.bind(port);
-    port.refreshToken = async (t: SsoToken) => {
-      const fresh = await refresh(t);
-      port.valid.delete(fresh.accessToken);
-      return fresh;
-    };
+    refreshedTokensRefused(port);
     port.signInToken = token('new', 480);
     await expect(run()).resolves.toMatchObject({ accessKeyId: 'ASIA-Dev' });
     expect(port.calls).toEqual([
@@ -256,12 +261,7 @@ describe('sso provider: the debug trace (--debug)', () => {
     port.cli = token('cli', 60);
     store.items.set(ssoTokenItem('corp'), encodeSsoToken(token('ours', 60)));
     port.refreshable.add('refresh-cli');
-    const refresh = port.refreshToken.bind(port);
-    port.refreshToken = async (t: SsoToken) => {
-      const fresh = await refresh(t);
-      port.valid.delete(fresh.accessToken);
-      return fresh;
-    };
+    refreshedTokensRefused(port);
     port.signInToken = token('new', 480);
     await run();
     const get = (which: string) => `GetRoleCredentials for Dev in 111122223333 with the ${which} SSO token`;
