@@ -12,6 +12,7 @@ import { runInPty } from '../support/pty.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { cacheFileName, startFakeSso, type CacheToken, type FakeSso } from '../support/fake-sso.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
+import { advanceDuring, createTestClock } from '../support/test-clock.js';
 
 const ACCOUNT = '111122223333';
 const START_URL = 'https://corp.awsapps.com/start';
@@ -436,18 +437,27 @@ describe('the device flow honours what the OIDC service says', () => {
     }
   };
 
-  it('slow_down adds 5 s to the polling interval (RFC 8628)', async () => {
-    await withFake({ assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }], slowDownPolls: 1 }, async (fake) => {
-      const running = box.run(['sso', '--', 'true']);
-      const pending = await fake.waitForPending();
-      for (let i = 0; i < 200 && fake.pollTimes.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
-      fake.approve(pending.userCode);
-      const r = await running;
-      expect(r.stderr).not.toContain('Error');
-      expect(r.code).toBe(0);
-      expect(fake.pollTimes).toHaveLength(2);
-      expect(fake.pollTimes[1]! - fake.pollTimes[0]!).toBeGreaterThanOrEqual(5900);
-    });
+  it('slow_down adds 5 s to the polling interval (RFC 8628), on the test clock', async () => {
+    const clock = await createTestClock();
+    try {
+      await withFake(
+        { assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }], slowDownPolls: 1, clock },
+        async (fake) => {
+          const running = box.run(['sso', '--', 'true'], { env: clock.env });
+          const pending = await fake.waitForPending();
+          for (let i = 0; i < 200 && fake.pollTimes.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+          fake.approve(pending.userCode);
+          // The 6 s wait (interval 1 s + 5 s) passes on the shared clock, 10 times faster than real time.
+          const r = await advanceDuring(clock, running);
+          expect(r.stderr).not.toContain('Error');
+          expect(r.code).toBe(0);
+          expect(fake.pollTimes).toHaveLength(2);
+          expect(fake.pollTimes[1]! - fake.pollTimes[0]!).toBeGreaterThanOrEqual(5900);
+        },
+      );
+    } finally {
+      await clock.cleanup();
+    }
   });
 
   it('a code not approved before it expires is one line saying to re-run', async () => {

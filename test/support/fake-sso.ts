@@ -19,6 +19,8 @@ export interface RoleCredentials {
 
 /** What the fake knows at start. */
 export interface FakeSsoOptions {
+  /** the time the service goes by (a shared test clock); the real clock when absent */
+  clock?: { now(): number };
   /** The permission sets assigned to the user: anything else is "No access". */
   assignments: { accountId: string; roleName: string }[];
   /** Credentials for an assignment; default: random ones valid for 1 h (use the fake STS to get ones it accepts). */
@@ -136,6 +138,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
   const tokenSeconds = opts.accessTokenSeconds ?? 8 * 3600;
   const interval = opts.pollIntervalSeconds ?? 1;
   const pollTimes: number[] = [];
+  const now = (): number => opts.clock?.now() ?? Date.now();
   let slowDowns = opts.slowDownPolls ?? 0;
   let url = '';
 
@@ -144,14 +147,14 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
     const client: Client = {
       secret: randomBytes(64).toString('base64url'),
       scopes,
-      expiresAt: Date.now() + 90 * 86400_000,
+      expiresAt: now() + 90 * 86400_000,
     };
     clients.set(id, client);
     return [id, client];
   };
   const issueToken = (clientId: string, withRefresh: boolean, seconds = tokenSeconds) => {
     const accessToken = `aoa${randomBytes(48).toString('base64url')}`;
-    accessTokens.set(accessToken, { clientId, expiresAt: Date.now() + seconds * 1000 });
+    accessTokens.set(accessToken, { clientId, expiresAt: now() + seconds * 1000 });
     issued.push(accessToken);
     let refreshToken: string | undefined;
     if (withRefresh) {
@@ -167,7 +170,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
     if (!c || c.secret !== body.clientSecret) {
       throw oidcError(401, 'InvalidClientException', 'invalid_client', 'Invalid client provided');
     }
-    if (Date.now() >= c.expiresAt) throw oidcError(401, 'InvalidClientException', 'invalid_client', 'Client expired');
+    if (now() >= c.expiresAt) throw oidcError(401, 'InvalidClientException', 'invalid_client', 'Client expired');
     return [id, c];
   };
   const need = (body: Record<string, unknown>, ...names: string[]) => {
@@ -188,13 +191,12 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
       if (!device || device.clientId !== clientId || device.state === 'used') {
         throw oidcError(400, 'InvalidGrantException', 'invalid_grant', 'Invalid grant provided');
       }
-      const now = Date.now();
-      pollTimes.push(now);
-      if (now >= device.expiresAt)
-        throw oidcError(400, 'ExpiredTokenException', 'expired_token', 'Device code expired');
+      const at = now();
+      pollTimes.push(at);
+      if (at >= device.expiresAt) throw oidcError(400, 'ExpiredTokenException', 'expired_token', 'Device code expired');
       // RFC 8628: a client polling faster than `interval` is told to slow down (100 ms slack for timers).
-      const early = now - device.lastPoll < interval * 1000 - 100;
-      device.lastPoll = now;
+      const early = at - device.lastPoll < interval * 1000 - 100;
+      device.lastPoll = at;
       if (device.state === 'denied') throw oidcError(400, 'AccessDeniedException', 'access_denied', 'Access denied');
       if (early || slowDowns-- > 0)
         throw oidcError(400, 'SlowDownException', 'slow_down', 'Client is polling too fast');
@@ -224,7 +226,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
   const getRoleCredentials = async (req: IncomingMessage, query: URLSearchParams): Promise<unknown> => {
     const bearer = req.headers['x-amz-sso_bearer_token'];
     const token = typeof bearer === 'string' ? accessTokens.get(bearer) : undefined;
-    if (!token || Date.now() >= token.expiresAt) {
+    if (!token || now() >= token.expiresAt) {
       throw portalError(401, 'UnauthorizedException', 'Session token not found or invalid');
     }
     const accountId = query.get('account_id');
@@ -241,7 +243,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
           accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
           secretAccessKey: randomBytes(30).toString('base64'),
           sessionToken: randomBytes(200).toString('base64'),
-          expiration: new Date(Date.now() + 3600_000),
+          expiration: new Date(now() + 3600_000),
         };
     // expiration is epoch milliseconds on the wire.
     return {
@@ -277,7 +279,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
       return {
         clientId,
         clientSecret: c.secret,
-        clientIdIssuedAt: Math.floor(Date.now() / 1000),
+        clientIdIssuedAt: Math.floor(now() / 1000),
         clientSecretExpiresAt: Math.floor(c.expiresAt / 1000),
       };
     }
@@ -294,7 +296,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
         clientId,
         userCode,
         startUrl: String(body.startUrl),
-        expiresAt: Date.now() + expiresIn * 1000,
+        expiresAt: now() + expiresIn * 1000,
         state: 'pending',
         lastPoll: 0,
       });
@@ -351,7 +353,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
 
   const pending = (): PendingAuthorization[] =>
     [...devices.values()]
-      .filter((d) => d.state === 'pending' && Date.now() < d.expiresAt)
+      .filter((d) => d.state === 'pending' && now() < d.expiresAt)
       .map((d) => ({
         userCode: d.userCode,
         startUrl: d.startUrl,
@@ -372,7 +374,7 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
     signIn: ({ startUrl, region, expiresInSeconds, legacy }) => {
       const [clientId, c] = registerClient(legacy ? [] : ['sso:account:access']);
       const t = issueToken(clientId, !legacy, expiresInSeconds);
-      const expiresAt = new Date(Date.now() + t.expiresIn * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const expiresAt = new Date(now() + t.expiresIn * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       return legacy
         ? { startUrl, region, accessToken: t.accessToken, expiresAt }
         : {
@@ -388,11 +390,12 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
     },
     isValidToken: (accessToken) => {
       const t = accessTokens.get(accessToken);
-      return !!t && Date.now() < t.expiresAt;
+      return !!t && now() < t.expiresAt;
     },
     issuedTokens: () => [...issued],
     pending,
     waitForPending: async (timeoutMs = 30_000) => {
+      // A real wait of the test's, whatever the service's clock says.
       const until = Date.now() + timeoutMs;
       for (;;) {
         const first = pending()[0];
