@@ -1,9 +1,11 @@
-// The package as users get it: a clean clone of the committed HEAD, `npm ci`, `npm pack`,
-// then `npm install -g` of the tarball into an empty prefix with no compiler available,
-// and the installed `mfa-exec` run from there. Uses the npm registry for dependencies.
+// The package as users get it: a clean clone of the committed HEAD, `npm pack` (which builds
+// it), then `npm install -g` of the tarball into an empty prefix with no compiler available,
+// and the installed `mfa-exec` run from there. Uses the npm registry for dependencies. The
+// clone builds with this checkout's node_modules (linked, not installed again: .ci/run's
+// `npm ci` is what checks the lockfile).
 
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,7 +57,7 @@ beforeAll(async () => {
   const clone = join(dir, 'clone');
   await run('git', ['clone', '--quiet', ROOT, clone]);
   version = (JSON.parse(await readFile(join(clone, 'package.json'), 'utf8')) as { version: string }).version;
-  await npm(['ci', '--no-audit', '--prefer-offline'], clone);
+  await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
   const packed = await npm(['pack', '--json', '--pack-destination', dir], clone);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   files = info!.files.map((f) => f.path).sort();
