@@ -91,11 +91,20 @@ const TOP_LEVEL_WORDS = ['--version', '--help'];
  */
 function commandGuess(word: string): string | undefined {
   const w = word.toLowerCase();
+  const limit = Math.min(2, Math.floor(w.length / 2));
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of [...Object.keys(COMMANDS), ...TOP_LEVEL_WORDS]) {
-    const score = w.length >= 3 && c.startsWith(w) ? 0.5 : editDistance(w, c.replace(/^--/, ''));
-    if (score <= Math.min(2, Math.floor(w.length / 2)) && score < bestScore) {
+    const name = c.replace(/^--/, '');
+    // Lengths further apart than the limit are further apart in edits too (this runs on every
+    // `mfa-exec PROFILE`, where the word is most often a short profile name).
+    const score =
+      w.length >= 3 && c.startsWith(w)
+        ? 0.5
+        : Math.abs(name.length - w.length) > limit
+          ? Infinity
+          : editDistance(w, name);
+    if (score <= limit && score < bestScore) {
       best = c;
       bestScore = score;
     }

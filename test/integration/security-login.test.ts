@@ -151,8 +151,10 @@ describe('row 6: login on a shared host', () => {
       expect(seen.status).toBe(403);
       expect(seen.location ?? null).toBeNull();
 
-      for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 100));
-      const visits = readFileSync(log, 'utf8')
+      // appendFileSync creates the file before it writes: wait for the whole line.
+      const logged = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+      for (let i = 0; i < 100 && !logged().endsWith('\n'); i++) await new Promise((r) => setTimeout(r, 100));
+      const visits = logged()
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as { status: number; location: string; ours: string[] });
