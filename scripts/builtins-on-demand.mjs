@@ -5,9 +5,11 @@
 // import of a built-in loads it at start-up and builds a facade that reads every export
 // (node:fs then loads its streams): ~40 ms before any work, on the hot path. Each
 // built-in becomes a stand-in module whose functions load the real one when first called.
-// Non-function exports other than those listed are a build error, never a silent change.
+// `constants` (of node:os, node:fs) is a stand-in object whose properties are read from the
+// real one on first access (read only: enough for `constants.signals.SIGINT`). Other
+// non-function exports are a build error, never a silent change.
 // This applies to our own sources only.
-const EAGER_VALUES = new Set(['constants']);
+const LAZY_OBJECTS = new Set(['constants']);
 export const builtinsOnDemand = {
   name: 'builtins-on-demand',
   setup(b) {
@@ -28,9 +30,10 @@ export const builtinsOnDemand = {
           lines.push(
             `export function ${key}(...a) { return new.target ? new (load().${key})(...a) : load().${key}(...a); }`,
           );
-        // Marked pure, so a value nobody imports does not load its module at start-up.
-        else if (EAGER_VALUES.has(key))
-          lines.push(`export const ${key} = /* @__PURE__ */ (() => require(${name}).${key})();`);
+        else if (LAZY_OBJECTS.has(key))
+          lines.push(
+            `export const ${key} = new Proxy({}, { get: (_, k) => load().${key}[k], has: (_, k) => k in load().${key} });`,
+          );
       }
       return { contents: lines.join('\n'), loader: 'js' };
     });
