@@ -55,6 +55,7 @@ await build({
     MFA_EXEC_VERSION: JSON.stringify(version),
     // The npm package loads the keyring binding from node_modules (no embedded addon).
     MFA_EXEC_SEA_KEYRING_SHA256: '""',
+    MFA_EXEC_COMMONJS: 'true',
     // createRequire takes the bundle's own path as well as its URL.
     'import.meta.url': '__filename',
   },

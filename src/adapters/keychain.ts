@@ -89,22 +89,27 @@ const PLATFORM_PACKAGE: Partial<Record<string, string>> = {
 /** Set by the single-executable build (scripts/build-binary.mjs): the SHA-256 of the embedded keyring addon. */
 declare const MFA_EXEC_SEA_KEYRING_SHA256: string;
 const EMBEDDED_KEYRING = typeof MFA_EXEC_SEA_KEYRING_SHA256 === 'string' ? MFA_EXEC_SEA_KEYRING_SHA256 : '';
+/** Set to true by the npm build (scripts/build.mjs), whose bundle is CommonJS. */
+declare const MFA_EXEC_COMMONJS: boolean;
+const COMMONJS_BUNDLE = typeof MFA_EXEC_COMMONJS === 'boolean' && MFA_EXEC_COMMONJS;
 
 // require(), not import(): Node would first pre-parse the CommonJS loader to build an ES facade (~7 ms).
 // Elsewhere (musl, other platforms), or when the direct package is absent, the generic loader decides.
 // The single executable loads the addon it embeds.
 function loadKeyring(): Keyring {
   if (EMBEDDED_KEYRING) return loadEmbeddedAddon('keyring.node', EMBEDDED_KEYRING, process.env) as Keyring;
-  const require = createRequire(import.meta.url);
+  // The npm bundle is CommonJS and has its own require; node:module (createRequire) would load
+  // parts of the ES module loader (~2 ms). Run as an ES module (the tests), createRequire gives one.
+  const load = COMMONJS_BUNDLE ? require : createRequire(import.meta.url);
   const direct = PLATFORM_PACKAGE[process.platform];
   if (direct) {
     try {
-      return require(direct) as Keyring;
+      return load(direct) as Keyring;
     } catch {
       // not installed here (another libc): the generic loader finds the right one or says why
     }
   }
-  return require('@napi-rs/keyring') as Keyring;
+  return load('@napi-rs/keyring') as Keyring;
 }
 
 // One line for the user from whatever the native layer threw.
