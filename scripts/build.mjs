@@ -1,16 +1,31 @@
-// Bundles the CLI into dist/ with esbuild, in two builds:
-// - dist/bin.js: our own code, one CommonJS file (dist/package.json says so). A CommonJS
+// Bundles the CLI into dist/ with esbuild:
+// - dist/main.js: our own code, one CommonJS file (dist/package.json says so). A CommonJS
 //   entry starts ~10 ms faster than an ES module one: Node's ES module loader (resolve,
 //   link, URLs) is never set up on the warm path.
-// - dist/vendor/*.mjs: the npm packages our code imports on first use (the AWS SDK clients,
-//   otplib, the picker, the QR encoder), as ES modules sharing chunks. bin.js reaches them
-//   only through import(), so they load when an STS call or a prompt needs them.
+// - dist/bin.js (scripts/loader.cjs): runs main.js with a V8 code cache of it, made here by
+//   one training run (scripts/train-code-cache.cjs), so a run does not compile it again.
+// - dist/vendor/*.cjs: the npm packages our code loads on first use (the AWS SDK clients,
+//   otplib, the picker, the QR encoder), one file each, require()d when an STS call or a
+//   prompt needs them. (No import(): Node 20 loses a script's dynamic import callback when
+//   it comes from a code cache.)
 // A package imported statically by our code would load on every run: that is a build error.
 // The bundle is built in a fresh folder and swapped in with renames, so a running
 // mfa-exec (tests, benchmarks) never sees a half-written dist/.
 import { build } from 'esbuild';
 import { builtinsOnDemand } from './builtins-on-demand.mjs';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const dist = new URL('../dist', import.meta.url).pathname;
@@ -35,16 +50,18 @@ const vendorOnDemand = {
         };
       const name = args.path.replace(/^@/, '').replace(/\//g, '-');
       vendor.set(name, args.path);
-      return { path: `./vendor/${name}.mjs`, external: true };
+      return { path: `./vendor/${name}.cjs`, external: true };
     });
   },
 };
 
 await build({
-  entryPoints: { bin: 'src/bin.ts' },
+  entryPoints: { main: 'src/bin.ts' },
   outdir: next,
   bundle: true,
   format: 'cjs',
+  // import() of a package becomes require() of its dist/vendor file.
+  supported: { 'dynamic-import': false },
   platform: 'node',
   target: 'node20',
   minify,
@@ -63,24 +80,49 @@ await build({
 });
 writeFileSync(`${next}/package.json`, '{ "type": "commonjs" }\n');
 
-await build({
-  entryPoints: Object.fromEntries(vendor),
-  outdir: `${next}/vendor`,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify,
-  legalComments: 'none',
-  chunkNames: 'chunks/[name]-[hash]',
-  // The SDK's CommonJS modules require() Node's built-ins.
-  banner: {
-    js: "import{createRequire as __mfaCreateRequire}from'node:module';const require=__mfaCreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+// main.js runs inside the loader's function wrapper: no hashbang line.
+writeFileSync(`${next}/main.js`, readFileSync(`${next}/main.js`, 'utf8').replace(/^#!.*\n/, ''));
+copyFileSync(new URL('./loader.cjs', import.meta.url), `${next}/bin.js`);
+chmodSync(`${next}/bin.js`, 0o755);
+
+await Promise.all(
+  [...vendor].map(([name, pkg]) =>
+    build({
+      entryPoints: [pkg],
+      outfile: `${next}/vendor/${name}.cjs`,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      minify,
+      legalComments: 'none',
+      logLevel: 'warning',
+    }),
+  ),
+);
+
+// The training run: an exec of a credential_process profile in an empty HOME, file store, no network.
+const home = mkdtempSync(join(tmpdir(), 'mfa-exec-train-'));
+try {
+  const json = JSON.stringify({ Version: 1, AccessKeyId: 'AKIATRAININGRUN00001', SecretAccessKey: 'training' });
+  writeFileSync(join(home, 'credentials.sh'), `#!/bin/sh\necho '${json}'\n`, { mode: 0o755 });
+  writeFileSync(join(home, 'config'), `[profile train]\ncredential_process = ${join(home, 'credentials.sh')}\n`);
+  execFileSync(process.execPath, [new URL('./train-code-cache.cjs', import.meta.url).pathname, next], {
+    stdio: 'inherit',
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      MFA_EXEC_BACKEND: 'file',
+      MFA_EXEC_FILE_DIR: join(home, 'store'),
+      XDG_RUNTIME_DIR: join(home, 'run'),
+      XDG_CACHE_HOME: join(home, 'cache'),
+    },
+  });
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
 
 // The single executable (npm run build:binary, a separate build) stays.
 if (existsSync(`${dist}/bin`)) renameSync(`${dist}/bin`, `${next}/bin`);

@@ -23,10 +23,10 @@ export function hasTerminal(): boolean {
 
 /** Ask on /dev/tty (never stdout) which profile to use; Ctrl-C or Esc → 'interrupted' (exit 130). */
 export async function pickProfile(choices: PickerChoice[]): Promise<string> {
-  const [{ default: search }, { ReadStream, WriteStream }] = await Promise.all([
-    import('@inquirer/search'),
-    import('node:tty'),
-  ]);
+  const [m, { ReadStream, WriteStream }] = await Promise.all([import('@inquirer/search'), import('node:tty')]);
+  // Bundled as CommonJS (dist/vendor), the package's default export sits one level down.
+  type Search = typeof m.default;
+  const search = typeof m.default === 'function' ? m.default : (m.default as unknown as { default: Search }).default;
   const input = new ReadStream(openSync('/dev/tty', 'r'));
   const output = new WriteStream(openSync('/dev/tty', 'w'));
   try {

@@ -118,6 +118,23 @@ describe('the installed package', () => {
     expect(table.stderr).toBe('');
   });
 
+  it('runs its bundle from the V8 code cache the build made, which this Node accepts', async () => {
+    // A preload that reports, at exit, what V8 said about each cache it was given.
+    const spy = join(dir, 'code-cache-spy.cjs');
+    await writeFile(
+      spy,
+      `const vm = require('node:vm'); const Real = vm.Script;
+vm.Script = class extends Real {
+  constructor(...a) { super(...a); if (a[1] && a[1].cachedData) process.on('exit', () => process.stderr.write('cache rejected: ' + this.cachedDataRejected + '\\n')); }
+};\n`,
+    );
+    const r = await run(join(prefix, 'bin', 'mfa-exec'), ['--version'], {
+      env: { PATH, HOME: join(dir, 'home'), NODE_OPTIONS: `--require ${spy}` },
+    });
+    expect(r.stdout).toBe(`${version}\n`);
+    expect(r.stderr).toBe('cache rejected: false\n');
+  });
+
   it('installs little: the package and the keychain binding, under 8 MB', async () => {
     const { stdout } = await run('du', ['-sk', installed]);
     const kib = Number(stdout.split('\t')[0]);
