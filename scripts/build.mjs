@@ -55,17 +55,23 @@ const vendorOnDemand = {
   },
 };
 
-await build({
-  entryPoints: { main: 'src/bin.ts' },
-  outdir: next,
+/** What every bundle here shares: CommonJS for Node 20, minified. */
+const common = {
   bundle: true,
   format: 'cjs',
-  // import() of a package becomes require() of its dist/vendor file.
-  supported: { 'dynamic-import': false },
   platform: 'node',
   target: 'node20',
   minify,
   legalComments: 'none',
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: { main: 'src/bin.ts' },
+  outdir: next,
+  // import() of a package becomes require() of its dist/vendor file.
+  supported: { 'dynamic-import': false },
   external: [NATIVE],
   plugins: [builtinsOnDemand, vendorOnDemand],
   define: {
@@ -76,7 +82,6 @@ await build({
     // createRequire takes the bundle's own path as well as its URL.
     'import.meta.url': '__filename',
   },
-  logLevel: 'warning',
 });
 writeFileSync(`${next}/package.json`, '{ "type": "commonjs" }\n');
 
@@ -86,19 +91,7 @@ copyFileSync(new URL('./loader.cjs', import.meta.url), `${next}/bin.js`);
 chmodSync(`${next}/bin.js`, 0o755);
 
 await Promise.all(
-  [...vendor].map(([name, pkg]) =>
-    build({
-      entryPoints: [pkg],
-      outfile: `${next}/vendor/${name}.cjs`,
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      minify,
-      legalComments: 'none',
-      logLevel: 'warning',
-    }),
-  ),
+  [...vendor].map(([name, pkg]) => build({ ...common, entryPoints: [pkg], outfile: `${next}/vendor/${name}.cjs` })),
 );
 
 // The training run: an exec of a credential_process profile in an empty HOME, file store, no network.
