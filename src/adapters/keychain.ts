@@ -3,7 +3,8 @@
 // the kernel keyring, which does not survive a reboot). Each item is one
 // keychain entry: service = `service`, account = the item's name.
 //
-// The native module loads on first use only. Every call has a deadline: a
+// The native module loads on first use only; on Linux a read that finds one unlocked item
+// (the warm path's) never loads it. Every call has a deadline: a
 // locked keyring whose unlock prompt never shows (no display, a stuck
 // prompter) would otherwise block forever. Native error text is mapped to one
 // line; it never contains a stored value (values only travel inward).
@@ -12,6 +13,7 @@ import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
 import { createRequire } from 'node:module';
 import { MfaExecError } from '../core/errors.js';
 import { loadEmbeddedAddon } from './embedded-addon.js';
+import { readSecretDirect } from './secret-service.js';
 import type { SecretStore } from '../core/types.js';
 
 type Keyring = typeof import('@napi-rs/keyring');
@@ -36,17 +38,17 @@ const REACH_HINT = process.platform === 'linux' ? 'start gnome-keyring or use --
 export function createKeychainStore(opts: { service?: string; timeoutMs?: number } = {}): SecretStore {
   const service = opts.service ?? 'mfa-exec';
   const timeoutMs = opts.timeoutMs ?? 4000;
-  let keyring: Promise<Keyring> | undefined;
+  let keyring: Keyring | undefined;
   const entries = new Map<string, AsyncEntryType>();
 
-  // Runs `op` against the keyring, bounded by the deadline, with errors mapped.
-  async function call<T>(what: string, op: (k: Keyring) => Promise<T>): Promise<T> {
+  // Runs `op` with the keyring binding (loaded when `op` first asks for it), bounded by the
+  // deadline, with errors mapped.
+  async function call<T>(what: string, op: (binding: () => Keyring) => Promise<T>): Promise<T> {
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const k = await (keyring ??= Promise.resolve().then(loadKeyring));
       // Entry construction connects to D-Bus synchronously, so the deadline counts from before it.
-      const pending = op(k);
+      const pending = op(() => (keyring ??= loadKeyring()));
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new DeadlineError()), Math.max(0, timeoutMs - (Date.now() - started)));
       });
@@ -68,11 +70,17 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
   }
 
   return {
-    get: (name) => call(`read "${name}" from`, (k) => entry(k, name).getPassword()),
-    set: (name, value) => call(`write "${name}" to`, (k) => entry(k, name).setPassword(value)),
-    delete: (name) => call(`delete "${name}" from`, (k) => entry(k, name).deleteCredential()),
+    // On Linux a read asks the Secret Service directly first (adapters/secret-service.ts), and
+    // the binding only when that read cannot decide.
+    get: (name) =>
+      call(`read "${name}" from`, async (k) => {
+        const direct = process.platform === 'linux' ? await readSecretDirect(service, name, process.env) : undefined;
+        return direct !== undefined ? direct : entry(k(), name).getPassword();
+      }),
+    set: (name, value) => call(`write "${name}" to`, async (k) => entry(k(), name).setPassword(value)),
+    delete: (name) => call(`delete "${name}" from`, async (k) => entry(k(), name).deleteCredential()),
     // On Linux findCredentials always asks the Secret Service (never keyutils), so it matches the pin.
-    list: () => call('list the items of', async (k) => (await k.findCredentialsAsync(service)).map((c) => c.account)),
+    list: () => call('list the items of', async (k) => (await k().findCredentialsAsync(service)).map((c) => c.account)),
   };
 }
 

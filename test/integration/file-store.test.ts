@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, makeSandbox, type Sandbox } from '../support/cli.js';
 import { addKey } from '../support/fixture.js';
+import { runWithLoadSpy } from '../support/load-spy.js';
 import { runInPty } from '../support/pty.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 
@@ -111,18 +112,12 @@ describe('two-tier file store', () => {
     expect(sts.count()).toBe(0);
     // What else a warm run loads: none of the built-in modules the warm path was freed of (the
     // ES module loader, node:fs/promises, node:os, node:module), reported by a preload at exit.
-    const spy = join(box.dir, 'builtins-spy.cjs');
-    await writeFile(
-      spy,
-      "const seen = new Set(process.moduleLoadList);\nprocess.on('exit', () => process.stderr.write('builtins: ' + process.moduleLoadList.filter((m) => !seen.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));\n",
-    );
-    const spied = await box.run(['test', '--', 'true'], {
-      env: { MFA_EXEC_FILE_PASSPHRASE: undefined, NODE_OPTIONS: `${box.env.NODE_OPTIONS ?? ''} --require ${spy}` },
+    const { run: spied, loaded } = await runWithLoadSpy(box, ['test', '--', 'true'], {
+      MFA_EXEC_FILE_PASSPHRASE: undefined,
     });
     expect(spied.code).toBe(0);
-    const loaded = /^builtins: (.*)$/m.exec(spied.stderr)![1]!.split(' ');
-    expect(loaded).toContain('child_process');
-    expect(loaded.filter((m) => /^(internal\/modules\/esm\/|fs\/promises$|os$|module$)/.test(m))).toEqual([]);
+    expect(loaded.builtins).toContain('child_process');
+    expect(loaded.builtins.filter((m) => /^(internal\/modules\/esm\/|fs\/promises$|os$|module$)/.test(m))).toEqual([]);
 
     // Reboot: the memory-backed runtime folder is emptied.
     for (const entry of await readdir(join(box.dir, 'run')))

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
 import { filesUnder } from '../support/files.js';
 import { addKey } from '../support/fixture.js';
+import { runWithLoadSpy } from '../support/load-spy.js';
 import { CALLER_IDENTITY } from '../support/children.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import {
@@ -74,6 +75,10 @@ describe('core flow on the OS keychain (Secret Service)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^AWS_ACCESS_KEY_ID=ASIA/m);
     expect(sts.count()).toBe(0);
+    // The warm read asks the Secret Service over D-Bus itself: the native binding is never loaded.
+    const { run: spied, loaded } = await runWithLoadSpy(box, ['kc', '--', 'true']);
+    expect(spied.code).toBe(0);
+    expect(loaded.addons).toEqual([]);
 
     const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as {
       profile: string;
@@ -92,8 +97,10 @@ describe('core flow on the OS keychain (Secret Service)', () => {
       expect(text, f).not.toContain(SECRET);
     }
 
-    const removed = await box.run(['remove', 'kc_user', '--force']);
+    // Deleting still goes through the binding (which the spy does see).
+    const { run: removed, loaded: removing } = await runWithLoadSpy(box, ['remove', 'kc_user', '--force']);
     expect(removed.code).toBe(0);
+    expect(removing.addons).toEqual([`keyring.linux-${process.arch}-gnu.node`]);
     const after = JSON.parse((await box.run(['list', '--json'])).stdout) as {
       profile: string;
       hasStoredKey: boolean;

@@ -15,6 +15,8 @@ import {
   type PrivateKeyring,
 } from '../support/keyring.js';
 import { bundledChild } from '../support/bundled.js';
+import { DbusConnection, socketPath } from '../../src/adapters/dbus.js';
+import { readSecretDirect } from '../../src/adapters/secret-service.js';
 
 const run = promisify(execFile);
 // Bundled once per run (test/support/global-setup.ts): no tsx compile per spawn.
@@ -109,6 +111,60 @@ describe('keychain store on a private gnome-keyring', () => {
     await store({ ...env, STORE_CHILD_SERVICE: 'someone-else' }, ['delete', 'theirs']);
   });
 
+  it('reads over D-Bus directly what the binding wrote: the value, null for none, and leaves two matches to the binding', async (ctx) => {
+    requireKeyringOrSkip(ctx);
+    const env = keyring!.env;
+    await store(env, ['set', 'role:direct'], BIG);
+    expect(await readSecretDirect('mfa-exec-test', 'role:direct', env)).toBe(BIG);
+    expect(await readSecretDirect('mfa-exec-test', 'role:none', env)).toBeNull();
+    expect(await readSecretDirect('someone-else', 'role:direct', env)).toBeNull();
+
+    // A second item with the same attributes, in gnome-keyring's session collection: the
+    // direct read does not choose between them; the binding reports the ambiguity.
+    const bus = new DbusConnection(socketPath(env.DBUS_SESSION_BUS_ADDRESS!)!);
+    try {
+      const secrets = { destination: 'org.freedesktop.secrets', interface: 'org.freedesktop.Secret.Service' };
+      const [, session] = await bus.call({
+        ...secrets,
+        path: '/org/freedesktop/secrets',
+        member: 'OpenSession',
+        signature: 'sv',
+        body: ['plain', { sig: 's', value: '' }],
+      });
+      await bus.call({
+        ...secrets,
+        path: '/org/freedesktop/secrets/collection/session',
+        interface: 'org.freedesktop.Secret.Collection',
+        member: 'CreateItem',
+        signature: 'a{sv}(oayays)b',
+        body: [
+          [
+            ['org.freedesktop.Secret.Item.Label', { sig: 's', value: 'twin' }],
+            [
+              'org.freedesktop.Secret.Item.Attributes',
+              {
+                sig: 'a{ss}',
+                value: [
+                  ['service', 'mfa-exec-test'],
+                  ['username', 'role:direct'],
+                ],
+              },
+            ],
+          ],
+          [session!, Buffer.alloc(0), Buffer.from('twin-value'), 'text/plain'],
+          false,
+        ],
+      });
+      expect(await readSecretDirect('mfa-exec-test', 'role:direct', env)).toBeUndefined();
+      const both = await store(env, ['get', 'role:direct']);
+      expect(both.error?.message).toMatch(/^cannot read "role:direct" from the OS keychain/);
+      expect(JSON.stringify(both)).not.toContain('twin-value');
+    } finally {
+      bus.close();
+    }
+    await store(env, ['delete', 'role:direct']).catch(() => undefined);
+  });
+
   // Without a bus the pinned Secret Service fails loudly: no silent fallback to keyutils (which would answer null / []).
   for (const [what, bus] of [
     ['points to a dead socket', 'unix:path=/nonexistent/mfa-exec-test-bus'],
@@ -167,6 +223,10 @@ describe('keychain store on a locked gnome-keyring', () => {
         { env: busEnv },
       );
 
+      // The direct read sees the item is locked and leaves it (and the prompt) to the binding, at once.
+      const t0 = Date.now();
+      expect(await readSecretDirect('mfa-exec-test', 'key:prod', env)).toBeUndefined();
+      expect(Date.now() - t0).toBeLessThan(1000);
       const get = await store(env, ['get', 'key:prod']);
       expect(get.error).toMatchObject({
         kind: 'store',

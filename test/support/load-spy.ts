@@ -1,0 +1,36 @@
+// What a CLI run loads beyond Node's own start-up, reported by a `--require` preload at exit:
+// the built-in modules (process.moduleLoadList) and the native addons (process.dlopen).
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Sandbox } from './cli.js';
+
+const SPY = `const seen = new Set(process.moduleLoadList);
+const addons = [];
+const dlopen = process.dlopen;
+process.dlopen = function (module, file, ...rest) {
+  addons.push(require('node:path').basename(file));
+  return dlopen.call(this, module, file, ...rest);
+};
+process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((m) => !seen.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  process.stderr.write('load-spy: ' + JSON.stringify({ builtins, addons }) + '\\n');
+});
+`;
+
+export interface Loaded {
+  builtins: string[];
+  addons: string[];
+}
+
+/** Runs `args` in `box` with the spy preloaded; resolves the run and what it loaded. */
+export async function runWithLoadSpy(box: Sandbox, args: string[], env: Record<string, string | undefined> = {}) {
+  const spy = join(box.dir, 'load-spy.cjs');
+  await writeFile(spy, SPY);
+  const run = await box.run(args, {
+    env: { ...env, NODE_OPTIONS: `${box.env.NODE_OPTIONS ?? ''} --require ${spy}` },
+  });
+  const line = /^load-spy: (.*)$/m.exec(run.stderr);
+  if (!line) throw new Error(`the load spy did not report (status ${run.code}): ${run.stderr}`);
+  return { run, loaded: JSON.parse(line[1]!) as Loaded };
+}
