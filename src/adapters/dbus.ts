@@ -331,7 +331,7 @@ export function socketPath(address: string): string | undefined {
 /**
  * A connection to the bus at `socket`, authenticated as this process's user (SASL EXTERNAL).
  * Calls are written at once, behind the authentication and Hello, so a sequence of calls
- * costs one round trip. The socket never keeps the process alive.
+ * costs one round trip. `close` ends it, and every call still waiting then rejects.
  */
 export class DbusConnection {
   private readonly socket: Socket;
@@ -343,7 +343,6 @@ export class DbusConnection {
 
   constructor(socket: string) {
     this.socket = createConnection({ path: socket });
-    this.socket.unref();
     const uid = Buffer.from(String(process.getuid!()), 'ascii').toString('hex');
     this.socket.write(`\0AUTH EXTERNAL ${uid}\r\nBEGIN\r\n`);
     this.send({

@@ -41,16 +41,23 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
   let keyring: Keyring | undefined;
   const entries = new Map<string, AsyncEntryType>();
 
-  // Runs `op` with the keyring binding (loaded when `op` first asks for it), bounded by the
-  // deadline, with errors mapped.
-  async function call<T>(what: string, op: (binding: () => Keyring) => Promise<T>): Promise<T> {
+  // Runs `op` with the keyring binding (loaded when `op` first asks for it) and a signal that
+  // aborts at the deadline; bounded by that deadline, with errors mapped.
+  async function call<T>(what: string, op: (binding: () => Keyring, signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = Date.now();
+    const expired = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
       // Entry construction connects to D-Bus synchronously, so the deadline counts from before it.
-      const pending = op(() => (keyring ??= loadKeyring()));
+      const pending = op(() => (keyring ??= loadKeyring()), expired.signal);
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DeadlineError()), Math.max(0, timeoutMs - (Date.now() - started)));
+        timer = setTimeout(
+          () => {
+            expired.abort();
+            reject(new DeadlineError());
+          },
+          Math.max(0, timeoutMs - (Date.now() - started)),
+        );
       });
       return await Promise.race([pending, deadline]);
     } catch (e) {
@@ -73,9 +80,12 @@ export function createKeychainStore(opts: { service?: string; timeoutMs?: number
     // On Linux a read asks the Secret Service directly first (adapters/secret-service.ts), and
     // the binding only when that read cannot decide.
     get: (name) =>
-      call(`read "${name}" from`, async (k) => {
-        const direct = process.platform === 'linux' ? await readSecretDirect(service, name, process.env) : undefined;
-        return direct !== undefined ? direct : entry(k(), name).getPassword();
+      call(`read "${name}" from`, async (k, signal) => {
+        const direct =
+          process.platform === 'linux' ? await readSecretDirect(service, name, process.env, signal) : undefined;
+        if (direct !== undefined) return direct;
+        signal.throwIfAborted(); // past the deadline: the read is over, the binding is not asked
+        return entry(k(), name).getPassword();
       }),
     set: (name, value) => call(`write "${name}" to`, async (k) => entry(k(), name).setPassword(value)),
     delete: (name) => call(`delete "${name}" from`, async (k) => entry(k(), name).deleteCredential()),

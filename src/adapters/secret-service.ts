@@ -26,16 +26,20 @@ const SECRETS = {
  * The value stored for (service, account) as the keyring binding stores it (attributes
  * `service` and `username`), null when there is none, or undefined when the binding must
  * decide (see above), which includes any failure of the bus or the Secret Service: the
- * binding then meets it too and reports it as it always did. Never rejects.
+ * binding then meets it too and reports it as it always did. Never rejects; `signal` ends the
+ * read (its connection closed, undefined returned).
  */
 export async function readSecretDirect(
   service: string,
   account: string,
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<string | null | undefined> {
   const socket = env.DBUS_SESSION_BUS_ADDRESS ? socketPath(env.DBUS_SESSION_BUS_ADDRESS) : undefined;
-  if (!socket || typeof process.getuid !== 'function') return undefined;
+  if (!socket || typeof process.getuid !== 'function' || signal?.aborted) return undefined;
   const bus = new DbusConnection(socket);
+  const close = () => bus.close();
+  signal?.addEventListener('abort', close);
   try {
     const opened = bus.call({
       ...SECRETS,
@@ -70,6 +74,7 @@ export async function readSecretDirect(
   } catch {
     return undefined;
   } finally {
+    signal?.removeEventListener('abort', close);
     bus.close();
   }
 }
