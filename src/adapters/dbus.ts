@@ -2,7 +2,7 @@
 // pipelined behind the authentication, and their replies. Enough for the Secret Service
 // read on the warm path (adapters/secret-service.ts) without the native keyring binding.
 // Wire format as the D-Bus specification defines it: messages out are little-endian,
-// replies are read in either byte order; types y b u i s o g v a ( { only.
+// replies are read in either byte order; types y b u s o g v a ( { only.
 
 import { createConnection, type Socket } from 'node:net';
 
@@ -24,7 +24,7 @@ export class DbusError extends Error {
   }
 }
 
-const ALIGN: Record<string, number> = { y: 1, g: 1, v: 1, b: 4, u: 4, i: 4, s: 4, o: 4, a: 4, '(': 8, '{': 8 };
+const ALIGN: Record<string, number> = { y: 1, g: 1, v: 1, b: 4, u: 4, s: 4, o: 4, a: 4, '(': 8, '{': 8 };
 
 /** The end (exclusive) of the single complete type starting at `sig[i]`. */
 function typeEnd(sig: string, i: number): number {
@@ -99,12 +99,6 @@ export class Writer {
         return this.u32(value ? 1 : 0);
       case 'u':
         return this.u32(value as number);
-      case 'i':
-        this.align(4);
-        this.room(4);
-        this.buf.writeInt32LE(value as number, this.length);
-        this.length += 4;
-        return;
       case 's':
       case 'o': {
         const b = Buffer.from(value as string, 'utf8');
@@ -183,10 +177,6 @@ export class Reader {
         return this.u32() !== 0;
       case 'u':
         return this.u32();
-      case 'i': {
-        const v = this.u32();
-        return v | 0;
-      }
       case 's':
       case 'o': {
         const n = this.u32();
@@ -205,7 +195,7 @@ export class Reader {
       }
       case 'v': {
         const sig = this.read('g') as string;
-        splitSignature(sig);
+        if (splitSignature(sig).length !== 1) throw new Error(`bad D-Bus variant signature ${sig}`);
         return { sig, value: this.read(sig) };
       }
       case 'a': {
@@ -388,9 +378,11 @@ export class DbusConnection {
         this.input = this.input.subarray(eol + 2);
       }
       for (let n = messageLength(this.input); n > 0; n = messageLength(this.input)) {
-        const m = decodeMessage(this.input.subarray(0, n));
+        const whole = this.input.subarray(0, n);
         this.input = this.input.subarray(n);
-        if (m.type !== METHOD_RETURN && m.type !== ERROR) continue; // signals (NameAcquired)
+        // Only replies are decoded: a signal (NameAcquired…) may carry types this client does not read.
+        if (whole[1] !== METHOD_RETURN && whole[1] !== ERROR) continue;
+        const m = decodeMessage(whole);
         const waiter = m.replySerial === undefined ? undefined : this.pending.get(m.replySerial);
         if (!waiter) continue;
         this.pending.delete(m.replySerial!);

@@ -1,8 +1,14 @@
 // The D-Bus wire format of src/adapters/dbus.ts, without a bus (the real bus and a real
 // Secret Service are in test/integration/keychain.test.ts).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  DbusConnection,
+  DbusError,
   decodeMessage,
   encodeCall,
   messageLength,
@@ -26,6 +32,7 @@ describe('D-Bus marshalling', () => {
     ]);
     expect(() => splitSignature('a{ss')).toThrow(/signature/);
     expect(() => splitSignature('h')).toThrow(/unsupported/);
+    expect(() => splitSignature('i')).toThrow(/unsupported/);
   });
 
   it('aligns as the specification says: strings 4, structs 8, a length that excludes the padding before the first element', () => {
@@ -52,14 +59,13 @@ describe('D-Bus marshalling', () => {
       [['/a/1', secret]],
       true,
       0xffffffff,
-      -5,
     ];
     const msg = encodeCall(42, {
       destination: 'org.freedesktop.secrets',
       path: '/org/freedesktop/secrets',
       interface: 'org.freedesktop.Secret.Service',
       member: 'Test',
-      signature: 'sva{ss}aoa{o(oayays)}bui',
+      signature: 'sva{ss}aoa{o(oayays)}bu',
       body,
     });
     expect((msg.length - msg.readUInt32LE(4)) % 8).toBe(0); // the body starts 8-aligned
@@ -101,6 +107,8 @@ describe('D-Bus marshalling', () => {
   it('rejects what is not a D-Bus message, and a truncated value', () => {
     expect(() => messageLength(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'))).toThrow(/not a D-Bus message/);
     expect(() => new Reader(Buffer.from('ff000000', 'hex'), 0, true).read('s')).toThrow(/truncated/);
+    // a variant holds exactly one complete type
+    expect(() => new Reader(Buffer.from('02737300', 'hex'), 0, true).read('v')).toThrow(/variant signature/);
   });
 
   it('finds the socket of a session bus address', () => {
@@ -109,5 +117,83 @@ describe('D-Bus marshalling', () => {
     expect(socketPath('tcp:host=localhost,port=1;unix:path=/tmp/a%20b')).toBe('/tmp/a b');
     expect(socketPath('tcp:host=localhost,port=1')).toBeUndefined();
     expect(socketPath('unix:tmpdir=/tmp')).toBeUndefined();
+  });
+});
+
+/** One message from a bus to the client: `fields` and `body` already chosen; `rawBody` for types the client lacks. */
+function busMessage(type: number, fields: DbusValue[], sig: string, body: DbusValue[], rawBody?: Buffer): Buffer {
+  const b = new Writer();
+  if (!rawBody) splitSignature(sig).forEach((t, i) => b.write(t, body[i]!));
+  const payload = rawBody ?? b.done();
+  const h = new Writer();
+  for (const y of [0x6c, type, 0, 1]) h.write('y', y);
+  h.u32(payload.length);
+  h.u32(1000 + type);
+  h.write('a(yv)', sig ? [...fields, [8, { sig: 'g', value: sig }]] : fields);
+  h.align(8);
+  return Buffer.concat([h.done(), payload]);
+}
+
+describe('DbusConnection against a stand-in bus', () => {
+  it('authenticates, skips signals it cannot decode, resolves replies, rejects errors, and fails what is pending on close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-dbus-'));
+    const path = join(dir, 'bus');
+    let auth = '';
+    const server = createServer((sock) => {
+      let input = Buffer.alloc(0);
+      let authed = false;
+      sock.on('data', (d: Buffer) => {
+        input = Buffer.concat([input, d]);
+        if (!authed) {
+          const end = input.indexOf('BEGIN\r\n');
+          if (end < 0) return;
+          auth = input.toString('latin1', 0, end + 7);
+          input = input.subarray(end + 7);
+          authed = true;
+          sock.write('OK 0123456789abcdef\r\n');
+          // A signal with a 64-bit integer body ('x'), which the client does not read.
+          sock.write(
+            busMessage(
+              4,
+              [
+                [1, { sig: 'o', value: '/x' }],
+                [2, { sig: 's', value: 'a.b' }],
+                [3, { sig: 's', value: 'C' }],
+              ],
+              'x',
+              [],
+              Buffer.alloc(8),
+            ),
+          );
+        }
+        for (let n = messageLength(input); n > 0; n = messageLength(input)) {
+          const serial = input.readUInt32LE(8);
+          input = input.subarray(n);
+          const to: DbusValue = [5, { sig: 'u', value: serial }];
+          if (serial === 1) sock.write(busMessage(2, [to], 's', [':1.42'])); // Hello
+          if (serial === 2) sock.write(busMessage(2, [to], 'ao', [['/a/1']]));
+          if (serial === 3)
+            sock.write(busMessage(3, [to, [4, { sig: 's', value: 'org.example.Error.Nope' }]], 's', ['no such thing']));
+          // serial 4: never answered
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    const bus = new DbusConnection(path);
+    const call = { destination: 'org.example', path: '/', interface: 'org.example.I', member: 'M' };
+    try {
+      expect(await bus.call(call)).toEqual([['/a/1']]);
+      const refused = bus.call(call);
+      await expect(refused).rejects.toBeInstanceOf(DbusError);
+      await expect(refused).rejects.toMatchObject({ name: 'org.example.Error.Nope', message: 'no such thing' });
+      const unanswered = bus.call(call);
+      bus.close();
+      await expect(unanswered).rejects.toThrow('the D-Bus connection closed');
+      expect(auth).toBe(`\0AUTH EXTERNAL ${Buffer.from(String(process.getuid!())).toString('hex')}\r\nBEGIN\r\n`);
+    } finally {
+      bus.close();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
