@@ -1,9 +1,12 @@
 // Runs one keychain-store operation in its own process (the native module keeps
-// its D-Bus connection per process): `store-child.ts <get|set|delete|list> [name]`.
+// its D-Bus connection per process): `store-child.ts <get|set|delete|list|direct> [name]`.
+// `direct` is the Secret Service reader alone (adapters/secret-service.ts), with no deadline
+// timer or anything else keeping the process alive.
 // A value for `set` comes on stdin, never argv. Prints one JSON line:
 // {"ok": result, "ms"} or {"error": {kind, message, hint}, "ms"} (ms: time the store call took).
 
 import { createKeychainStore } from '../../src/adapters/keychain.js';
+import { readSecretDirect } from '../../src/adapters/secret-service.js';
 import { isMfaExecError } from '../../src/core/errors.js';
 
 const [op, name = ''] = process.argv.slice(2);
@@ -25,6 +28,8 @@ async function run(): Promise<unknown> {
       return store.delete(name);
     case 'list':
       return store.list();
+    case 'direct':
+      return readSecretDirect(process.env.STORE_CHILD_SERVICE || 'mfa-exec-test', name, process.env);
     default:
       throw new Error(`unknown op ${op}`);
   }
