@@ -13,6 +13,7 @@ import { MfaExecError } from '../core/errors.js';
 import type { Credentials, Logger } from '../core/types.js';
 import { helperEnv } from './helpers.js';
 import { fromSdk, type StsSettings } from './sts.js';
+import { moduleExports } from './module-exports.js';
 
 /** The AWS partitions with their own sign-in service. */
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
@@ -106,8 +107,7 @@ export async function getFederationToken(
   name: string,
   durationSeconds: number,
 ): Promise<Credentials> {
-  const mod = await import('@aws-sdk/client-sts');
-  const sdk = (mod as { STSClient?: unknown }).STSClient ? mod : (mod as unknown as { default: typeof mod }).default;
+  const sdk = moduleExports(await import('@aws-sdk/client-sts'), 'STSClient');
   const client = new sdk.STSClient({
     region: settings.region ?? 'us-east-1',
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),

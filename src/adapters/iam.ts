@@ -5,6 +5,7 @@
 import { totpCodeAt } from './mfa/totp.js';
 import { AwsCallError, MfaExecError } from '../core/errors.js';
 import type { Credentials, IamAccessKey, IamClient } from '../core/types.js';
+import { moduleExports } from './module-exports.js';
 
 /** Where to reach IAM and STS, and with which credentials. */
 export interface IamSettings {
@@ -21,17 +22,12 @@ type StsSdk = typeof import('@aws-sdk/client-sts');
 let iamSdk: Promise<IamSdk> | undefined;
 let stsSdk: Promise<StsSdk> | undefined;
 
-// A bundled CommonJS module may put its exports under `default`.
 function loadIam(): Promise<IamSdk> {
-  iamSdk ??= import('@aws-sdk/client-iam').then((m) =>
-    (m as { IAMClient?: unknown }).IAMClient ? m : (m as unknown as { default: IamSdk }).default,
-  );
+  iamSdk ??= import('@aws-sdk/client-iam').then((m) => moduleExports(m as IamSdk, 'IAMClient'));
   return iamSdk;
 }
 function loadSts(): Promise<StsSdk> {
-  stsSdk ??= import('@aws-sdk/client-sts').then((m) =>
-    (m as { STSClient?: unknown }).STSClient ? m : (m as unknown as { default: StsSdk }).default,
-  );
+  stsSdk ??= import('@aws-sdk/client-sts').then((m) => moduleExports(m as StsSdk, 'STSClient'));
   return stsSdk;
 }
 

@@ -4,6 +4,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { MfaExecError } from '../core/errors.js';
+import { moduleExports } from './module-exports.js';
 
 /** One entry of the list: the profile and a short description (its role or kind). */
 export interface PickerChoice {
@@ -24,9 +25,8 @@ export function hasTerminal(): boolean {
 /** Ask on /dev/tty (never stdout) which profile to use; Ctrl-C or Esc → 'interrupted' (exit 130). */
 export async function pickProfile(choices: PickerChoice[]): Promise<string> {
   const [m, { ReadStream, WriteStream }] = await Promise.all([import('@inquirer/search'), import('node:tty')]);
-  // Bundled as CommonJS (dist/vendor), the package's default export sits one level down.
-  type Search = typeof m.default;
-  const search = typeof m.default === 'function' ? m.default : (m.default as unknown as { default: Search }).default;
+  // The package's export is its default; bundled, the module sits one level further down.
+  const search = moduleExports(m, 'default').default;
   const input = new ReadStream(openSync('/dev/tty', 'r'));
   const output = new WriteStream(openSync('/dev/tty', 'w'));
   try {

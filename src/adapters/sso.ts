@@ -10,6 +10,7 @@ import { decodeSsoToken, type SsoToken } from '../core/store-items.js';
 import type { Credentials, Logger } from '../core/types.js';
 import { openSsoVerificationPage } from './sso-browser.js';
 import { openTerminal } from './tty.js';
+import { moduleExports } from './module-exports.js';
 
 /** Where and how the SSO adapter reaches its services and the user. */
 export interface SsoPortSettings {
@@ -26,12 +27,10 @@ type PortalSdk = typeof import('@aws-sdk/client-sso');
 let oidcSdk: Promise<OidcSdk> | undefined;
 let portalSdk: Promise<PortalSdk> | undefined;
 
-// A bundled CommonJS module may put its exports under `default`.
-const unwrap = <T>(m: T, probe: string): T =>
-  (m as Record<string, unknown>)[probe] ? m : (m as unknown as { default: T }).default;
 const loadOidc = () =>
-  (oidcSdk ??= import('@aws-sdk/client-sso-oidc').then((m) => unwrap(m as OidcSdk, 'SSOOIDCClient')));
-const loadPortal = () => (portalSdk ??= import('@aws-sdk/client-sso').then((m) => unwrap(m as PortalSdk, 'SSOClient')));
+  (oidcSdk ??= import('@aws-sdk/client-sso-oidc').then((m) => moduleExports(m as OidcSdk, 'SSOOIDCClient')));
+const loadPortal = () =>
+  (portalSdk ??= import('@aws-sdk/client-sso').then((m) => moduleExports(m as PortalSdk, 'SSOClient')));
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const CLIENT_OPTIONS = { maxAttempts: 3, requestHandler: { connectionTimeout: 5000, requestTimeout: 8000 } };

@@ -5,6 +5,7 @@ import type { ChainBase } from '../core/config.js';
 import { checkCredentials } from '../core/credential-checks.js';
 import { AwsCallError, MfaExecError, isMfaCodeRejected } from '../core/errors.js';
 import type { Credentials, StsClient } from '../core/types.js';
+import { moduleExports } from './module-exports.js';
 
 /** Where and how to reach STS, and for which chain (named in the messages). */
 export interface StsSettings {
@@ -18,11 +19,9 @@ export interface StsSettings {
 type Sdk = typeof import('@aws-sdk/client-sts');
 let sdk: Promise<Sdk> | undefined;
 
-/** The SDK module, imported once; a bundled CommonJS module may put its exports under `default`. */
+/** The SDK module, imported once. */
 function loadSdk(): Promise<Sdk> {
-  sdk ??= import('@aws-sdk/client-sts').then((m) =>
-    (m as { STSClient?: unknown }).STSClient ? m : (m as unknown as { default: Sdk }).default,
-  );
+  sdk ??= import('@aws-sdk/client-sts').then((m) => moduleExports(m as Sdk, 'STSClient'));
   return sdk;
 }
 

@@ -4,6 +4,7 @@
 import { MfaExecError } from '../../core/errors.js';
 import { totpItem } from '../../core/store-items.js';
 import type { MfaCodeSource, SecretStore } from '../../core/types.js';
+import { moduleExports } from '../module-exports.js';
 
 /** The store item holding the base32 TOTP seed of an MFA device (shared with `setup --store-totp`). */
 export { totpItem };
@@ -74,11 +75,7 @@ export function storedSeedFirst(store: () => SecretStore, fallback: () => MfaCod
 
 /** The TOTP code of `seed` for the 30 s window holding `at` (otplib loads only when a code is needed). */
 export async function totpCodeAt(seed: string, at: Date): Promise<string> {
-  const m = await import('otplib');
-  // A bundled CommonJS module may put its exports under `default`.
-  const { generateSync } = (m as { generateSync?: unknown }).generateSync
-    ? m
-    : (m as unknown as { default: typeof m }).default;
+  const { generateSync } = moduleExports(await import('otplib'), 'generateSync');
   return generateSync({ secret: seed, epoch: Math.floor(at.getTime() / 1000) });
 }
 
