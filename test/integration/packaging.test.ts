@@ -81,6 +81,19 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** A preload that reports, at exit, what V8 said about each code cache it was given, by file name. */
+async function codeCacheSpy(): Promise<string> {
+  const spy = join(dir, 'code-cache-spy.cjs');
+  await writeFile(
+    spy,
+    `const vm = require('node:vm'); const { basename } = require('node:path'); const Real = vm.Script;
+vm.Script = class extends Real {
+  constructor(...a) { super(...a); if (a[1] && a[1].cachedData) process.on('exit', () => process.stderr.write(basename(a[1].filename) + ' cache rejected: ' + this.cachedDataRejected + '\\n')); }
+};\n`,
+  );
+  return spy;
+}
+
 describe('npm pack from a clean clone', () => {
   it('ships only the bundle, the docs and package.json', () => {
     const allowed = /^(dist\/.+|README(\.[a-z]{2})?\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
@@ -119,20 +132,11 @@ describe('the installed package', () => {
   });
 
   it('runs its bundle from the V8 code cache the build made, which this Node accepts', async () => {
-    // A preload that reports, at exit, what V8 said about each cache it was given.
-    const spy = join(dir, 'code-cache-spy.cjs');
-    await writeFile(
-      spy,
-      `const vm = require('node:vm'); const Real = vm.Script;
-vm.Script = class extends Real {
-  constructor(...a) { super(...a); if (a[1] && a[1].cachedData) process.on('exit', () => process.stderr.write('cache rejected: ' + this.cachedDataRejected + '\\n')); }
-};\n`,
-    );
     const r = await run(join(prefix, 'bin', 'mfa-exec'), ['--version'], {
-      env: { PATH, HOME: join(dir, 'home'), NODE_OPTIONS: `--require ${spy}` },
+      env: { PATH, HOME: join(dir, 'home'), NODE_OPTIONS: `--require ${await codeCacheSpy()}` },
     });
     expect(r.stdout).toBe(`${version}\n`);
-    expect(r.stderr).toBe('cache rejected: false\n');
+    expect(r.stderr).toBe('main.js cache rejected: false\n');
   });
 
   it('installs little: the package and the keychain binding, under 8 MB', async () => {
@@ -181,11 +185,13 @@ vm.Script = class extends Real {
         env: { ...env, AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
       });
       const out = await run(bin, ['export', 'pack', '--format', 'json', '--mfa-token', totpCode(user.totpSecret)], {
-        env,
+        env: { ...env, NODE_OPTIONS: `--require ${await codeCacheSpy()}` },
       });
       const creds = JSON.parse(out.stdout) as { AccessKeyId: string; SessionToken: string };
       expect(creds.AccessKeyId).toMatch(/^ASIA/);
       expect(sts.count('GetSessionToken')).toBe(1);
+      // The STS client, loaded on demand, compiled from its own code cache too.
+      expect(out.stderr).toBe('main.js cache rejected: false\naws-sdk-client-sts.cjs cache rejected: false\n');
     } finally {
       await sts.close();
     }
