@@ -2,8 +2,8 @@
 // dist/bin.js: runs the CLI bundle (dist/main.js) with the V8 code cache the build made for it
 // (dist/main.js.cache, by scripts/train-code-cache.cjs), so a run compiles little of it again.
 // The packages main.js loads on first use (dist/vendor/*.cjs: the AWS SDK clients, otplib, …)
-// are compiled the same way, each with its own cache (dist/vendor/NAME.cjs.cache): the STS
-// client alone takes ~60 ms to compile without one.
+// are compiled the same way, with their own cache where the build made one (NAME.cjs.cache;
+// scripts/train-code-cache.cjs says which): the STS client alone takes ~60 ms more without one.
 // V8 takes a cache only if it fits this Node, these flags and this text; otherwise it
 // compiles the source as usual (only slower).
 'use strict';
