@@ -171,10 +171,11 @@ try {
   // 2./3. warm path, file store
   await must(['add', 'bench_user', '--env'], { ...fileEnv, ...keyOpts.env });
   await must(['export', 'p'], fileEnv);
+  // The file store's warm exec has its own target (1.5 x: issue 13); every other warm row 1.3 x.
   addTimed(
     '2. p -- true, cached, file store',
     await measure('exec file', process.execPath, [BIN, 'p', '--', 'true'], fileEnv),
-    1.3,
+    1.5,
   );
   addTimed(
     '3. export p --format json, cached, file store',
@@ -407,8 +408,9 @@ try {
     const t0 = performance.now();
     const all = await Promise.all(Array.from({ length: 16 }, () => cli(['export', 'p', '--format', 'json'], env)));
     cold.push(performance.now() - t0);
-    if (all.some((r) => r.code !== 0) || new Set(all.map((r) => r.out)).size !== 1)
-      throw new Error('bench: concurrent exports disagreed or failed');
+    const failed = all.find((r) => r.code !== 0);
+    if (failed) throw new Error(`bench: a concurrent export failed: ${failed.err.trim()}`);
+    if (new Set(all.map((r) => r.out)).size !== 1) throw new Error('bench: concurrent exports disagreed');
     prompts = Math.max(prompts, readFileSync(mfaLog, 'utf8').split('\n').filter(Boolean).length);
     calls = Math.max(calls, sts.count('GetSessionToken') + sts.count('AssumeRole'));
   }
