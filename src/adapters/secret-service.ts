@@ -58,8 +58,11 @@ export async function readSecretDirect(
         ],
       ],
     });
-    const [, session] = (await opened) as [Variant, string];
-    const [unlocked, locked] = (await found) as [string[], string[]];
+    // Both awaited together: when both fail (the Secret Service gone), neither rejection is left unhandled.
+    const [[, session], [unlocked, locked]] = (await Promise.all([opened, found])) as [
+      [Variant, string],
+      [string[], string[]],
+    ];
     if (unlocked.length + locked.length === 0) return null;
     if (unlocked.length !== 1 || locked.length !== 0) return undefined;
     const [secrets] = (await bus.call({

@@ -18,6 +18,7 @@ import {
   Reader,
   type DbusValue,
 } from '../../src/adapters/dbus.js';
+import { readSecretDirect } from '../../src/adapters/secret-service.js';
 
 describe('D-Bus marshalling', () => {
   it('splits a signature into single complete types', () => {
@@ -192,6 +193,61 @@ describe('DbusConnection against a stand-in bus', () => {
       expect(auth).toBe(`\0AUTH EXTERNAL ${Buffer.from(String(process.getuid!())).toString('hex')}\r\nBEGIN\r\n`);
     } finally {
       bus.close();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readSecretDirect against a stand-in bus', () => {
+  it('answers undefined, with no unhandled rejection, when the Secret Service leaves without replying to either call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-dbus-'));
+    const path = join(dir, 'bus');
+    const server = createServer((sock) => {
+      let input = Buffer.alloc(0);
+      let authed = false;
+      const calls: number[] = [];
+      sock.on('data', (d: Buffer) => {
+        input = Buffer.concat([input, d]);
+        if (!authed) {
+          const end = input.indexOf('BEGIN\r\n');
+          if (end < 0) return;
+          input = input.subarray(end + 7);
+          authed = true;
+          sock.write('OK 0123456789abcdef\r\n');
+        }
+        for (let n = messageLength(input); n > 0; n = messageLength(input)) {
+          calls.push(input.readUInt32LE(8));
+          input = input.subarray(n);
+        }
+        // Hello answered; OpenSession and SearchItems both refused, in one write, as a bus does
+        // when the keyring daemon exits with both calls pending.
+        if (calls.length === 3) {
+          const to = (serial: number): DbusValue => [5, { sig: 'u', value: serial }];
+          const gone: DbusValue = [4, { sig: 's', value: 'org.freedesktop.DBus.Error.NoReply' }];
+          const left = ['Message recipient disconnected from message bus without replying'];
+          sock.write(
+            Buffer.concat([
+              busMessage(2, [to(1)], 's', [':1.7']),
+              busMessage(3, [to(2), gone], 's', left),
+              busMessage(3, [to(3), gone], 's', left),
+            ]),
+          );
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(await readSecretDirect('mfa-exec', 'role:p', { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` })).toBe(
+        undefined,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
       server.close();
       rmSync(dir, { recursive: true, force: true });
     }
