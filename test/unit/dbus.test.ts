@@ -2,7 +2,7 @@
 // Secret Service are in test/integration/keychain.test.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,52 +135,79 @@ function busMessage(type: number, fields: DbusValue[], sig: string, body: DbusVa
   return Buffer.concat([h.done(), payload]);
 }
 
+/**
+ * A stand-in bus on a unix socket in a new temp folder: it answers the SASL exchange with OK
+ * (reporting what the client sent to `onAuth`, which may also write), then hands each whole
+ * message's serial to `onCall`. `close` stops it and removes the folder.
+ */
+async function standInBus(
+  onCall: (serial: number, sock: Socket) => void,
+  onAuth: (auth: string, sock: Socket) => void = () => undefined,
+): Promise<{ path: string; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-dbus-'));
+  const path = join(dir, 'bus');
+  const server = createServer((sock) => {
+    let input = Buffer.alloc(0);
+    let authed = false;
+    sock.on('data', (d: Buffer) => {
+      input = Buffer.concat([input, d]);
+      if (!authed) {
+        const end = input.indexOf('BEGIN\r\n');
+        if (end < 0) return;
+        const auth = input.toString('latin1', 0, end + 7);
+        input = input.subarray(end + 7);
+        authed = true;
+        sock.write('OK 0123456789abcdef\r\n');
+        onAuth(auth, sock);
+      }
+      for (let n = messageLength(input); n > 0; n = messageLength(input)) {
+        const serial = input.readUInt32LE(8);
+        input = input.subarray(n);
+        onCall(serial, sock);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    path,
+    close() {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('DbusConnection against a stand-in bus', () => {
   it('authenticates, skips signals it cannot decode, resolves replies, rejects errors, and fails what is pending on close', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-dbus-'));
-    const path = join(dir, 'bus');
     let auth = '';
-    const server = createServer((sock) => {
-      let input = Buffer.alloc(0);
-      let authed = false;
-      sock.on('data', (d: Buffer) => {
-        input = Buffer.concat([input, d]);
-        if (!authed) {
-          const end = input.indexOf('BEGIN\r\n');
-          if (end < 0) return;
-          auth = input.toString('latin1', 0, end + 7);
-          input = input.subarray(end + 7);
-          authed = true;
-          sock.write('OK 0123456789abcdef\r\n');
-          // A signal with a 64-bit integer body ('x'), which the client does not read.
-          sock.write(
-            busMessage(
-              4,
-              [
-                [1, { sig: 'o', value: '/x' }],
-                [2, { sig: 's', value: 'a.b' }],
-                [3, { sig: 's', value: 'C' }],
-              ],
-              'x',
-              [],
-              Buffer.alloc(8),
-            ),
-          );
-        }
-        for (let n = messageLength(input); n > 0; n = messageLength(input)) {
-          const serial = input.readUInt32LE(8);
-          input = input.subarray(n);
-          const to: DbusValue = [5, { sig: 'u', value: serial }];
-          if (serial === 1) sock.write(busMessage(2, [to], 's', [':1.42'])); // Hello
-          if (serial === 2) sock.write(busMessage(2, [to], 'ao', [['/a/1']]));
-          if (serial === 3)
-            sock.write(busMessage(3, [to, [4, { sig: 's', value: 'org.example.Error.Nope' }]], 's', ['no such thing']));
-          // serial 4: never answered
-        }
-      });
-    });
-    await new Promise<void>((r) => server.listen(path, r));
-    const bus = new DbusConnection(path);
+    const stand = await standInBus(
+      (serial, sock) => {
+        const to: DbusValue = [5, { sig: 'u', value: serial }];
+        if (serial === 1) sock.write(busMessage(2, [to], 's', [':1.42'])); // Hello
+        if (serial === 2) sock.write(busMessage(2, [to], 'ao', [['/a/1']]));
+        if (serial === 3)
+          sock.write(busMessage(3, [to, [4, { sig: 's', value: 'org.example.Error.Nope' }]], 's', ['no such thing']));
+        // serial 4: never answered
+      },
+      (sent, sock) => {
+        auth = sent;
+        // A signal with a 64-bit integer body ('x'), which the client does not read.
+        sock.write(
+          busMessage(
+            4,
+            [
+              [1, { sig: 'o', value: '/x' }],
+              [2, { sig: 's', value: 'a.b' }],
+              [3, { sig: 's', value: 'C' }],
+            ],
+            'x',
+            [],
+            Buffer.alloc(8),
+          ),
+        );
+      },
+    );
+    const bus = new DbusConnection(stand.path);
     const call = { destination: 'org.example', path: '/', interface: 'org.example.I', member: 'M' };
     try {
       expect(await bus.call(call)).toEqual([['/a/1']]);
@@ -193,63 +220,40 @@ describe('DbusConnection against a stand-in bus', () => {
       expect(auth).toBe(`\0AUTH EXTERNAL ${Buffer.from(String(process.getuid!())).toString('hex')}\r\nBEGIN\r\n`);
     } finally {
       bus.close();
-      server.close();
-      rmSync(dir, { recursive: true, force: true });
+      stand.close();
     }
   });
 });
 
 describe('readSecretDirect against a stand-in bus', () => {
   it('answers undefined, with no unhandled rejection, when the Secret Service leaves without replying to either call', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mfa-exec-dbus-'));
-    const path = join(dir, 'bus');
-    const server = createServer((sock) => {
-      let input = Buffer.alloc(0);
-      let authed = false;
-      const calls: number[] = [];
-      sock.on('data', (d: Buffer) => {
-        input = Buffer.concat([input, d]);
-        if (!authed) {
-          const end = input.indexOf('BEGIN\r\n');
-          if (end < 0) return;
-          input = input.subarray(end + 7);
-          authed = true;
-          sock.write('OK 0123456789abcdef\r\n');
-        }
-        for (let n = messageLength(input); n > 0; n = messageLength(input)) {
-          calls.push(input.readUInt32LE(8));
-          input = input.subarray(n);
-        }
-        // Hello answered; OpenSession and SearchItems both refused, in one write, as a bus does
-        // when the keyring daemon exits with both calls pending.
-        if (calls.length === 3) {
-          const to = (serial: number): DbusValue => [5, { sig: 'u', value: serial }];
-          const gone: DbusValue = [4, { sig: 's', value: 'org.freedesktop.DBus.Error.NoReply' }];
-          const left = ['Message recipient disconnected from message bus without replying'];
-          sock.write(
-            Buffer.concat([
-              busMessage(2, [to(1)], 's', [':1.7']),
-              busMessage(3, [to(2), gone], 's', left),
-              busMessage(3, [to(3), gone], 's', left),
-            ]),
-          );
-        }
-      });
+    // Hello answered; OpenSession and SearchItems both refused, in one write, as a bus does when
+    // the keyring daemon exits with both calls pending.
+    const to = (serial: number): DbusValue => [5, { sig: 'u', value: serial }];
+    const gone: DbusValue = [4, { sig: 's', value: 'org.freedesktop.DBus.Error.NoReply' }];
+    const left = ['Message recipient disconnected from message bus without replying'];
+    const stand = await standInBus((serial, sock) => {
+      if (serial === 3)
+        sock.write(
+          Buffer.concat([
+            busMessage(2, [to(1)], 's', [':1.7']),
+            busMessage(3, [to(2), gone], 's', left),
+            busMessage(3, [to(3), gone], 's', left),
+          ]),
+        );
     });
-    await new Promise<void>((r) => server.listen(path, r));
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     try {
-      expect(await readSecretDirect('mfa-exec', 'role:p', { DBUS_SESSION_BUS_ADDRESS: `unix:path=${path}` })).toBe(
-        undefined,
-      );
+      expect(
+        await readSecretDirect('mfa-exec', 'role:p', { DBUS_SESSION_BUS_ADDRESS: `unix:path=${stand.path}` }),
+      ).toBe(undefined);
       await new Promise((r) => setTimeout(r, 50));
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
-      server.close();
-      rmSync(dir, { recursive: true, force: true });
+      stand.close();
     }
   });
 });
