@@ -32,28 +32,22 @@ function load(file, cachedData, req) {
 }
 
 /**
- * Run dist/main.js (with the code cache in `cache`, when given). Returns its script and those of
- * the vendor files it loaded, by file (the training run writes their caches).
+ * Run dist/main.js (with the code cache in `cache`, when given). Returns the scripts it compiled
+ * (main.js and the vendor files it loaded), by file, and main.js's require (the training run
+ * loads more vendor files with it and writes the caches).
  */
 function run(dir, cache) {
-  const scripts = new Map();
-  const vendors = new Map();
+  const loaded = new Map();
   /** main.js's require: a vendor file once, from its cache; anything else (node:*, the keyring binding) as usual. */
   const mainRequire = (id) => {
     if (!id.startsWith('./vendor/')) return require(id);
     const file = join(dir, id);
-    let exports = vendors.get(file);
-    if (exports === undefined) {
-      const loaded = load(file, cacheOf(`${file}.cache`), require);
-      scripts.set(file, loaded.script);
-      exports = loaded.module.exports;
-      vendors.set(file, exports);
-    }
-    return exports;
+    if (!loaded.has(file)) loaded.set(file, load(file, cacheOf(`${file}.cache`), require));
+    return loaded.get(file).module.exports;
   };
   const main = join(dir, 'main.js');
-  scripts.set(main, load(main, cache, mainRequire).script);
-  return { scripts, require: mainRequire };
+  loaded.set(main, load(main, cache, mainRequire));
+  return { loaded, require: mainRequire };
 }
 
 if (require.main === module) {

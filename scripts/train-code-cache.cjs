@@ -19,5 +19,5 @@ process.argv = [process.argv[0], join(dist, 'bin.js'), 'train', '--', 'true'];
 const trained = require(join(dist, 'bin.js')).run(dist, undefined);
 process.on('exit', () => {
   for (const name of OFTEN) trained.require(`./vendor/${name}.cjs`);
-  for (const [file, script] of trained.scripts) writeFileSync(`${file}.cache`, script.createCachedData());
+  for (const [file, { script }] of trained.loaded) writeFileSync(`${file}.cache`, script.createCachedData());
 });
