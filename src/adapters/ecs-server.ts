@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isoUtc } from '../core/duration.js';
 import { MfaExecError } from '../core/errors.js';
 import { REFRESH_WINDOW_SECONDS } from '../core/providers/cached.js';
 import { showKey } from '../core/redact.js';
@@ -128,7 +129,7 @@ export async function startEcsServer(opts: {
       AccessKeyId: current.accessKeyId,
       SecretAccessKey: current.secretAccessKey,
       Token: current.sessionToken,
-      Expiration: new Date(expiryOf(current)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      Expiration: isoUtc(new Date(expiryOf(current))).replace(/\.\d{3}Z$/, 'Z'),
     });
   };
 

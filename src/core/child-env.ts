@@ -2,6 +2,7 @@
 // credential source out, so nothing the SDKs read can override what we set.
 
 import type { ParsedAwsFiles } from './config.js';
+import { isoUtc } from './duration.js';
 import { MfaExecError } from './errors.js';
 import type { Credentials } from './types.js';
 
@@ -73,7 +74,7 @@ export function buildChildEnv(input: {
     // botocore and older SDKs still read the pre-2014 name.
     env.AWS_SECURITY_TOKEN = credentials.sessionToken;
   }
-  if (credentials.expiration !== undefined) env.AWS_CREDENTIAL_EXPIRATION = credentials.expiration.toISOString();
+  if (credentials.expiration !== undefined) env.AWS_CREDENTIAL_EXPIRATION = isoUtc(credentials.expiration);
   return env;
 }
 

@@ -1,6 +1,7 @@
 // Names and shapes of the items mfa-exec keeps in its SecretStore. One item per
 // cached credential, so the warm path of `exec` is exactly one store read.
 
+import { isoUtc } from './duration.js';
 import type { Credentials, StoredKey } from './types.js';
 
 /** The long-lived key of `profile`. */
@@ -38,7 +39,7 @@ export function encodeEntry(entry: CachedEntry): string {
   const { credentials: c } = entry;
   return JSON.stringify({
     ...entry,
-    credentials: { ...c, expiration: c.expiration?.toISOString() },
+    credentials: { ...c, expiration: c.expiration && isoUtc(c.expiration) },
   });
 }
 

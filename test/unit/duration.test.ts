@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkRange, describeExpiry, formatSeconds, parseDuration } from '../../src/core/duration.js';
+import fc from 'fast-check';
+import { checkRange, describeExpiry, formatSeconds, isoUtc, parseDuration } from '../../src/core/duration.js';
 import { MfaExecError } from '../../src/core/errors.js';
 import { thrown } from '../support/failure.js';
 
@@ -97,5 +98,31 @@ describe('mutation survivors', () => {
   it('formats a non-finite number as itself', () => {
     expect(formatSeconds(Number.POSITIVE_INFINITY)).toBe('Infinity');
     expect(formatSeconds(Number.NaN)).toBe('NaN');
+  });
+});
+
+describe('isoUtc', () => {
+  it('writes what toISOString writes, for any instant from year 0 to 9999 and beyond', () => {
+    const min = Date.parse('0000-01-01T00:00:00.000Z');
+    const max = Date.parse('9999-12-31T23:59:59.999Z');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min, max }),
+          fc.integer({ min: min - 1e12, max: min }),
+          fc.integer({ min: max, max: max + 1e12 }),
+        ),
+        (ms) => {
+          const d = new Date(ms);
+          expect(isoUtc(d)).toBe(d.toISOString());
+        },
+      ),
+    );
+    expect(isoUtc(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toBe('2026-01-02T03:04:05.006Z');
+    expect(isoUtc(new Date(-62198755200000))).toBe(new Date(-62198755200000).toISOString()); // year -1
+  });
+
+  it('refuses an invalid date as toISOString does', () => {
+    expect(() => isoUtc(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

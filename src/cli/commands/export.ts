@@ -2,6 +2,7 @@
 
 import { escapeControls } from '../../core/display.js';
 import { resolveRegion } from '../../core/config.js';
+import { isoUtc } from '../../core/duration.js';
 import { MfaExecError } from '../../core/errors.js';
 import type { Credentials } from '../../core/types.js';
 import type { ParsedOf } from '../args.js';
@@ -31,7 +32,7 @@ export function formatCredentials(
   profile: string,
   region: string | undefined,
 ): string {
-  const expiration = c.expiration?.toISOString();
+  const expiration = c.expiration && isoUtc(c.expiration);
   if (format === 'json') {
     return `${JSON.stringify({ Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, SessionToken: c.sessionToken, Expiration: expiration })}\n`;
   }
