@@ -11,7 +11,7 @@ import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
 import { addKey, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
-import { createTestClock } from '../support/test-clock.js';
+import { createTestClock, type TestClock } from '../support/test-clock.js';
 
 const ACCOUNT = '141414141414';
 const KEY_ID = 'AKIADAYTODAY0000001A';
@@ -391,6 +391,7 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
     );
     // The holder: at a terminal, waiting at its prompt (nobody answers; pty.py kills it at its timeout).
     const holder = inPty(['daily_tty', '--no-session', '--', 'true'], [], { timeout: 25 }).catch(() => undefined);
+    const clock = await createTestClock();
     try {
       // The credentials lock is a file holding its holder's pid (adapters/lock.ts).
       const lockDir = join(box.dir, 'run', 'mfa-exec', 'locks');
@@ -406,12 +407,14 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
       const pid = holderPid()!;
       expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('daily_tty');
       // A waiter has no terminal, so its notice goes to stderr; it is stopped once the notice is out.
-      const waiterNotice = async (): Promise<string> => {
+      // It speaks after 3 s of waiting; `skipAhead` moves its clock past that once it waits.
+      const waiterNotice = async (skipAhead?: TestClock): Promise<string> => {
         const waiter = spawn(process.execPath, [BIN, 'daily_tty', '--no-session', '--', 'true'], {
-          env: box.env,
+          env: { ...box.env, ...skipAhead?.env },
           detached: true,
           stdio: ['ignore', 'ignore', 'pipe'],
         });
+        const jump = skipAhead && setTimeout(() => skipAhead.advance(3050), 300);
         let stderr = '';
         await new Promise<void>((resolve) => {
           waiter.stderr.on('data', (d: Buffer) => {
@@ -421,12 +424,16 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
           waiter.on('close', () => resolve());
         });
         process.kill(-waiter.pid!, 'SIGKILL');
+        clearTimeout(jump);
         return stderr;
       };
-      expect(await waiterNotice()).toBe(
+      // The holder heartbeats its lock in real time; a waiter ahead by 3.05 s still finds it fresh
+      // (stale after 5 s), and the holder is running, so the notice is the one for a live prompt.
+      expect(await waiterNotice(clock)).toBe(
         `mfa-exec: waiting for mfa-exec pid ${pid}, which is getting the same credentials: answer its MFA prompt, or, if it is a background job stopped at the prompt, bring it back with \`fg\`\n`,
       );
       // A background job that asks on the terminal is stopped by the shell (`[1]+ Stopped`): SIGSTOP is that state.
+      // A stopped holder no longer heartbeats: this waiter waits its 3 s in real time, on real time.
       process.kill(pid, 'SIGSTOP');
       expect(await waiterNotice()).toBe(
         `mfa-exec: waiting for mfa-exec pid ${pid}, which is getting the same credentials: it is a stopped background job waiting at its MFA prompt: bring it to the foreground with \`fg\` and answer there\n`,
@@ -434,6 +441,7 @@ describe('the subshell says it started; a waiter says who holds the prompt (issu
       process.kill(pid, 'SIGKILL'); // the holder: no need to wait for pty.py's timeout
     } finally {
       await holder;
+      await clock.cleanup();
       await box.writeConfig(CONFIG);
     }
   }, 45_000);

@@ -175,17 +175,19 @@ describe('MFA codes are never reused', () => {
       const role = roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, process: 'totp-code' });
       await box.writeConfig(ini({ base: { region: 'eu-west-1' }, one: role, two: role }));
       expect((await addKey(box, 'base', user)).code).toBe(0);
-      clock.startOfWindow(18_000);
+      // 23 s into a window: 7 s for the first export, then a real wait of ~6 s for the next window.
+      clock.startOfWindow(23_000);
       const first = await box.run(['export', 'one', '--format', 'json']);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
-      const started = Date.now();
+      const afterFirst = clock.now();
+      const nextWindow = afterFirst - (afterFirst % 30_000) + 30_000;
       const second = await box.run(['export', 'two', '--format', 'json', '--no-session']);
       expect(second.code).toBe(0);
       expect(second.stderr).toMatch(
         /^mfa-exec: that MFA code was already used once and AWS would reject it; waiting \d+s for the next code from mfa_process\n$/,
       );
-      expect(Date.now() - started).toBeGreaterThan(5000);
+      expect(clock.now()).toBeGreaterThanOrEqual(nextWindow);
       expect(JSON.parse(second.stdout).AccessKeyId).toMatch(/^ASIA/);
       expect(JSON.parse(second.stdout).AccessKeyId).not.toBe(JSON.parse(first.stdout).AccessKeyId);
       // STS never saw the same code twice: no call was refused.
