@@ -134,11 +134,21 @@ function baseCache(base: ChainBase): CacheSpec | undefined {
   return undefined;
 }
 
-/** The cached result of `plan` if it is fresh: the warm path, one store read. */
-export function readCachedResult(
+/**
+ * Whether the provider tree of `plan` reads a cached result first (see credentialProvider). Only
+ * a base used as it is (credential_process, credential_source, no role, no MFA session) is not:
+ * its credentials come from the base each time, whatever an item of the same name may hold.
+ */
+function resultIsCached(plan: CredentialPlan): boolean {
+  return plan.chain.roles.length > 0 || plan.useSession || baseCache(plan.chain.base) !== undefined;
+}
+
+/** The cached result of `plan` if it is fresh: the warm path, one store read (none when nothing is cached). */
+export async function readCachedResult(
   plan: CredentialPlan,
   deps: Pick<CredentialDeps, 'store' | 'clock'>,
 ): Promise<Credentials | undefined> {
+  if (!resultIsCached(plan)) return undefined;
   return readCached({ item: plan.resultItem, fingerprint: plan.fingerprint }, deps);
 }
 
@@ -163,6 +173,7 @@ export function credentialProvider(plan: CredentialPlan, deps: CredentialDeps): 
   if (chain.roles.length === 0) {
     if (plan.useSession)
       return underLock(sessionToken(base, { mfaSerial: chain.mfaSerial, seconds: plan.sessionSeconds }, deps), result);
+    // resultIsCached(plan) is false exactly here, without ownCache.
     return ownCache ? underLock(base, ownCache) : base;
   }
   if (ownCache) base = cached(base, ownCache, deps);

@@ -426,6 +426,18 @@ describe('readCachedResult: the warm path', () => {
   });
 });
 
+describe('readCachedResult: a base used as it is', () => {
+  it('reads nothing for a credential_process profile without a role, whatever its session item holds', async () => {
+    const env = setup({ storedKey: false });
+    const c = chain('proc', [], { base: { profile: 'proc', kind: 'credential-process', command: '/bin/creds' } });
+    // Left by an earlier config where "proc" had a stored key: the provider tree never reads it now.
+    seed(env, c, 'session', temp('ASIASTALESESSION', 30 * MIN));
+    env.store.calls.length = 0;
+    expect(await readCachedResult(planCredentials(c, {}), env.deps)).toBeUndefined();
+    expect(env.store.calls).toEqual([]);
+  });
+});
+
 describe('resolveCredentials: every base', () => {
   it('credential_process printing a long-lived key: no MFA session, the MFA code goes on AssumeRole (as the AWS CLI)', async () => {
     const env = setup({ credentialProcess: KEY, storedKey: false });
