@@ -2,8 +2,11 @@
 // - dist/main.js: our own code, one CommonJS file (dist/package.json says so). A CommonJS
 //   entry starts ~10 ms faster than an ES module one: Node's ES module loader (resolve,
 //   link, URLs) is never set up on the warm path.
-// - dist/bin.js (scripts/loader.cjs): runs main.js with a V8 code cache of it, made here by
-//   one training run (scripts/train-code-cache.cjs), so a run does not compile it again.
+// - dist/warm.js: the warm path alone (src/cli/warm.ts, ~30 KB), which bin.js runs first: a warm
+//   exec or export on the keychain needs nothing else.
+// - dist/bin.js (scripts/loader.cjs): runs warm.js, then main.js when warm.js declines, each with
+//   a V8 code cache of it made here by a training run (scripts/train-code-cache.cjs), so a run
+//   does not compile them again.
 // - dist/vendor/*.cjs: the npm packages our code loads on first use (the AWS SDK clients,
 //   otplib, the picker, the QR encoder), one file each, require()d when an STS call or a
 //   prompt needs them. (No import(): Node 20 loses a script's dynamic import callback when
@@ -68,7 +71,7 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { main: 'src/bin.ts' },
+  entryPoints: { main: 'src/bin.ts', warm: 'src/cli/warm.ts' },
   outdir: next,
   // import() of a package becomes require() of its dist/vendor file.
   supported: { 'dynamic-import': false },
@@ -94,12 +97,18 @@ await Promise.all(
   [...vendor].map(([name, pkg]) => build({ ...common, entryPoints: [pkg], outfile: `${next}/vendor/${name}.cjs` })),
 );
 
-// The training run: an exec of a credential_process profile in an empty HOME, file store, no network.
+// The training run: an exec of a credential_process profile in an empty HOME, file store, no network;
+// before it, warm.js on a role profile ("train-role"), which it declines at the keychain read.
 const home = mkdtempSync(join(tmpdir(), 'mfa-exec-train-'));
 try {
   const json = JSON.stringify({ Version: 1, AccessKeyId: 'AKIATRAININGRUN00001', SecretAccessKey: 'training' });
   writeFileSync(join(home, 'credentials.sh'), `#!/bin/sh\necho '${json}'\n`, { mode: 0o755 });
-  writeFileSync(join(home, 'config'), `[profile train]\ncredential_process = ${join(home, 'credentials.sh')}\n`);
+  writeFileSync(
+    join(home, 'config'),
+    `[profile train]\ncredential_process = ${join(home, 'credentials.sh')}\n\n` +
+      `[profile train-key]\nregion = us-east-1\n\n` +
+      `[profile train-role]\nrole_arn = arn:aws:iam::000000000000:role/Train\nsource_profile = train-key\nmfa_serial = arn:aws:iam::000000000000:mfa/train\n`,
+  );
   execFileSync(process.execPath, [new URL('./train-code-cache.cjs', import.meta.url).pathname, next], {
     stdio: 'inherit',
     env: {

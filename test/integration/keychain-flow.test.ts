@@ -79,6 +79,29 @@ describe('core flow on the OS keychain (Secret Service)', () => {
     const { run: spied, loaded } = await runWithLoadSpy(box, ['kc', '--', 'true']);
     expect(spied.code).toBe(0);
     expect(loaded.addons).toEqual([]);
+    // The npm install serves it from the warm path alone (dist/warm.js, src/cli/warm.ts); a run
+    // it declines (a flag) gets the whole CLI after it, with the same result.
+    if (!process.env.MFA_EXEC_TEST_BINARY) {
+      expect(loaded.scripts).toEqual(['warm.js']);
+      const viaExport = await runWithLoadSpy(box, ['export', 'kc', '--format', 'json']);
+      expect(viaExport.loaded.scripts).toEqual(['warm.js']);
+      expect(JSON.parse(viaExport.run.stdout)).toMatchObject({
+        Version: 1,
+        AccessKeyId: expect.stringMatching(/^ASIA/),
+      });
+      const declined = await runWithLoadSpy(box, [
+        'exec',
+        'kc',
+        '--region',
+        'eu-west-1',
+        '--',
+        'print-env',
+        'AWS_REGION',
+      ]);
+      expect(declined.loaded.scripts).toEqual(['warm.js', 'main.js']);
+      expect(declined.run).toMatchObject({ code: 0, stdout: 'AWS_REGION=eu-west-1\n' });
+      expect(sts.count()).toBe(0);
+    }
 
     const rows = JSON.parse((await box.run(['list', '--json'])).stdout) as {
       profile: string;

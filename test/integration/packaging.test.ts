@@ -136,7 +136,8 @@ describe('the installed package', () => {
       env: { PATH, HOME: join(dir, 'home'), NODE_OPTIONS: `--require ${await codeCacheSpy()}` },
     });
     expect(r.stdout).toBe(`${version}\n`);
-    expect(r.stderr).toBe('main.js cache rejected: false\n');
+    // The warm path first (it declines `--version`), then the whole CLI.
+    expect(r.stderr).toBe('warm.js cache rejected: false\nmain.js cache rejected: false\n');
   });
 
   it('installs little: the package and the keychain binding, under 8 MB', async () => {
@@ -191,7 +192,9 @@ describe('the installed package', () => {
       expect(creds.AccessKeyId).toMatch(/^ASIA/);
       expect(sts.count('GetSessionToken')).toBe(1);
       // The STS client, loaded on demand, compiled from its own code cache too.
-      expect(out.stderr).toBe('main.js cache rejected: false\naws-sdk-client-sts.cjs cache rejected: false\n');
+      expect(out.stderr).toBe(
+        'warm.js cache rejected: false\nmain.js cache rejected: false\naws-sdk-client-sts.cjs cache rejected: false\n',
+      );
     } finally {
       await sts.close();
     }

@@ -1,0 +1,130 @@
+// The warm path, a second entry bundled alone (dist/warm.js, ~30 KB): the runs that make up most
+// of a day, `mfa-exec PROFILE [--] CMD...`, `mfa-exec exec PROFILE [--] CMD...` and
+// `mfa-exec export PROFILE --format json` (credential_process), when the profile's credentials are
+// cached and fresh in the keychain (the Secret Service, read directly over D-Bus). dist/bin.js runs
+// it first and the whole CLI (dist/main.js, ~180 KB) only when it declines, so that a warm run
+// loads, reads and compiles a sixth of the code (docs/ARCHITECTURE.md, "The warm path").
+//
+// It declines (resolves undefined) on anything else: another command or shape, any flag but
+// --backend keychain and --format json, a nested run, the file store, no answer or a locked item,
+// a miss, an error. It only reads, so the whole CLI then runs as if it had not: every message,
+// prompt and error comes from there. Once it has the credentials it does what the whole CLI does
+// with them, with the same functions (core/plan, core/child-env, adapters/child, commands/export).
+
+import { homedir } from 'node:os';
+import { loadAwsFiles } from '../adapters/aws-files.js';
+import { runChild } from '../adapters/child.js';
+import { readSecretDirect } from '../adapters/secret-service.js';
+import { buildChildEnv } from '../core/child-env.js';
+import { getProfile, resolveChain, resolveRegion } from '../core/config.js';
+import { planCredentials, readCachedResult } from '../core/plan.js';
+import type { SecretStore } from '../core/types.js';
+import { PROMPT_DRIVERS } from './args.js';
+import { formatCredentials } from './commands/export.js';
+import { flushStdout, stdoutIsTerminal, writeStdout } from './output.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The keychain service the store uses (adapters/keychain.ts). */
+const SERVICE = 'mfa-exec';
+/** A warm read answers in ~10 ms; one that takes longer is left to the whole CLI and its deadline. */
+const READ_DEADLINE_MS = 500;
+/**
+ * Words that are not a profile in `mfa-exec WORD ...`: the commands of cli/main.ts (a unit test
+ * keeps the two lists equal) and `help`. Not read from the specs, whose texts would triple this bundle.
+ */
+export const COMMAND_WORDS = new Set([
+  ...['exec', 'add', 'import', 'list', 'export', 'remove', 'clear', 'setup', 'doctor', 'rotate', 'login', 'totp'],
+  ...['completion', 'help'],
+]);
+
+/**
+ * Reads one item of the keychain: its value, null when there is none, undefined when this read
+ * cannot tell (no Secret Service, a locked item, no answer in time).
+ */
+export type ReadItem = (item: string) => Promise<string | null | undefined>;
+
+/** The Secret Service read over D-Bus (adapters/secret-service.ts), within READ_DEADLINE_MS. */
+function readKeychain(env: Env): ReadItem {
+  return (item) => readSecretDirect(SERVICE, item, env, AbortSignal.timeout(READ_DEADLINE_MS));
+}
+
+/** Run `argv` on the warm path: the exit status, or undefined when the whole CLI must run it. */
+export async function runWarm(
+  argv: string[],
+  env: Env,
+  read: ReadItem = readKeychain(env),
+): Promise<number | undefined> {
+  try {
+    if (!plainEnv(env)) return undefined;
+    const [first, profile, ...after] = argv;
+    if (first === 'export') {
+      const json = after.length === 2 ? after[0] === '--format' && after[1] === 'json' : after[0] === '--format=json';
+      return profile && !profile.startsWith('-') && json && after.length <= 2
+        ? await warmExport(profile, env, read)
+        : undefined;
+    }
+    // `exec PROFILE [--] CMD...` or `PROFILE [--] CMD...`: no flag anywhere before the command.
+    const shorthand = first !== 'exec';
+    const words = shorthand ? argv : [profile!, ...after];
+    const [name, ...tail] = words;
+    if (name === undefined || name.startsWith('-') || (shorthand && COMMAND_WORDS.has(name))) return undefined;
+    const [command, ...args] = tail[0] === '--' ? tail.slice(1) : tail;
+    // No command: the subshell announces itself. A flag: the whole CLI parses it.
+    if (command === undefined || (tail[0] !== '--' && command.startsWith('-'))) return undefined;
+    const found = await cachedCredentials(name, env, shorthand, read);
+    if (!found) return undefined;
+    const childEnv = buildChildEnv({
+      parent: env,
+      credentials: found.credentials,
+      region: found.region,
+      profile: name,
+    });
+    return await runChild({ command, args, env: childEnv });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An environment the warm path serves as the whole CLI would: not nested (cli/commands/exec.ts
+ * refuses that), the keychain store, and a valid MFA_EXEC_PROMPT if any (the parser checks it).
+ */
+function plainEnv(env: Env): boolean {
+  const prompt = env.MFA_EXEC_PROMPT;
+  return (
+    !env.MFA_EXEC_PROFILE &&
+    (!env.MFA_EXEC_BACKEND || env.MFA_EXEC_BACKEND === 'keychain') &&
+    (!prompt || (PROMPT_DRIVERS as readonly string[]).includes(prompt))
+  );
+}
+
+/** `export PROFILE --format json`, to a pipe or file (on a terminal the whole CLI also warns). */
+async function warmExport(name: string, env: Env, read: ReadItem): Promise<number | undefined> {
+  if (stdoutIsTerminal()) return undefined;
+  const found = await cachedCredentials(name, env, false, read);
+  if (!found) return undefined;
+  writeStdout(formatCredentials(found.credentials, 'json', name, found.region));
+  await flushStdout();
+  return 0;
+}
+
+/** The profile's cached, fresh credentials, read from the keychain without its binding; else undefined. */
+async function cachedCredentials(name: string, env: Env, shorthand: boolean, read: ReadItem) {
+  const files = loadAwsFiles(env, env.HOME || homedir());
+  // `mfa-exec WORD` where WORD is no profile may be a mistyped command: the whole CLI says so.
+  if (shorthand && !Object.hasOwn(files.profiles, name)) return undefined;
+  const profile = getProfile(files, name);
+  const plan = planCredentials(resolveChain(files, name), {});
+  const store: Pick<SecretStore, 'get'> = {
+    get: async (item) => {
+      const value = await read(item);
+      if (value === undefined) throw new Error('the keychain read is left to the whole CLI');
+      return value;
+    },
+  };
+  const clock = { now: () => new Date(), sleep: () => Promise.resolve() };
+  const credentials = await readCachedResult(plan, { store: store as SecretStore, clock });
+  if (!credentials) return undefined;
+  return { credentials, profile, region: resolveRegion({ env, profile }) };
+}

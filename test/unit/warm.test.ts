@@ -1,0 +1,143 @@
+// The warm path (src/cli/warm.ts) with a stand-in keychain read: what it serves, and every shape
+// and environment it leaves to the whole CLI, with the same fresh cached credentials present.
+// The real Secret Service read and dist/bin.js's use of it: integration/keychain-flow.test.ts.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAwsFiles } from '../../src/adapters/aws-files.js';
+import { COMMANDS } from '../../src/cli/main.js';
+import { COMMAND_WORDS, runWarm, type ReadItem } from '../../src/cli/warm.js';
+import { resolveChain } from '../../src/core/config.js';
+import { planCredentials } from '../../src/core/plan.js';
+import { encodeEntry } from '../../src/core/store-items.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/Warm';
+const CONFIG = `[profile base]\nregion = eu-west-1\n\n[profile p]\nrole_arn = ${ROLE}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/warm\nregion = eu-west-1\n\n[profile list]\nrole_arn = ${ROLE}\nsource_profile = base\n`;
+
+let dir: string;
+let env: Record<string, string | undefined>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mfa-exec-warm-'));
+  writeFileSync(join(dir, 'config'), CONFIG);
+  env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+  };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The cached role credentials of `profile`, as the store keeps them, expiring in `minutes`. */
+function entry(profile: string, minutes: number): string {
+  const files = loadAwsFiles(env, dir);
+  const plan = planCredentials(resolveChain(files, profile), {});
+  return encodeEntry({
+    kind: 'role',
+    base: 'base',
+    fingerprint: plan.fingerprint,
+    credentials: {
+      accessKeyId: 'ASIAWARMPATH00000001',
+      secretAccessKey: 'warm/secret',
+      sessionToken: 'warm-token',
+      expiration: new Date(Date.now() + minutes * 60_000),
+    },
+  });
+}
+
+/** A keychain holding fresh role credentials for p and list; records what was read. */
+function keychain(items: Record<string, string | null | undefined> = {}): ReadItem & { reads: string[] } {
+  const held: Record<string, string | null | undefined> = { 'role:p': entry('p', 60), 'role:list': entry('list', 60) };
+  Object.assign(held, items);
+  const reads: string[] = [];
+  return Object.assign(
+    async (item: string) => {
+      reads.push(item);
+      return item in held ? held[item] : null;
+    },
+    { reads },
+  );
+}
+
+const exitWith = (code: number) => [
+  'sh',
+  '-c',
+  `[ "$AWS_ACCESS_KEY_ID" = ASIAWARMPATH00000001 ] && [ "$AWS_REGION" = eu-west-1 ] && exit ${code}`,
+];
+
+describe('runWarm: served', () => {
+  it.each([
+    ['PROFILE -- CMD', ['p', '--', ...exitWith(7)]],
+    ['PROFILE CMD', ['p', ...exitWith(7)]],
+    ['exec PROFILE -- CMD', ['exec', 'p', '--', ...exitWith(7)]],
+    ['exec PROFILE CMD', ['exec', 'p', ...exitWith(7)]],
+  ])("%s: the child's status, with the cached credentials and the profile's region", async (_, argv) => {
+    const read = keychain();
+    expect(await runWarm(argv, env, read)).toBe(7);
+    expect(read.reads).toEqual(['role:p']);
+  });
+
+  it('a valid MFA_EXEC_PROMPT and MFA_EXEC_BACKEND=keychain change nothing on a warm run', async () => {
+    const read = keychain();
+    expect(
+      await runWarm(
+        ['p', '--', ...exitWith(3)],
+        { ...env, MFA_EXEC_PROMPT: 'totp', MFA_EXEC_BACKEND: 'keychain' },
+        read,
+      ),
+    ).toBe(3);
+  });
+});
+
+describe('runWarm: left to the whole CLI (undefined), with fresh credentials in the keychain', () => {
+  it.each([
+    ['a flag before the command', ['p', '--region', 'us-east-1', '--', 'true']],
+    ['a flag before the profile', ['--debug', 'p', '--', 'true']],
+    ['exec with a flag', ['exec', 'p', '-d', '2h', 'true']],
+    ['no command (the subshell)', ['p']],
+    ['no command after --', ['p', '--']],
+    ['a command word, even with a profile of that name', ['list', '--', 'true']],
+    ['help', ['help', 'exec']],
+    ['a profile that is not in the config', ['nosuch', '--', 'true']],
+    ['export in another format', ['export', 'p', '--format', 'env']],
+    ['export without --format', ['export', 'p']],
+    ['export with more words', ['export', 'p', '--format', 'json', '--region', 'x']],
+    ['no words', []],
+  ])('%s', async (_, argv) => {
+    expect(await runWarm(argv, env, keychain())).toBeUndefined();
+  });
+
+  it.each([
+    ['a nested run', { MFA_EXEC_PROFILE: 'other' }],
+    ['the file store', { MFA_EXEC_BACKEND: 'file' }],
+    ['an MFA_EXEC_PROMPT the parser refuses', { MFA_EXEC_PROMPT: 'carrier-pigeon' }],
+  ])('%s', async (_, extra) => {
+    const read = keychain();
+    expect(await runWarm(['p', '--', 'true'], { ...env, ...extra }, read)).toBeUndefined();
+    expect(read.reads).toEqual([]);
+  });
+
+  it.each([
+    ['no item', () => null],
+    ['a read that cannot tell (locked, no Secret Service, no answer in time)', () => undefined],
+    ['credentials within 5 minutes of expiry', () => entry('p', 4)],
+    ['credentials of another chain (another fingerprint)', () => entry('list', 60)],
+    ['an item that is not a cached entry', () => 'not json'],
+  ])('%s', async (_, held) => {
+    const read = keychain({ 'role:p': held() });
+    expect(await runWarm(['p', '--', 'true'], env, read)).toBeUndefined();
+    expect(read.reads).toEqual(['role:p']);
+  });
+
+  it('a command that cannot start', async () => {
+    expect(await runWarm(['p', '--', '/nonexistent/command'], env, keychain())).toBeUndefined();
+  });
+});
+
+describe('COMMAND_WORDS', () => {
+  it("is the CLI's commands and help", () => {
+    expect([...COMMAND_WORDS].sort()).toEqual([...Object.keys(COMMANDS), 'help'].sort());
+  });
+});
