@@ -12,7 +12,7 @@ import { runInPty } from '../support/pty.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { cacheFileName, startFakeSso, type CacheToken, type FakeSso } from '../support/fake-sso.js';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
-import { advanceDuring, createTestClock } from '../support/test-clock.js';
+import { advanceDuring, createTestClock, type TestClock } from '../support/test-clock.js';
 
 const ACCOUNT = '111122223333';
 const START_URL = 'https://corp.awsapps.com/start';
@@ -61,6 +61,9 @@ sso_registration_scopes = sso:account:access
 let sts: FakeSts;
 let sso: FakeSso;
 let box: Sandbox;
+// The CLI, its polling and the fake's OIDC service share this clock; a device flow's waits (its
+// 1 s polling interval) pass on it, 10 times faster than real time (advanceDuring).
+let clock: TestClock;
 /** Access keys GetRoleCredentials handed out, in order. */
 const handedOut: string[] = [];
 
@@ -71,6 +74,7 @@ const writeCliToken = async (id: string, token: CacheToken) => {
 };
 
 beforeAll(async () => {
+  clock = await createTestClock();
   sts = await startFakeSts({
     users: [
       {
@@ -92,6 +96,7 @@ beforeAll(async () => {
   });
   sso = await startFakeSso({
     assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }],
+    clock,
     roleCredentials: async () => {
       const out = await client.send(new GetSessionTokenCommand({ DurationSeconds: 3600 }));
       const c = out.Credentials!;
@@ -108,17 +113,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await sso.close();
   await sts.close();
+  await clock.cleanup();
 });
 
 beforeEach(async () => {
-  box = await makeSandbox({ backend: 'file' });
+  box = await makeSandbox({ backend: 'file', env: clock.env });
   box.env.AWS_ENDPOINT_URL_STS = sts.url;
   box.env.AWS_ENDPOINT_URL_SSO = sso.url;
   box.env.AWS_ENDPOINT_URL_SSO_OIDC = sso.url;
   await box.writeConfig(CONFIG);
   sso.resetCalls();
   sts.resetCalls();
-  return () => box.cleanup();
+  return async () => {
+    await box.cleanup();
+    clock.advance(-clock.offsetMs()); // each test starts on the real time
+  };
 });
 
 describe('SSO profiles through the built CLI', () => {
@@ -173,7 +182,10 @@ describe('SSO profiles through the built CLI', () => {
     const browser = join(box.dir, 'browser.sh');
     await writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${browserLog}'\nenv > '${browserLog}.env'\n`);
     await chmod(browser, 0o755);
-    const running = box.run(['sso', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { env: { BROWSER: browser } });
+    const running = advanceDuring(
+      clock,
+      box.run(['sso', '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { env: { BROWSER: browser } }),
+    );
     const pending = await sso.waitForPending();
     // Approve once mfa-exec has polled at least once (and been told authorization_pending).
     for (let i = 0; i < 200 && sso.count('CreateToken') === 0; i++) await new Promise((res) => setTimeout(res, 50));
@@ -219,6 +231,8 @@ describe('SSO profiles through the built CLI', () => {
     const runs = ['sso', 'sso', 'sso-again'].map((p) =>
       box.run([p, '--', 'print-env', 'AWS_ACCESS_KEY_ID'], { env: { BROWSER: browser } }),
     );
+    // On the real clock: the runs that wait take the lock over when its heartbeat (real time) looks
+    // older than 5 s on a clock running 10 times faster.
     const pending = await sso.waitForPending();
     sso.approve(pending.userCode);
     const results = await Promise.all(runs);
@@ -235,7 +249,7 @@ describe('SSO profiles through the built CLI', () => {
     const browser = join(box.dir, 'browser.sh');
     await writeFile(browser, '#!/bin/sh\nexit 0\n');
     await chmod(browser, 0o755);
-    const running = box.run(['sso', '--', 'true'], { env: { BROWSER: browser } });
+    const running = advanceDuring(clock, box.run(['sso', '--', 'true'], { env: { BROWSER: browser } }));
     sso.deny((await sso.waitForPending()).userCode);
     const r = await running;
     expect(r.code).toBe(1);
@@ -266,11 +280,14 @@ describe('SSO profiles through the built CLI', () => {
     await chmod(browser, 0o755);
     const out = join(box.dir, 'stdout.txt');
     const env: Record<string, string> = { ...box.env, BROWSER: browser };
-    const running = runInPty({
-      argv: ['sh', '-c', `exec "$0" "$1" sso -- print-env AWS_ACCESS_KEY_ID > '${out}'`, process.execPath, BIN],
-      env,
-      timeout: 60,
-    });
+    const running = advanceDuring(
+      clock,
+      runInPty({
+        argv: ['sh', '-c', `exec "$0" "$1" sso -- print-env AWS_ACCESS_KEY_ID > '${out}'`, process.execPath, BIN],
+        env,
+        timeout: 60,
+      }),
+    );
     sso.approve((await sso.waitForPending()).userCode);
     const result = await running;
     expect(result.exitCode).toBe(0);
@@ -392,7 +409,7 @@ describe('the SSO access token is found in no plain file mfa-exec wrote', () => 
     await writeCliToken('corp', { ...token, expiresAt: new Date(Date.now() - 60_000).toISOString() });
     const refreshed = await box.run(['--debug', 'sso', '--', 'true']);
     expect(refreshed.code).toBe(0);
-    const running = box.run(['--debug', 'legacy', '--', 'true'], { env: { BROWSER: browser } });
+    const running = advanceDuring(clock, box.run(['--debug', 'legacy', '--', 'true'], { env: { BROWSER: browser } }));
     sso.approve((await sso.waitForPending()).userCode);
     const signedIn = await running;
     expect(signedIn.code).toBe(0);
@@ -462,9 +479,9 @@ describe('the device flow honours what the OIDC service says', () => {
 
   it('a code not approved before it expires is one line saying to re-run', async () => {
     await withFake(
-      { assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }], deviceExpiresInSeconds: 2 },
+      { assignments: [{ accountId: ACCOUNT, roleName: 'Dev' }], deviceExpiresInSeconds: 2, clock },
       async (fake) => {
-        const r = await box.run(['sso', '--', 'true']);
+        const r = await advanceDuring(clock, box.run(['sso', '--', 'true']));
         expect(r.code).toBe(1);
         expect(r.stderr.trim().split('\n').at(-1)).toBe(
           'mfa-exec: the IAM Identity Center sign-in for profile "sso" was not completed in time (re-run to get a new code, or run `aws sso login --profile sso`)',
