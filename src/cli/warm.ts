@@ -78,7 +78,7 @@ export async function runWarm(
       parent: env,
       credentials: found.credentials,
       region: found.region,
-      profile: name,
+      profile: found.profile.name,
     });
     return await runChild({ command, args, env: childEnv });
   } catch {
@@ -104,7 +104,7 @@ async function warmExport(name: string, env: Env, read: ReadItem): Promise<numbe
   if (stdoutIsTerminal()) return undefined;
   const found = await cachedCredentials(name, env, false, read);
   if (!found) return undefined;
-  writeStdout(formatCredentials(found.credentials, 'json', name, found.region));
+  writeStdout(formatCredentials(found.credentials, 'json', found.profile.name, found.region));
   await flushStdout();
   return 0;
 }
