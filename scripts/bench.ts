@@ -244,6 +244,20 @@ try {
         keyEnv,
       ),
     );
+    // What mfa-exec adds to the least a Node program doing the same read and spawn pays (2k),
+    // run by run (the two rows above are timed in separate blocks, minutes apart).
+    const overRef = await measure('exec keychain over 2k', process.execPath, [BIN, 'p', '--', 'true'], keyEnv, [
+      process.execPath,
+      [join(REF, 'ref-keychain.cjs'), reader, 'mfa-exec', 'role:p', 'true'],
+    ]);
+    rows.push({
+      name: '2x. p -- true, cached, keychain (ratio to 2k, run by run)',
+      median: overRef.median,
+      min: overRef.min,
+      max: overRef.max,
+      unit: 'ms',
+      ratio: overRef.median / overRef.floor,
+    });
   } else {
     rows.push({
       name: '2./3. keychain rows skipped: gnome-keyring not installed',
