@@ -61,6 +61,11 @@ export const scryptKdf: Kdf = (passphrase, salt, params) => {
   );
 };
 
+/** The store folder: $MFA_EXEC_FILE_DIR, else ~/.mfa-exec. */
+export function fileStoreDir(env: Record<string, string | undefined>, home: string): string {
+  return env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
+}
+
 export interface FileStoreOptions {
   /** The store folder (MFA_EXEC_FILE_DIR). */
   dir: string;

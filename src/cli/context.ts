@@ -12,6 +12,7 @@ import { hasTerminal, pickProfile } from '../adapters/picker.js';
 import { showEnrollment } from '../adapters/qr.js';
 import { runCredentialProcess } from '../adapters/credential-process.js';
 import { readCredentialSource, readWebIdentityToken } from '../adapters/credential-source.js';
+import { fileStoreDir } from '../adapters/file-store.js';
 import { createKeychainStore } from '../adapters/keychain.js';
 import { createFileLock } from '../adapters/lock.js';
 import { autoDriver } from '../adapters/mfa/auto.js';
@@ -111,7 +112,7 @@ export function createContext(opts: {
   let store: SecretStore | undefined;
   const backend = opts.backend;
   const makeStore = (): SecretStore => {
-    const dir = env.MFA_EXEC_FILE_DIR || join(home, '.mfa-exec');
+    const dir = fileStoreDir(env, home);
     logger.debug(`store: ${backend === 'file' ? `encrypted file in ${dir}` : 'OS keychain'}`);
     return backend === 'file'
       ? lazyStore(

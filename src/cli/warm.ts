@@ -1,19 +1,21 @@
-// The warm path, a second entry bundled alone (dist/warm.js, ~30 KB): the runs that make up most
+// The warm path, a second entry bundled alone (dist/warm.js, ~40 KB): the runs that make up most
 // of a day, `mfa-exec PROFILE [--] CMD...`, `mfa-exec exec PROFILE [--] CMD...` and
 // `mfa-exec export PROFILE --format json` (credential_process), when the profile's credentials are
-// cached and fresh in the keychain (the Secret Service, read directly over D-Bus). dist/bin.js runs
-// it first and the whole CLI (dist/main.js, ~180 KB) only when it declines, so that a warm run
-// loads, reads and compiles a sixth of the code (docs/ARCHITECTURE.md, "The warm path").
+// cached and fresh in the store: the keychain (the Secret Service, read directly over D-Bus) or
+// the file store's runtime-key tier. dist/bin.js runs it first and the whole CLI (dist/main.js,
+// ~180 KB) only when it declines, so that a warm run loads, reads and compiles a fraction of the
+// code (docs/ARCHITECTURE.md, "The warm path").
 //
-// It declines (resolves undefined) on anything else: another command or shape, any flag but
-// --backend keychain and --format json, a nested run, the file store, no answer or a locked item,
-// a miss, an error. It only reads, so the whole CLI then runs as if it had not: every message,
-// prompt and error comes from there. Once it has the credentials it does what the whole CLI does
-// with them, with the same functions (core/plan, core/child-env, adapters/child, commands/export).
+// It declines (resolves undefined) on anything else: another command or shape, any flag, a nested
+// run, no answer or a locked item, a read that would need the file store's passphrase, a miss,
+// an error. It only reads, so the whole CLI then runs as if it had not: every message, prompt and
+// error comes from there. Once it has the credentials it does what the whole CLI does with them,
+// with the same functions (core/plan, core/child-env, adapters/child, commands/export).
 
 import { homedir } from 'node:os';
 import { loadAwsFiles } from '../adapters/aws-files.js';
 import { runChild } from '../adapters/child.js';
+import { createFileStore, fileStoreDir } from '../adapters/file-store.js';
 import { readSecretDirect } from '../adapters/secret-service.js';
 import { buildChildEnv } from '../core/child-env.js';
 import { getProfile, resolveChain, resolveRegion } from '../core/config.js';
@@ -44,17 +46,26 @@ export const COMMAND_WORDS = new Set([
  */
 export type ReadItem = (item: string) => Promise<string | null | undefined>;
 
-/** The Secret Service read over D-Bus (adapters/secret-service.ts), within READ_DEADLINE_MS. */
-function readKeychain(env: Env): ReadItem {
+/**
+ * The store's read for a warm run. The keychain: the Secret Service over D-Bus
+ * (adapters/secret-service.ts), within READ_DEADLINE_MS. The file store: its runtime-key tier
+ * (adapters/file-store.ts); where that tier is not usable the read would need the vault's
+ * passphrase, which is refused here (the whole CLI asks for it).
+ */
+function storeRead(env: Env): ReadItem {
+  if (env.MFA_EXEC_BACKEND === 'file') {
+    const store = createFileStore({
+      dir: fileStoreDir(env, env.HOME || homedir()),
+      getPassphrase: () => Promise.reject(new Error('the passphrase is asked by the whole CLI')),
+      runtimeDir: env.XDG_RUNTIME_DIR || undefined,
+    });
+    return (item) => store.get(item);
+  }
   return (item) => readSecretDirect(SERVICE, item, env, AbortSignal.timeout(READ_DEADLINE_MS));
 }
 
 /** Run `argv` on the warm path: the exit status, or undefined when the whole CLI must run it. */
-export async function runWarm(
-  argv: string[],
-  env: Env,
-  read: ReadItem = readKeychain(env),
-): Promise<number | undefined> {
+export async function runWarm(argv: string[], env: Env, read: ReadItem = storeRead(env)): Promise<number | undefined> {
   try {
     if (!plainEnv(env)) return undefined;
     const [first, profile, ...after] = argv;
@@ -88,13 +99,14 @@ export async function runWarm(
 
 /**
  * An environment the warm path serves as the whole CLI would: not nested (cli/commands/exec.ts
- * refuses that), the keychain store, and a valid MFA_EXEC_PROMPT if any (the parser checks it).
+ * refuses that), a store MFA_EXEC_BACKEND names (or none: the keychain), and a valid
+ * MFA_EXEC_PROMPT if any (the parser checks both).
  */
 function plainEnv(env: Env): boolean {
-  const prompt = env.MFA_EXEC_PROMPT;
+  const { MFA_EXEC_BACKEND: backend, MFA_EXEC_PROMPT: prompt } = env;
   return (
     !env.MFA_EXEC_PROFILE &&
-    (!env.MFA_EXEC_BACKEND || env.MFA_EXEC_BACKEND === 'keychain') &&
+    (!backend || backend === 'keychain' || backend === 'file') &&
     (!prompt || (PROMPT_DRIVERS as readonly string[]).includes(prompt))
   );
 }
@@ -109,7 +121,7 @@ async function warmExport(name: string, env: Env, read: ReadItem): Promise<numbe
   return 0;
 }
 
-/** The profile's cached, fresh credentials, read from the keychain without its binding; else undefined. */
+/** The profile's cached, fresh credentials, read with `read`; else undefined. */
 async function cachedCredentials(name: string, env: Env, shorthand: boolean, read: ReadItem) {
   const files = loadAwsFiles(env, env.HOME || homedir());
   // `mfa-exec WORD` where WORD is no profile may be a mistyped command: the whole CLI says so.

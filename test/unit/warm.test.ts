@@ -1,11 +1,12 @@
 // The warm path (src/cli/warm.ts) with a stand-in keychain read: what it serves, and every shape
 // and environment it leaves to the whole CLI, with the same fresh cached credentials present.
 // The real Secret Service read and dist/bin.js's use of it: integration/keychain-flow.test.ts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAwsFiles } from '../../src/adapters/aws-files.js';
+import { createFileStore } from '../../src/adapters/file-store.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { COMMAND_WORDS, runWarm, type ReadItem } from '../../src/cli/warm.js';
 import { resolveChain } from '../../src/core/config.js';
@@ -111,7 +112,7 @@ describe('runWarm: left to the whole CLI (undefined), with fresh credentials in 
 
   it.each([
     ['a nested run', { MFA_EXEC_PROFILE: 'other' }],
-    ['the file store', { MFA_EXEC_BACKEND: 'file' }],
+    ['an MFA_EXEC_BACKEND the parser refuses', { MFA_EXEC_BACKEND: 'cloud' }],
     ['an MFA_EXEC_PROMPT the parser refuses', { MFA_EXEC_PROMPT: 'carrier-pigeon' }],
   ])('%s', async (_, extra) => {
     const read = keychain();
@@ -134,6 +135,52 @@ describe('runWarm: left to the whole CLI (undefined), with fresh credentials in 
   it('a command that cannot start', async () => {
     expect(await runWarm(['p', '--', '/nonexistent/command'], env, keychain())).toBeUndefined();
   });
+});
+
+describe('runWarm on the file store', () => {
+  const PASSPHRASE = 'warm test passphrase';
+  // A store whose vault holds the key and, in `tier`, fresh role credentials for p. The vault is
+  // sealed with the real scrypt (once, ~1 s), so a read given the passphrase would open it.
+  async function fileStore(tier: 'runtime' | 'vault') {
+    const store = join(dir, `store-${tier}`);
+    const run = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/mfa-exec-warm-run-') : join(dir, 'run');
+    mkdirSync(run, { recursive: true });
+    chmodSync(run, 0o700);
+    const writer = createFileStore({
+      dir: store,
+      getPassphrase: async () => PASSPHRASE,
+      runtimeDir: tier === 'runtime' ? run : undefined,
+    });
+    await writer.set('key:base', '{"accessKeyId":"AKIAWARM","secretAccessKey":"x"}');
+    await writer.set('role:p', entry('p', 60));
+    const fileEnv = {
+      ...env,
+      MFA_EXEC_BACKEND: 'file',
+      MFA_EXEC_FILE_DIR: store,
+      MFA_EXEC_FILE_PASSPHRASE: PASSPHRASE,
+      XDG_RUNTIME_DIR: tier === 'runtime' ? run : undefined,
+    };
+    return { fileEnv, cleanup: () => rmSync(run, { recursive: true, force: true }) };
+  }
+
+  it('serves a warm run from the runtime-key tier, with no passphrase', async () => {
+    const s = await fileStore('runtime');
+    try {
+      expect(await runWarm(['p', '--', ...exitWith(5)], s.fileEnv)).toBe(5);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('leaves to the whole CLI a read that needs the passphrase (no runtime folder), even with it set', async () => {
+    const s = await fileStore('vault');
+    try {
+      // Fresh credentials in the vault and MFA_EXEC_FILE_PASSPHRASE set: only the whole CLI uses it.
+      expect(await runWarm(['p', '--', 'true'], s.fileEnv)).toBeUndefined();
+    } finally {
+      s.cleanup();
+    }
+  }, 20_000);
 });
 
 describe('COMMAND_WORDS', () => {
