@@ -13,7 +13,7 @@ import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring';
 import { createRequire } from 'node:module';
 import { MfaExecError } from '../core/errors.js';
 import { loadEmbeddedAddon } from './embedded-addon.js';
-import { readSecretDirect } from './secret-service.js';
+import { KEYCHAIN_SERVICE, readSecretDirect } from './secret-service.js';
 import type { SecretStore } from '../core/types.js';
 
 type Keyring = typeof import('@napi-rs/keyring');
@@ -36,7 +36,7 @@ const REACH_HINT = process.platform === 'linux' ? 'start gnome-keyring or use --
  * starts; as long as an unlock dialog stays open).
  */
 export function createKeychainStore(opts: { service?: string; timeoutMs?: number } = {}): SecretStore {
-  const service = opts.service ?? 'mfa-exec';
+  const service = opts.service ?? KEYCHAIN_SERVICE;
   const timeoutMs = opts.timeoutMs ?? 4000;
   let keyring: Keyring | undefined;
   const entries = new Map<string, AsyncEntryType>();

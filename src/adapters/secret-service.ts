@@ -22,6 +22,9 @@ const SECRETS = {
   interface: 'org.freedesktop.Secret.Service',
 };
 
+/** The keychain service mfa-exec's items live under (the binding's `service`, Secret Service attribute `service`). */
+export const KEYCHAIN_SERVICE = 'mfa-exec';
+
 /**
  * The value stored for (service, account) as the keyring binding stores it (attributes
  * `service` and `username`), null when there is none, or undefined when the binding must

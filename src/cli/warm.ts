@@ -16,7 +16,7 @@ import { homedir } from 'node:os';
 import { loadAwsFiles } from '../adapters/aws-files.js';
 import { runChild } from '../adapters/child.js';
 import { createFileStore, fileStoreDir } from '../adapters/file-store.js';
-import { readSecretDirect } from '../adapters/secret-service.js';
+import { KEYCHAIN_SERVICE, readSecretDirect } from '../adapters/secret-service.js';
 import { buildChildEnv } from '../core/child-env.js';
 import { getProfile, resolveChain, resolveRegion } from '../core/config.js';
 import { planCredentials, readCachedResult } from '../core/plan.js';
@@ -27,8 +27,6 @@ import { flushStdout, stdoutIsTerminal, writeStdout } from './output.js';
 
 type Env = Record<string, string | undefined>;
 
-/** The keychain service the store uses (adapters/keychain.ts). */
-const SERVICE = 'mfa-exec';
 /** A warm read answers in ~10 ms; one that takes longer is left to the whole CLI and its deadline. */
 const READ_DEADLINE_MS = 500;
 /**
@@ -41,7 +39,7 @@ export const COMMAND_WORDS = new Set([
 ]);
 
 /**
- * Reads one item of the keychain: its value, null when there is none, undefined when this read
+ * Reads one item of the store: its value, null when there is none, undefined when this read
  * cannot tell (no Secret Service, a locked item, no answer in time).
  */
 export type ReadItem = (item: string) => Promise<string | null | undefined>;
@@ -61,7 +59,7 @@ function storeRead(env: Env): ReadItem {
     });
     return (item) => store.get(item);
   }
-  return (item) => readSecretDirect(SERVICE, item, env, AbortSignal.timeout(READ_DEADLINE_MS));
+  return (item) => readSecretDirect(KEYCHAIN_SERVICE, item, env, AbortSignal.timeout(READ_DEADLINE_MS));
 }
 
 /** Run `argv` on the warm path: the exit status, or undefined when the whole CLI must run it. */
@@ -131,7 +129,7 @@ async function cachedCredentials(name: string, env: Env, shorthand: boolean, rea
   const store: Pick<SecretStore, 'get'> = {
     get: async (item) => {
       const value = await read(item);
-      if (value === undefined) throw new Error('the keychain read is left to the whole CLI');
+      if (value === undefined) throw new Error('this read is left to the whole CLI');
       return value;
     },
   };
