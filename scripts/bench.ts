@@ -147,7 +147,6 @@ try {
     XDG_RUNTIME_DIR: runDir,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TEST_TOTP_SECRET: seed,
-    TEST_OTPLIB_PATH: (await import('node:module')).createRequire(import.meta.url).resolve('otplib'),
     TEST_MFA_LOG: mfaLog,
   };
   const fileEnv = {

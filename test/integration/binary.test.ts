@@ -62,7 +62,6 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_STS: sts.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TEST_TOTP_SECRET: USER.totpSecret,
-    TEST_OTPLIB_PATH: createRequire(import.meta.url).resolve('otplib'),
     MFA_EXEC_BACKEND: 'file',
     MFA_EXEC_FILE_DIR: join(home, 'store'),
     MFA_EXEC_FILE_PASSPHRASE: 'binary test passphrase',

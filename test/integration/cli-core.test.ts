@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, totpCode, type FakeSts } from '../support/fake-sts.js';
 import { CLI_LINE, makeSandbox, type Sandbox } from '../support/cli.js';
-import { addKey } from '../support/fixture.js';
+import { addKey, seedKey } from '../support/fixture.js';
 import { CALLER_IDENTITY, envOf } from '../support/children.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -365,8 +365,7 @@ describe('MFA codes and errors', () => {
     b = await makeSandbox({ backend: 'file' });
     b.env.AWS_ENDPOINT_URL_STS = sts.url;
     await b.writeConfig(CONFIG.replace(/mfa_process = totp-code\n/g, '').replaceAll(MFA, MFA2));
-    const added = await addKey(b, 'test_iam_user', { accessKeyId: KEY_ID2, secretAccessKey: SECRET2 });
-    expect(added.code).toBe(0);
+    await seedKey(b, 'test_iam_user', { accessKeyId: KEY_ID2, secretAccessKey: SECRET2 });
   });
   afterAll(async () => {
     await b.cleanup();
@@ -488,8 +487,7 @@ describe('a code already used: the wait for the next one (on the test clock)', (
       env: { ...clock.env, TEST_TOTP_SECRET: TOTP5, AWS_ENDPOINT_URL_STS: waitSts.url },
     });
     await w.writeConfig(`[profile waiter]\nmfa_serial = ${MFA5}\nmfa_process = totp-code\n`);
-    const added = await addKey(w, 'waiter', { accessKeyId: KEY_ID5, secretAccessKey: SECRET5 });
-    expect(added.code).toBe(0);
+    await seedKey(w, 'waiter', { accessKeyId: KEY_ID5, secretAccessKey: SECRET5 });
   });
   afterAll(async () => {
     await w.cleanup();

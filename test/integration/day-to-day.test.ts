@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
-import { addKey, ini, roleProfile, stsSandbox, type StsSandbox } from '../support/fixture.js';
+import { ini, roleProfile, seedKey, stsSandbox, type StsSandbox } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -284,7 +284,7 @@ describe('doctor never passes by skipping (issue 14 item 3)', () => {
 
 describe('a stored TOTP seed is used without asking (issue 14 item 4)', () => {
   it('after `totp add`, exec with no terminal and no --prompt gets its code from the seed', async () => {
-    expect((await addKey(box, 'seed_user', { accessKeyId: SEED_KEY_ID, secretAccessKey: SEED_SECRET })).code).toBe(0);
+    await seedKey(box, 'seed_user', { accessKeyId: SEED_KEY_ID, secretAccessKey: SEED_SECRET });
     const before = await box.run(['seeded', '--', 'true']);
     expect(before.code).toBe(1);
     expect(before.stderr).toContain('there is no terminal to ask on');
@@ -466,8 +466,7 @@ describe('small frictions (issue 14 item 7)', () => {
       `${CONFIG}\n[profile reuse_user]\n\n[profile reuse]\nrole_arn = ${REUSE_ROLE}\nsource_profile = reuse_user\nmfa_serial = ${REUSE_MFA}\n`,
     );
     try {
-      const added = await addKey(box, 'reuse_user', { accessKeyId: REUSE_KEY_ID, secretAccessKey: REUSE_SECRET });
-      expect(added.code, added.stderr).toBe(0);
+      await seedKey(box, 'reuse_user', { accessKeyId: REUSE_KEY_ID, secretAccessKey: REUSE_SECRET });
       const code = totpCode(REUSE_TOTP);
       const first = await box.run(['reuse', '--no-session', '--mfa-token', code, '--', 'true']);
       expect(first.code, first.stderr).toBe(0);

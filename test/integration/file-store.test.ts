@@ -56,7 +56,9 @@ afterEach(async () => {
   for (const b of boxes.splice(0)) await b.cleanup();
 });
 
-// The two-tier tests run with the real key derivation (scrypt N=2^17): their subject is when it is paid.
+// The two-tier tests count derivations from --debug (the parameters it names are the store's,
+// whichever key derivation runs). The second runs the real one (scrypt N=2^17 and the memory it
+// needs, ~1 s each), so that one end-to-end test proves the CLI's own call works.
 async function sandbox(env: Record<string, string> = {}, mfa = MFA, realKdf = false): Promise<Sandbox> {
   const box = await makeSandbox({ backend: 'file', realKdf, env: { AWS_ENDPOINT_URL_STS: sts.url, ...env } });
   boxes.push(box);
@@ -77,7 +79,7 @@ const storeDir = (box: Sandbox) => box.env.MFA_EXEC_FILE_DIR!;
 
 describe('two-tier file store', () => {
   it('a warm run derives no key and needs no passphrase; after a reboot the next run derives once, needs a new MFA code, and loses nothing behind the passphrase', async () => {
-    const box = await sandbox({}, MFA, true);
+    const box = await sandbox({}, MFA);
     const added = await box.run(['--debug', 'add', 'base', '--env'], {
       env: { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
     });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/cli/args.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { BIN, ROOT, makeSandbox, type Sandbox } from '../support/cli.js';
-import { addKey, CONTRACT_CONFIG } from '../support/fixture.js';
+import { CONTRACT_CONFIG, seedKey } from '../support/fixture.js';
 import { runInPty } from '../support/pty.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
@@ -152,8 +152,7 @@ describe('list output', () => {
   }
 
   beforeAll(async () => {
-    const r = await addKey(box, 'test_iam_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
-    expect(r.code, r.stderr).toBe(0);
+    await seedKey(box, 'test_iam_user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
   });
 
   it('is an aligned table: profile, kind, source, role, MFA device, stored key by its last 4 characters', async () => {

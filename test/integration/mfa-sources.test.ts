@@ -8,7 +8,7 @@ import { generateSecret } from 'otplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
 import { BIN, FIXTURE_BIN, makeSandbox, type RunResult, type Sandbox } from '../support/cli.js';
-import { addKey } from '../support/fixture.js';
+import { seedKey } from '../support/fixture.js';
 import { runInPty } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -99,8 +99,7 @@ beforeAll(async () => {
       .join('\n'),
   );
   for (const d of Object.values(devices)) {
-    const r = await addKey(box, `${d.name}_user`, { accessKeyId: d.keyId, secretAccessKey: d.secret });
-    expect(r.code).toBe(0);
+    await seedKey(box, `${d.name}_user`, { accessKeyId: d.keyId, secretAccessKey: d.secret });
   }
 });
 afterAll(async () => {

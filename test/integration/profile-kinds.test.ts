@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../support/cli.js';
-import { addKey } from '../support/fixture.js';
+import { seedKey } from '../support/fixture.js';
 import { envOf } from '../support/children.js';
 import { startFakeFederation } from '../support/fake-federation.js';
 import { startFakeSts, type FakeSts } from '../support/fake-sts.js';
@@ -137,8 +137,7 @@ beforeAll(async () => {
   await box.writeCredentials(
     '[tmpcreds]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n',
   );
-  const added = await addKey(box, 'user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
-  expect(added.code, added.stderr).toBe(0);
+  await seedKey(box, 'user', { accessKeyId: KEY_ID, secretAccessKey: SECRET });
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, makeSandbox, type Sandbox } from '../support/cli.js';
 import { startFakeSts, totpCode, type FakeSts, type FakeUser } from '../support/fake-sts.js';
-import { addKey, ini, roleProfile } from '../support/fixture.js';
+import { ini, roleProfile, seedKey } from '../support/fixture.js';
 import { runInPty, type PtyResult, type PtyStep } from '../support/pty.js';
 import { createTestClock, type TestClock } from '../support/test-clock.js';
 
@@ -60,8 +60,7 @@ async function sandbox(user: FakeUser, extraConfig = ''): Promise<Sandbox> {
       test: roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, region: 'eu-west-1' }),
     }) + extraConfig,
   );
-  const added = await addKey(box, 'base', user);
-  expect(added.code).toBe(0);
+  await seedKey(box, 'base', user);
   return box;
 }
 
@@ -174,7 +173,7 @@ describe('MFA codes are never reused', () => {
     try {
       const role = roleProfile({ role: ROLE, source: 'base', mfa: user.mfaSerial!, process: 'totp-code' });
       await box.writeConfig(ini({ base: { region: 'eu-west-1' }, one: role, two: role }));
-      expect((await addKey(box, 'base', user)).code).toBe(0);
+      await seedKey(box, 'base', user);
       // 23 s into a window: 7 s for the first export, then a real wait of ~6 s for the next window.
       clock.startOfWindow(23_000);
       const first = await box.run(['export', 'one', '--format', 'json']);

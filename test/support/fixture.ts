@@ -1,6 +1,6 @@
 // One builder for what most integration files set up: the AWS config text (profiles as
 // data), the local STS with a file-store sandbox pointed at it, its config written and the
-// users' long-lived keys added through the CLI, the sandbox's store as a test reads it; and
+// users' long-lived keys put in its store, the sandbox's store as a test reads it; and
 // moto behind a recording proxy, bare or with a set-up made by `setup`.
 
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { expect } from 'vitest';
 import { createFileStore } from '../../src/adapters/file-store.js';
+import { encodeKey, keyItem } from '../../src/core/store-items.js';
 import type { IamClient, SecretStore } from '../../src/core/types.js';
 import { ROOT, makeSandbox, type RunResult, type Sandbox } from './cli.js';
 import { startFakeSts, type FakeRole, type FakeSts, type FakeUser } from './fake-sts.js';
@@ -63,6 +64,25 @@ export function addKey(
   });
 }
 
+/**
+ * Put a long-lived key in `box`'s file store for a test whose subject is not `add`: written by
+ * the test process with the store's own code, as `add` writes it, instead of a CLI run (the
+ * suite would otherwise start ~40 CLI processes for set-up alone). `add` itself is tested by
+ * running it (cli-core, day-to-day, crash-points, file-store, concurrency).
+ */
+export async function seedKey(
+  box: Sandbox,
+  profile: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+): Promise<void> {
+  if (box.env.MFA_EXEC_BACKEND !== 'file') throw new Error('seedKey: a file-store sandbox only (use addKey)');
+  const { accessKeyId, secretAccessKey } = key;
+  await fileStoreOf(box).set(
+    keyItem(profile),
+    encodeKey({ accessKeyId, secretAccessKey, addedAt: new Date().toISOString() }),
+  );
+}
+
 /** The encrypted file store of `box`, opened by the test process as its CLI runs open it (key derivation, passphrase, runtime key). */
 export function fileStoreOf(box: Sandbox): SecretStore {
   return createFileStore({
@@ -82,7 +102,7 @@ export interface StsSandbox {
 
 /**
  * Start the local STS with `users` and `roles`, make a file-store sandbox whose config is
- * `config`, and add each `keys` profile's user key with `add --env` (checked to succeed).
+ * `config`, and put each `keys` profile's user key in its store (seedKey).
  */
 export async function stsSandbox(o: {
   users: FakeUser[];
@@ -104,12 +124,7 @@ export async function stsSandbox(o: {
     },
   });
   await box.writeConfig(o.config);
-  for (const [profile, user] of Object.entries(o.keys)) {
-    const added = await addKey(box, profile, user);
-    // Silently, but for the notice of the new file store (the first add).
-    expect(added.stderr, `add ${profile}`).toMatch(/^(mfa-exec: creating a new file store in [^\n]*\n)?$/);
-    expect(added.code, `add ${profile}`).toBe(0);
-  }
+  for (const [profile, user] of Object.entries(o.keys)) await seedKey(box, profile, user);
   return {
     sts,
     box,
