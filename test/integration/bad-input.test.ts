@@ -263,7 +263,6 @@ describe('every bad input is answered with one line', () => {
 
   it('ExpiredToken: a cached MFA session AWS calls expired is dropped, and the call retried once with a new one', async () => {
     // A session the fake issued for 1 s, cached as if it had 8 h left (a revoked session, or clock skew).
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     sts.setCredentialLifetime(1);
     const session = await createStsClient({ region: 'eu-west-1', endpoint: sts.url }).getSessionToken({
       credentials: { accessKeyId: KEY2, secretAccessKey: SECRET2 },

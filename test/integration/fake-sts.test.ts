@@ -27,15 +27,23 @@ let home: string;
 let fake: FakeSts;
 let alice: FakeUser & { totpSecret: string };
 
+// The SDK clients in this process read the AWS files named here; the worker runs other files
+// after this one (integration files share workers), so they are put back afterwards.
+const ENV_SET = ['AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'] as const;
+const envBefore = Object.fromEntries(ENV_SET.map((k) => [k, process.env[k]]));
+
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'mfa-exec-fakests-'));
   await writeFile(join(home, 'config'), '');
   await writeFile(join(home, 'credentials'), '');
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.AWS_CONFIG_FILE = join(home, 'config');
   process.env.AWS_SHARED_CREDENTIALS_FILE = join(home, 'credentials');
 });
 afterAll(async () => {
+  for (const k of ENV_SET) {
+    if (envBefore[k] === undefined) delete process.env[k];
+    else process.env[k] = envBefore[k];
+  }
   await rm(home, { recursive: true, force: true });
 });
 
