@@ -2,7 +2,7 @@
 // dist/bin.js: runs the warm path (dist/warm.js, src/cli/warm.ts) and, when it declines, the CLI
 // bundle (dist/main.js), each with the V8 code cache the build made for it (NAME.cache, by
 // scripts/train-code-cache.cjs), so a run compiles little of them again. A warm run loads only
-// warm.js (~42 KB instead of ~180 KB).
+// warm.js (~45 KB instead of ~180 KB).
 // The packages main.js loads on first use (dist/vendor/*.cjs: the AWS SDK clients, otplib, …)
 // are compiled the same way, with their own cache where the build made one (NAME.cjs.cache;
 // scripts/train-code-cache.cjs says which): the STS client alone takes ~60 ms more without one.

@@ -4,9 +4,10 @@
 // The SDK's parser is not exported (only async loaders that swallow errors, and
 // importing them costs ~30 ms), so this is a re-implementation of its rules.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
+import { INDEXED_SIZE, openIndexed, openWithStat, type IndexedFile, type Ranges } from './config-index.js';
 import type { ParsedAwsFiles } from '../core/config.js';
 import { MfaExecError } from '../core/errors.js';
 import { scanIni } from '../core/ini-edit.js';
@@ -28,28 +29,139 @@ const PREFIXED = /^([\w-]+)\s(["'])?([\w@+.%:/-]+)\2$/;
  * Sections are parsed when first read (see `parseAwsFiles`): a command pays for the profiles it uses.
  */
 export function loadAwsFiles(env: Record<string, string | undefined>, homedir: string): ParsedAwsFiles {
-  const read = (variable: string, fallback: string): AwsFileText => {
-    const given = env[variable] || join(homedir, '.aws', fallback);
-    const path = given.startsWith('~/') ? join(homedir, given.slice(2)) : given;
-    const label =
-      path === homedir
-        ? '~'
-        : path.startsWith(join(homedir, '/'))
-          ? `~/${path.slice(join(homedir, '/').length)}`
-          : path;
+  return parseAwsFiles(
+    readAwsFile(env, homedir, 'AWS_CONFIG_FILE', 'config'),
+    readAwsFile(env, homedir, 'AWS_SHARED_CREDENTIALS_FILE', 'credentials'),
+    { lazy: true },
+  );
+}
+
+/**
+ * loadAwsFiles for the warm path: a config file of INDEXED_SIZE bytes or more is read through its
+ * section index in `indexDir` (config-index.ts), only the sections a lookup needs when the index
+ * has them. Call `done` once the lookups are over: with `true` (they all succeeded) it writes what
+ * a whole-file read learned, for the next run; either way it closes the file.
+ */
+export function loadAwsFilesIndexed(
+  env: Record<string, string | undefined>,
+  homedir: string,
+  indexDir: string,
+  now: () => number = Date.now,
+): { files: ParsedAwsFiles; done(succeeded: boolean): void } {
+  const credentials = readAwsFile(env, homedir, 'AWS_SHARED_CREDENTIALS_FILE', 'credentials');
+  const { path, label } = awsFilePath(env, homedir, 'AWS_CONFIG_FILE', 'config');
+  const opened = failAsConfig(label, 'AWS_CONFIG_FILE', () => openWithStat(path));
+  if (opened === undefined)
+    return { files: parseAwsFiles({ path, label, text: '' }, credentials, { lazy: true }), done: () => undefined };
+  if (opened.stat.size < INDEXED_SIZE) {
+    const text = failAsConfig(label, 'AWS_CONFIG_FILE', () => {
+      try {
+        return readFileSync(opened.fd, 'utf8');
+      } finally {
+        closeSync(opened.fd);
+      }
+    });
+    return { files: parseAwsFiles({ path, label, text }, credentials, { lazy: true }), done: () => undefined };
+  }
+  const indexed = openIndexed(indexDir, path, opened.fd, opened.stat);
+  try {
+    const sections = indexedSections({ path, label }, indexed, Number(opened.stat.size));
+    // The lookups run lazily, while the caller resolves the chain: the file stays open until done.
+    return {
+      files: parseAwsFiles({ path, label, text: '' }, credentials, { lazy: true, configSections: sections }),
+      done: (succeeded) => {
+        if (succeeded) indexed.save(now());
+        indexed.close();
+      },
+    };
+  } catch (e) {
+    indexed.close();
+    throw e;
+  }
+}
+
+/** Where an AWS file is (`variable`, else ~/.aws/`fallback`), and how messages name it. */
+function awsFilePath(env: Record<string, string | undefined>, homedir: string, variable: string, fallback: string) {
+  const given = env[variable] || join(homedir, '.aws', fallback);
+  const path = given.startsWith('~/') ? join(homedir, given.slice(2)) : given;
+  const label =
+    path === homedir ? '~' : path.startsWith(join(homedir, '/')) ? `~/${path.slice(join(homedir, '/').length)}` : path;
+  return { path, label };
+}
+
+/** `read()`, with a failure to read the file as a config error naming it. */
+function failAsConfig<T>(label: string, variable: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw new MfaExecError('config', `cannot read ${label}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      hint: `check that ${label} is a readable file, or point ${variable} elsewhere`,
+      cause: e,
+    });
+  }
+}
+
+/** One AWS file's text (empty when it does not exist). */
+function readAwsFile(
+  env: Record<string, string | undefined>,
+  homedir: string,
+  variable: string,
+  fallback: string,
+): AwsFileText {
+  const { path, label } = awsFilePath(env, homedir, variable, fallback);
+  const text = failAsConfig(label, variable, () => {
     try {
-      return { path, label, text: readFileSync(path, 'utf8') };
+      return readFileSync(path, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { path, label, text: '' };
-      throw new MfaExecError('config', `cannot read ${label}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
-        hint: `check that ${label} is a readable file, or point ${variable} elsewhere`,
-        cause: e,
-      });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw e;
     }
-  };
-  return parseAwsFiles(read('AWS_CONFIG_FILE', 'config'), read('AWS_SHARED_CREDENTIALS_FILE', 'credentials'), {
-    lazy: true,
   });
+  return { path, label, text };
+}
+
+/**
+ * The config file's sections through its index: a lookup the index has is answered from the
+ * text of the sections it lists (only those are read, and parsed by indexFile as the whole file
+ * would be); any other lookup, a list of names or the ignored sections read the whole file once,
+ * and what its lookups find is learned for the index.
+ */
+function indexedSections(file: { path: string; label: string }, indexed: IndexedFile, size: number): FileSections {
+  let whole: FileSections | undefined;
+  const full = (): FileSections => {
+    if (whole) return whole;
+    // (With a line break added when the file does not end with one: no offset goes past `size`.)
+    const text = indexed.read([[0, size]]);
+    // Section offsets are string offsets: the same as byte offsets unless the file has non-ASCII text.
+    const toBytes =
+      Buffer.byteLength(text, 'utf8') === text.length
+        ? (at: number) => at
+        : (at: number) => Buffer.byteLength(text.slice(0, at), 'utf8');
+    return (whole = indexFile({ ...file, text }, 'config', true, (key, sections) =>
+      indexed.learn(
+        key,
+        sections.map((s): [number, number] => [toBytes(s.at), Math.min(toBytes(s.end), size)]),
+      ),
+    ));
+  };
+  let fromIndex: FileSections | undefined;
+  const known = (kind: Kind, name: string): FileSections | undefined => {
+    if (whole || indexed.ranges(`${kind} ${name}`) === undefined) return undefined;
+    if (!fromIndex) {
+      const starts = new Map<number, number>();
+      for (const key of indexed.keys()) for (const [start, end] of indexed.ranges(key)!) starts.set(start, end);
+      const ranges: Ranges = [...starts].sort((a, b) => a[0] - b[0]);
+      fromIndex = indexFile({ ...file, text: indexed.read(ranges) }, 'config', true);
+    }
+    return fromIndex;
+  };
+  return {
+    checkAll: () => full().checkAll(),
+    has: (kind, name) => (known(kind, name) ?? full()).has(kind, name),
+    names: (kind) => full().names(kind),
+    ignored: () => full().ignored(),
+    record: (kind, name) => (known(kind, name) ?? full()).record(kind, name),
+  };
 }
 
 /**
@@ -61,9 +173,9 @@ export function loadAwsFiles(env: Record<string, string | undefined>, homedir: s
 export function parseAwsFiles(
   config: AwsFileText,
   credentials: AwsFileText,
-  opts: { lazy?: boolean } = {},
+  opts: { lazy?: boolean; configSections?: FileSections } = {},
 ): ParsedAwsFiles {
-  const fromConfig = indexFile(config, 'config', !!opts.lazy);
+  const fromConfig = opts.configSections ?? indexFile(config, 'config', !!opts.lazy);
   const fromCredentials = indexFile(credentials, 'credentials', !!opts.lazy);
   if (!opts.lazy) {
     fromConfig.checkAll();
@@ -156,7 +268,15 @@ const ODD_HEADERS = [
  * searching for the name in header lines, and only a bad header, a list of names or the
  * ignored sections make the whole file be indexed.
  */
-function indexFile(file: AwsFileText, which: 'config' | 'credentials', lazy: boolean) {
+/** The sections of one file, as indexFile finds them. */
+type FileSections = ReturnType<typeof indexFile>;
+
+function indexFile(
+  file: AwsFileText,
+  which: 'config' | 'credentials',
+  lazy: boolean,
+  onLookup?: (key: string, sections: Section[]) => void,
+) {
   const text = file.text;
   const headerHint = which === 'config' ? 'write [profile NAME] or [default]' : 'write [NAME]';
   const fail = (line: number, what: string, hint: string) =>
@@ -307,9 +427,10 @@ function indexFile(file: AwsFileText, which: 'config' | 'credentials', lazy: boo
     return list;
   }
   const lookup = (kind: Kind, name: string): Section[] | undefined => {
-    if (full || !lazy) return index().byName.get(`${kind} ${name}`);
-    const list = sectionsOf(name).filter((s) => s.kind === kind);
-    return list.length > 0 ? list : undefined;
+    const list =
+      full || !lazy ? index().byName.get(`${kind} ${name}`) : sectionsOf(name).filter((s) => s.kind === kind);
+    onLookup?.(`${kind} ${name}`, list ?? []);
+    return list !== undefined && list.length > 0 ? list : undefined;
   };
 
   if (lazy) {

@@ -1,4 +1,4 @@
-// The warm path, a second entry bundled alone (dist/warm.js, ~40 KB): the runs that make up most
+// The warm path, a second entry bundled alone (dist/warm.js, ~45 KB): the runs that make up most
 // of a day, `mfa-exec PROFILE [--] CMD...`, `mfa-exec exec PROFILE [--] CMD...` and
 // `mfa-exec export PROFILE --format json` (credential_process), when the profile's credentials are
 // cached and fresh in the store: the keychain (the Secret Service, read directly over D-Bus) or
@@ -13,7 +13,8 @@
 // with the same functions (core/plan, core/child-env, adapters/child, commands/export).
 
 import { homedir } from 'node:os';
-import { loadAwsFiles } from '../adapters/aws-files.js';
+import { loadAwsFilesIndexed } from '../adapters/aws-files.js';
+import { configIndexDir } from '../adapters/config-index.js';
 import { runChild } from '../adapters/child.js';
 import { createFileStore, fileStoreDir } from '../adapters/file-store.js';
 import { KEYCHAIN_SERVICE, readSecretDirect } from '../adapters/secret-service.js';
@@ -121,11 +122,24 @@ async function warmExport(name: string, env: Env, read: ReadItem): Promise<numbe
 
 /** The profile's cached, fresh credentials, read with `read`; else undefined. */
 async function cachedCredentials(name: string, env: Env, shorthand: boolean, read: ReadItem) {
-  const files = loadAwsFiles(env, env.HOME || homedir());
-  // `mfa-exec WORD` where WORD is no profile may be a mistyped command: the whole CLI says so.
-  if (shorthand && !Object.hasOwn(files.profiles, name)) return undefined;
-  const profile = getProfile(files, name);
-  const plan = planCredentials(resolveChain(files, name), {});
+  // A large config is read through its section index: only the sections of this chain.
+  const home = env.HOME || homedir();
+  const { files, done } = loadAwsFilesIndexed(env, home, configIndexDir(env, home));
+  let succeeded = false;
+  let profile: ReturnType<typeof getProfile>;
+  let plan: ReturnType<typeof planCredentials>;
+  try {
+    // `mfa-exec WORD` where WORD is no profile may be a mistyped command: the whole CLI says so.
+    if (shorthand && !Object.hasOwn(files.profiles, name)) {
+      succeeded = true;
+      return undefined;
+    }
+    profile = getProfile(files, name);
+    plan = planCredentials(resolveChain(files, name), {});
+    succeeded = true;
+  } finally {
+    done(succeeded);
+  }
   const store: Pick<SecretStore, 'get'> = {
     get: async (item) => {
       const value = await read(item);

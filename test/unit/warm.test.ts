@@ -1,10 +1,10 @@
 // The warm path (src/cli/warm.ts) with a stand-in keychain read: what it serves, and every shape
 // and environment it leaves to the whole CLI, with the same fresh cached credentials present.
 // The real Secret Service read and dist/bin.js's use of it: integration/keychain-flow.test.ts.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAwsFiles } from '../../src/adapters/aws-files.js';
 import { createFileStore } from '../../src/adapters/file-store.js';
 import { COMMANDS } from '../../src/cli/main.js';
@@ -89,6 +89,38 @@ describe('runWarm: served', () => {
         read,
       ),
     ).toBe(3);
+  });
+});
+
+describe('runWarm: a large config (~100 KB)', () => {
+  const padding = Array.from(
+    { length: 1200 },
+    (_, i) => `\n[profile gen${i}]\nrole_arn = arn:aws:iam::123456789012:role/R${i}\nsource_profile = base\n`,
+  ).join('');
+  const regionIs = (region: string) => ['sh', '-c', `[ "$AWS_REGION" = ${region} ] && exit 5; exit 6`];
+
+  it('is read through its section index once settled, and an edit of the same size is seen by the next run', async () => {
+    const big = join(dir, 'big-config');
+    writeFileSync(big, CONFIG + padding);
+    const bigEnv = { ...env, AWS_CONFIG_FILE: big };
+    const indexDir = join(dir, '.cache', 'mfa-exec', 'config-index');
+    // Just written: not settled, no index yet.
+    expect(await runWarm(['p', '--', ...regionIs('eu-west-1')], bigEnv, keychain())).toBe(5);
+    expect(existsSync(indexDir)).toBe(false);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 5_000 });
+    try {
+      expect(await runWarm(['p', '--', ...regionIs('eu-west-1')], bigEnv, keychain())).toBe(5);
+      expect(readdirSync(indexDir)).toHaveLength(1);
+      expect(await runWarm(['p', '--', ...regionIs('eu-west-1')], bigEnv, keychain())).toBe(5);
+      // p's region changes, the file keeps its size: the index is for the old version, unused.
+      writeFileSync(
+        big,
+        CONFIG.replace('region = eu-west-1\n\n[profile list]', 'region = eu-west-2\n\n[profile list]') + padding,
+      );
+      expect(await runWarm(['p', '--', ...regionIs('eu-west-2')], bigEnv, keychain())).toBe(5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
