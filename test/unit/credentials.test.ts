@@ -436,6 +436,22 @@ describe('readCachedResult: a base used as it is', () => {
     expect(await readCachedResult(planCredentials(c, {}), env.deps)).toBeUndefined();
     expect(env.store.calls).toEqual([]);
   });
+
+  it('reads the cached role credentials of a role over a credential_process base (a role, no MFA session)', async () => {
+    const env = setup({ storedKey: false });
+    const c = chain('dev', [{}], { base: { profile: 'proc', kind: 'credential-process', command: '/bin/creds' } });
+    expect(planCredentials(c, {}).useSession).toBe(false);
+    seed(env, c, 'role', temp('ASIACACHEDROLE00001', 30 * MIN));
+    expect((await readCachedResult(planCredentials(c, {}), env.deps))?.accessKeyId).toBe('ASIACACHEDROLE00001');
+  });
+
+  it('reads the cached MFA session of a key profile with mfa_serial and no role (an MFA session, no role)', async () => {
+    const env = setup();
+    const c = chain('user', []);
+    expect(planCredentials(c, {}).useSession).toBe(true);
+    seed(env, c, 'session', temp('ASIACACHEDSESSION01', 30 * MIN));
+    expect((await readCachedResult(planCredentials(c, {}), env.deps))?.accessKeyId).toBe('ASIACACHEDSESSION01');
+  });
 });
 
 describe('resolveCredentials: every base', () => {

@@ -124,5 +124,6 @@ describe('isoUtc', () => {
 
   it('refuses an invalid date as toISOString does', () => {
     expect(() => isoUtc(new Date(Number.NaN))).toThrow(RangeError);
+    expect(() => isoUtc(new Date(Number.NaN))).toThrow('Invalid time value');
   });
 });
