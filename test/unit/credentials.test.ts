@@ -445,6 +445,19 @@ describe('readCachedResult: a base used as it is', () => {
     expect((await readCachedResult(planCredentials(c, {}), env.deps))?.accessKeyId).toBe('ASIACACHEDROLE00001');
   });
 
+  it('reads the cached credentials of a web identity profile without a role (a base with its own cache)', async () => {
+    const env = setup({ storedKey: false });
+    const base = {
+      profile: 'ci',
+      kind: 'web-identity' as const,
+      webIdentity: { roleArn: ROLE('ci'), tokenFile: '/run/token', roleSessionName: 'ci-run' },
+    };
+    const c = chain('ci', [], { base, mfaSerial: undefined });
+    expect(planCredentials(c, {}).useSession).toBe(false);
+    seed(env, c, 'role', temp('ASIACACHEDWEBID0001', 30 * MIN));
+    expect((await readCachedResult(planCredentials(c, {}), env.deps))?.accessKeyId).toBe('ASIACACHEDWEBID0001');
+  });
+
   it('reads the cached MFA session of a key profile with mfa_serial and no role (an MFA session, no role)', async () => {
     const env = setup();
     const c = chain('user', []);
