@@ -8,24 +8,16 @@
 // no setting, only offsets and the names looked up. It is written only by a run that read the
 // whole file and found every header well-formed (aws-files.ts checks them all, as the whole CLI
 // does), and only when the file had not changed for 2 s: a later edit then gets a later ctime even on
-// file systems with coarse timestamps, so an edit never leaves a matching entry behind. A reader
+// file systems with coarse timestamps, so an edit never leaves a matching entry behind. It is
+// replaced atomically (atomic-file.ts), 0600 in a 0700 folder. A reader
 // takes an entry only when the file it opened has the same identity, and the entry's file is its
 // user's and writable by no one else (another user's offsets could pick other sections of the
 // config). Anything else (no entry, another file, a lookup the entry lacks) reads the whole file.
 
-import {
-  closeSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 
 /** Files below this size are read whole: a small file reads faster than the index. */
 export const INDEXED_SIZE = 64 * 1024;
@@ -105,9 +97,7 @@ export function openIndexed(dir: string, path: string, fd: number, stat: BigIntS
       const entry = { v: 1, path, id, lookups: Object.fromEntries(known) };
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
-        const next = `${file}.${process.pid}.tmp`;
-        writeFileSync(next, JSON.stringify(entry), { mode: 0o600 });
-        renameSync(next, file);
+        writeFileAtomic(file, JSON.stringify(entry));
       } catch {
         // An index that cannot be written: the next run reads the whole file again.
       }
