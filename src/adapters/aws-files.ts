@@ -261,6 +261,9 @@ const ODD_HEADERS = [
   /\n[^\S\n]*\[[^\n]*[^\S\n][#;]/g,
 ];
 
+/** The sections of one file, as indexFile finds them. */
+type FileSections = ReturnType<typeof indexFile>;
+
 /**
  * The sections of one file, found by their headers; a section's lines are parsed when its
  * record is first asked for. Malformed headers fail at once (after any earlier bad line).
@@ -268,9 +271,6 @@ const ODD_HEADERS = [
  * searching for the name in header lines, and only a bad header, a list of names or the
  * ignored sections make the whole file be indexed.
  */
-/** The sections of one file, as indexFile finds them. */
-type FileSections = ReturnType<typeof indexFile>;
-
 function indexFile(
   file: AwsFileText,
   which: 'config' | 'credentials',

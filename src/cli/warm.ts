@@ -120,26 +120,33 @@ async function warmExport(name: string, env: Env, read: ReadItem): Promise<numbe
   return 0;
 }
 
-/** The profile's cached, fresh credentials, read with `read`; else undefined. */
-async function cachedCredentials(name: string, env: Env, shorthand: boolean, read: ReadItem) {
-  // A large config is read through its section index: only the sections of this chain.
+/**
+ * The profile and its plan from the AWS files; undefined for `mfa-exec WORD` where WORD is no
+ * profile (maybe a mistyped command: the whole CLI says so). A large config is read through its
+ * section index, only the sections of this chain; what a whole read learned is kept only when
+ * every lookup succeeded.
+ */
+function planOf(name: string, env: Env, shorthand: boolean) {
   const home = env.HOME || homedir();
   const { files, done } = loadAwsFilesIndexed(env, home, configIndexDir(env, home));
   let succeeded = false;
-  let profile: ReturnType<typeof getProfile>;
-  let plan: ReturnType<typeof planCredentials>;
   try {
-    // `mfa-exec WORD` where WORD is no profile may be a mistyped command: the whole CLI says so.
-    if (shorthand && !Object.hasOwn(files.profiles, name)) {
-      succeeded = true;
-      return undefined;
-    }
-    profile = getProfile(files, name);
-    plan = planCredentials(resolveChain(files, name), {});
+    const planned =
+      shorthand && !Object.hasOwn(files.profiles, name)
+        ? undefined
+        : { profile: getProfile(files, name), plan: planCredentials(resolveChain(files, name), {}) };
     succeeded = true;
+    return planned;
   } finally {
     done(succeeded);
   }
+}
+
+/** The profile's cached, fresh credentials, read with `read`; else undefined. */
+async function cachedCredentials(name: string, env: Env, shorthand: boolean, read: ReadItem) {
+  const planned = planOf(name, env, shorthand);
+  if (!planned) return undefined;
+  const { profile, plan } = planned;
   const store: Pick<SecretStore, 'get'> = {
     get: async (item) => {
       const value = await read(item);
